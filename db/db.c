@@ -534,6 +534,23 @@ fail:
 	return ret;
 }
 
+static const char create_migrations_sql[] = "BEGIN; SELECT pg_advisory_xact_lock(" ZS__DB_STR(
+        ZS__DB_LOCK_MIGRATE) "); "
+                             "CREATE TABLE IF NOT EXISTS public.schema_migrations (version integer PRIMARY KEY, "
+                             "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); COMMIT";
+
+/* Migrations change the schema: say who may run them when permission was denied. */
+static int owner_hint(struct zs_db *db)
+{
+	if (strstr(db->err, "permission denied") != NULL ||
+	    strstr(db->err, "must be owner") != NULL) {
+		size_t n = strlen(db->err);
+		snprintf(db->err + n, sizeof(db->err) - n,
+		         " (run 'zonesweep db migrate' as the database's owner)");
+	}
+	return ZS_ERR_DB;
+}
+
 int zs_db_migrate(struct zs_db *db, int target, int *applied)
 {
 	int current = 0;
@@ -548,21 +565,18 @@ int zs_db_migrate(struct zs_db *db, int target, int *applied)
 		                    "schema version %d does not exist (newest: %d)", target,
 		                    zs__db_migration_count);
 	}
-	ret = zs__db_exec(
-	        db, "create schema_migrations",
-	        "BEGIN; SELECT pg_advisory_xact_lock(" ZS__DB_STR(
-	                ZS__DB_LOCK_MIGRATE) "); "
-	                                     "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
-	                                     " version integer PRIMARY KEY,"
-	                                     " name text NOT NULL,"
-	                                     " applied_at timestamptz NOT NULL DEFAULT now()); COMMIT");
-	if (ret != 0) {
-		PQclear(PQexec(db->conn, "ROLLBACK"));
-		return ret;
-	}
 	ret = zs_db_schema_version(db, &current);
 	if (ret != 0) {
 		return ret;
+	}
+	if (current == 0) {
+		/* Created only when missing: a role without DDL rights can still check that
+		 * nothing is pending. */
+		ret = zs__db_exec(db, "create schema_migrations", create_migrations_sql);
+		if (ret != 0) {
+			PQclear(PQexec(db->conn, "ROLLBACK"));
+			return owner_hint(db);
+		}
 	}
 	if (current > zs__db_migration_count) {
 		return zs__db_failf(
@@ -575,7 +589,7 @@ int zs_db_migrate(struct zs_db *db, int target, int *applied)
 		bool done = false;
 		ret = apply_migration(db, &zs__db_migrations[i], &done);
 		if (ret != 0) {
-			return ret;
+			return owner_hint(db);
 		}
 		count += done ? 1 : 0;
 	}
