@@ -20,6 +20,7 @@
 #include "db/db_int.h"
 #include "scanner/base/err.h"
 #include "scanner/base/escape.h"
+#include "scanner/base/log.h"
 #include "scanner/base/mem.h"
 
 static __thread char open_err[ZS__DB_MSG_MAX];
@@ -184,6 +185,14 @@ static void describe(PGconn *conn, const PQconninfoOption *opts, char *where, si
 	         port != NULL && port[0] != '\0' ? port : "5432");
 }
 
+/* Server notices ("terminating connection due to ...") go to the log, not to raw stderr. */
+static void notice_to_log(void *arg, const char *message)
+{
+	char line[ZS__DB_MSG_MAX];
+	one_line(line, sizeof(line), message);
+	zs_log_debug(ZS_LOG_DB, "%s: server says: %s", (const char *)arg, line);
+}
+
 int zs__db_connect(const char *conninfo, PGconn **out, char *where, size_t where_len, char *err,
                    size_t err_len)
 {
@@ -224,6 +233,7 @@ int zs__db_connect(const char *conninfo, PGconn **out, char *where, size_t where
 		goto fail;
 	}
 	describe(conn, opts, where, where_len);
+	(void)PQsetNoticeProcessor(conn, notice_to_log, (void *)"database");
 	if (PQstatus(conn) != CONNECTION_OK) {
 		one_line(msg, sizeof(msg), PQerrorMessage(conn));
 		snprintf(err, err_len, "could not connect to %s: %s", where, msg);
