@@ -407,46 +407,59 @@ bool zs__db_text_ok(const char *s, size_t n)
 	return true;
 }
 
-/* COPY text format: backslash, tab, newline and CR must be escaped; everything else passes. */
+/* COPY text format: backslash, tab, newline and CR must be escaped; everything else passes.
+ * One pass checks the text (valid UTF-8, no NUL) and escapes it; the caller falls back to the
+ * data escaping when the check fails. @return 0, ZS_ERR_PARSE (not text), or ZS_ERR_TOOBIG */
 static int copy_escape(struct zs_buf *out, const char *s, size_t n)
 {
+	/* ASCII bytes: 0 plain, 1 escaped for COPY, 2 NUL (refused); bytes from 0x80 on are
+	 * checked as UTF-8. */
+	static const unsigned char kind[128] = {
+		[0] = 2, ['\\'] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
+	};
+	const unsigned char *p = (const unsigned char *)s;
 	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		char rep = 0;
-		switch (s[i]) {
-		case '\\':
-			rep = '\\';
-			break;
-		case '\t':
-			rep = 't';
-			break;
-		case '\n':
-			rep = 'n';
-			break;
-		case '\r':
-			rep = 'r';
-			break;
-		default:
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		unsigned char k = c >= 0x80 ? 2 : kind[c];
+		if (k == 0) {
+			i++;
 			continue;
 		}
-		char esc[2] = { '\\', rep };
+		if (k == 2) {
+			size_t l = c == 0 ? 0 : zs_utf8_seq_len(p + i, n - i);
+			if (l == 0) {
+				return ZS_ERR_PARSE;
+			}
+			i += l;
+			continue;
+		}
+		char esc[2] = { '\\', c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r' };
 		if (zs_buf_append(out, s + start, i - start) != 0 ||
 		    zs_buf_append(out, esc, 2) != 0) {
 			return ZS_ERR_TOOBIG;
 		}
-		start = i + 1;
+		start = ++i;
 	}
 	return zs_buf_append(out, s + start, n - start);
 }
 
 int zs__db_copy_text(struct zs_buf *out, const char *s, size_t n, bool *escaped)
 {
-	if (zs__db_text_ok(s, n)) {
-		return copy_escape(out, s, n);
+	size_t mark = out->len;
+	int ret = copy_escape(out, s, n);
+	if (ret != ZS_ERR_PARSE) {
+		return ret;
+	}
+	/* Not text PostgreSQL accepts: undo, and store the data escaping of it instead. */
+	out->len = mark;
+	if (out->data != NULL) {
+		out->data[mark] = '\0';
 	}
 	struct zs_buf tmp;
 	zs_buf_init(&tmp, out->max);
-	int ret = zs_escape_data(&tmp, s, n);
+	ret = zs_escape_data(&tmp, s, n);
 	if (ret == 0) {
 		ret = copy_escape(out, zs_buf_cstr(&tmp), tmp.len);
 	}

@@ -86,8 +86,10 @@ struct zs_db_writer {
 	void *hook_arg;
 
 	/* The caller's thread only. */
-	struct zs_buf scratch;
-	struct zs_buf dom;
+	struct zs_buf scratch; /**< the item being formatted */
+	struct zs_buf dom;     /**< its domain, escaped for COPY */
+	struct zs_buf quoted;  /**< an array element being quoted */
+	struct zs_buf clean;   /**< an array element being escaped */
 
 	/* The writer thread only (and finish, after the join). */
 	PGconn *conn;
@@ -112,34 +114,34 @@ static int put_text(struct zs_buf *b, const char *s, size_t n, bool *escaped)
 }
 
 /* An array element of text[] inside a COPY field: quoted, with " and \ escaped for the array
- * parser, then the whole escaped for COPY. */
-static int put_array_text(struct zs_buf *b, const char *s, bool *escaped)
+ * parser, then the whole escaped for COPY (in w->quoted, reused). */
+static int put_array_text(struct zs_db_writer *w, struct zs_buf *b, const char *s, bool *escaped)
 {
-	struct zs_buf quoted;
-	struct zs_buf clean;
+	struct zs_buf *q = &w->quoted;
+	size_t n = strlen(s);
 	int ret = 0;
 
-	zs_buf_init(&quoted, ITEM_MAX);
-	zs_buf_init(&clean, ITEM_MAX);
-	size_t n = strlen(s);
-	if (zs__db_text_ok(s, n)) {
-		ret = zs_buf_append(&clean, s, n);
-	} else {
-		ret = zs_escape_data(&clean, s, n);
+	zs_buf_reset(q);
+	if (!zs__db_text_ok(s, n)) {
+		/* The data escaping leaves no '"' and turns '\' into "\x5c" text. */
+		zs_buf_reset(&w->clean);
+		ret = zs_escape_data(&w->clean, s, n);
+		s = zs_buf_cstr(&w->clean);
+		n = w->clean.len;
 		*escaped = true;
 	}
-	ret = ret != 0 ? ret : zs_buf_putc(&quoted, '"');
-	for (size_t i = 0; i < clean.len && ret == 0; i++) {
-		if (clean.data[i] == '"' || clean.data[i] == '\\') {
-			ret = zs_buf_putc(&quoted, '\\');
+	ret = ret != 0 ? ret : zs_buf_putc(q, '"');
+	size_t start = 0;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		if (s[i] == '"' || s[i] == '\\') {
+			ret = zs_buf_append(q, s + start, i - start);
+			ret = ret != 0 ? ret : zs_buf_putc(q, '\\');
+			start = i;
 		}
-		ret = ret != 0 ? ret : zs_buf_putc(&quoted, clean.data[i]);
 	}
-	ret = ret != 0 ? ret : zs_buf_putc(&quoted, '"');
-	ret = ret != 0 ? ret : put_text(b, zs_buf_cstr(&quoted), quoted.len, escaped);
-	zs_buf_deinit(&quoted);
-	zs_buf_deinit(&clean);
-	return ret;
+	ret = ret != 0 ? ret : zs_buf_append(q, s + start, n - start);
+	ret = ret != 0 ? ret : zs_buf_putc(q, '"');
+	return ret != 0 ? ret : put_text(b, zs_buf_cstr(q), q->len, escaped);
 }
 
 /* A bytea array element inside a COPY field: "\\\\x<hex>" (COPY, then array, unescaping). */
@@ -212,7 +214,7 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 	ret = ret != 0 ? ret : zs_buf_puts(b, "\t{");
 	for (size_t i = 0; i < res->raw_count && ret == 0; i++) {
 		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
-		ret = ret != 0 ? ret : put_array_text(b, res->raw[i].owner, escaped);
+		ret = ret != 0 ? ret : put_array_text(w, b, res->raw[i].owner, escaped);
 	}
 	ret = ret != 0 ? ret : zs_buf_puts(b, "}\t{");
 	for (size_t i = 0; i < res->raw_count && ret == 0; i++) {
@@ -759,6 +761,8 @@ static void writer_free(struct zs_db_writer *w)
 	PQfinish(w->conn);
 	zs_buf_deinit(&w->scratch);
 	zs_buf_deinit(&w->dom);
+	zs_buf_deinit(&w->quoted);
+	zs_buf_deinit(&w->clean);
 	zs_free(w->conninfo);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
@@ -786,6 +790,8 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 	w->conninfo = zs_strdup(db->conninfo);
 	zs_buf_init(&w->scratch, ITEM_MAX);
 	zs_buf_init(&w->dom, 64 * 1024);
+	zs_buf_init(&w->quoted, ITEM_MAX);
+	zs_buf_init(&w->clean, ITEM_MAX);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
