@@ -51,6 +51,7 @@ struct item {
 	struct item *next;
 	size_t res_len;  /**< bytes of the results row (with its newline) */
 	size_t verd_len; /**< bytes of the verdict rows */
+	size_t verdicts; /**< verdict rows */
 	char *domain;    /**< points into data */
 	char data[];     /**< domain NUL, results row, verdict rows */
 };
@@ -241,7 +242,7 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 }
 
 /* Queue the item formatted in w->scratch. */
-static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len)
+static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, size_t verdicts)
 {
 	struct item *it = zs_malloc(sizeof(*it) + w->scratch.len);
 	memcpy(it->data, w->scratch.data, w->scratch.len);
@@ -249,6 +250,7 @@ static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len)
 	it->domain = it->data;
 	it->res_len = res_len;
 	it->verd_len = w->scratch.len - domain_len - res_len;
+	it->verdicts = verdicts;
 
 	pthread_mutex_lock(&w->mu);
 	int ret = w->failed;
@@ -310,7 +312,7 @@ int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res)
 	if (ret != 0) {
 		return ZS_ERR_TOOBIG;
 	}
-	ret = enqueue(w, strlen(res->domain) + 1, res_len);
+	ret = enqueue(w, strlen(res->domain) + 1, res_len, res->verdict_count);
 	if (ret == 0 && escaped) {
 		w->escaped++;
 	}
@@ -331,7 +333,11 @@ int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const cha
 	if (ret != 0) {
 		return ZS_ERR_TOOBIG;
 	}
-	return enqueue(w, strlen(domain) + 1, strlen(res_line));
+	size_t verdicts = 0;
+	for (const char *p = verdict_lines; *p != '\0'; p++) {
+		verdicts += *p == '\n';
+	}
+	return enqueue(w, strlen(domain) + 1, strlen(res_line), verdicts);
 }
 
 /* ---- writing (the writer thread) ---- */
@@ -458,10 +464,7 @@ static enum outcome write_direct(struct zs_db_writer *w, struct item **items, si
 		if (out == OUT_OK) {
 			uint64_t v = 0;
 			for (size_t i = 0; i < n; i++) {
-				const char *rows = items[i]->domain + strlen(items[i]->domain) + 1;
-				for (size_t k = 0; k < items[i]->verd_len; k++) {
-					v += rows[items[i]->res_len + k] == '\n';
-				}
+				v += items[i]->verdicts;
 			}
 			w->stats.results += n;
 			w->stats.verdicts += v;
