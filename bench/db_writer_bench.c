@@ -135,40 +135,65 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", zs_db_error(db));
 		return 1;
 	}
+	/* Templates built once, with the domain's seven digits patched in per result: the
+	 * benchmark measures the writer, not snprintf (a sweep's results come from the policy
+	 * evaluation, whose cost is the sweep's). */
+	static const char dom0[] = "d0000000.bank";
 	char domain[64];
 	char facts[1024];
 	char reasons[12][96];
 	char txt0[160];
 	char txt1[160];
 	char owner1[96];
+	snprintf(domain, sizeof(domain), "%s", dom0);
+	snprintf(facts, sizeof(facts),
+	         "{\"mx\": {\"status\": \"noerror\", \"hosts\": [{\"host\": \"mx1.%s\", "
+	         "\"pref\": 10, \"addrs\": [\"192.0.2.17\"], \"ptr\": \"mx1.%s\"}]}, "
+	         "\"spf\": {\"status\": \"noerror\", \"records\": [\"v=spf1 mx "
+	         "include:_spf.%s -all\"], \"lookups\": 2, \"valid\": true}, "
+	         "\"dmarc\": {\"status\": \"noerror\", \"record\": \"v=DMARC1; p=reject; "
+	         "rua=mailto:dmarc@%s\", \"p\": \"reject\", \"pct\": 100}, "
+	         "\"dkim\": {\"selectors\": [{\"name\": \"s1\", \"type\": \"rsa\", "
+	         "\"bits\": 2048}]}, \"dnssec\": {\"signed\": false}}",
+	         dom0, dom0, dom0, dom0);
+	for (long r = 0; r < verdicts; r++) {
+		snprintf(reasons[r], sizeof(reasons[r]), "%s: checked %s (%ld)", rules[r], dom0, r);
+	}
+	snprintf(txt0, sizeof(txt0), "v=spf1 mx include:_spf.%s -all", dom0);
+	snprintf(txt1, sizeof(txt1), "v=DMARC1; p=reject; rua=mailto:dmarc@%s", dom0);
+	snprintf(owner1, sizeof(owner1), "_dmarc.%s", dom0);
+	char *patch[32];
+	size_t npatch = 0;
+	char *texts[16] = { domain, facts, txt0, txt1, owner1 };
+	size_t ntexts = 5;
+	for (long r = 0; r < verdicts; r++) {
+		texts[ntexts++] = reasons[r];
+	}
+	for (size_t t = 0; t < ntexts; t++) {
+		for (char *at = strstr(texts[t], dom0); at != NULL; at = strstr(at + 1, dom0)) {
+			patch[npatch++] = at + 1; /* the seven digits */
+		}
+	}
 	struct zs_db_verdict_row v[12];
 	struct zs_db_raw_txt raw[2];
 	double push_time = 0;
 	double start = now();
 	for (long i = 0; i < domains; i++) {
-		snprintf(domain, sizeof(domain), "d%07ld.bank", i);
-		snprintf(facts, sizeof(facts),
-		         "{\"mx\": {\"status\": \"noerror\", \"hosts\": [{\"host\": \"mx1.%s\", "
-		         "\"pref\": 10, \"addrs\": [\"192.0.2.%ld\"], \"ptr\": \"mx1.%s\"}]}, "
-		         "\"spf\": {\"status\": \"noerror\", \"records\": [\"v=spf1 mx "
-		         "include:_spf.%s -all\"], \"lookups\": 2, \"valid\": true}, "
-		         "\"dmarc\": {\"status\": \"noerror\", \"record\": \"v=DMARC1; p=reject; "
-		         "rua=mailto:dmarc@%s\", \"p\": \"reject\", \"pct\": 100}, "
-		         "\"dkim\": {\"selectors\": [{\"name\": \"s1\", \"type\": \"rsa\", "
-		         "\"bits\": 2048}]}, \"dnssec\": {\"signed\": %s}}",
-		         domain, i % 250, domain, domain, domain, i % 3 == 0 ? "true" : "false");
+		char digits[8];
+		long x = i;
+		for (int d = 6; d >= 0; d--, x /= 10) {
+			digits[d] = (char)('0' + x % 10);
+		}
+		for (size_t q = 0; q < npatch; q++) {
+			memcpy(patch[q], digits, 7);
+		}
 		for (long r = 0; r < verdicts; r++) {
-			snprintf(reasons[r], sizeof(reasons[r]), "%s: checked %s (%ld)", rules[r],
-			         domain, (i + r) % 7);
 			v[r] = (struct zs_db_verdict_row){
 				.rule = rules[r],
 				.verdict = (enum zs_db_verdict)((i + r) % ZS_DB_VERDICT_COUNT_),
 				.reason = reasons[r],
 			};
 		}
-		snprintf(txt0, sizeof(txt0), "v=spf1 mx include:_spf.%s -all", domain);
-		snprintf(txt1, sizeof(txt1), "v=DMARC1; p=reject; rua=mailto:dmarc@%s", domain);
-		snprintf(owner1, sizeof(owner1), "_dmarc.%s", domain);
 		raw[0] = (struct zs_db_raw_txt){ domain, (const uint8_t *)txt0, strlen(txt0) };
 		raw[1] = (struct zs_db_raw_txt){ owner1, (const uint8_t *)txt1, strlen(txt1) };
 		struct zs_db_result res = {

@@ -189,12 +189,22 @@ static int put_facts(struct zs_buf *b, const char *facts, bool *escaped)
 	return ret;
 }
 
+static int put_uint(struct zs_buf *b, unsigned v)
+{
+	char digits[16];
+	size_t n = sizeof(digits);
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return zs_buf_append(b, digits + n, sizeof(digits) - n);
+}
+
 /* Format one result: domain NUL, results row, verdict rows, into w->scratch. */
 static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, size_t *res_len,
                        bool *escaped)
 {
 	struct zs_buf *b = &w->scratch;
-	char num[24];
 	int ret = 0;
 
 	zs_buf_reset(b);
@@ -207,8 +217,9 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 	ret = ret != 0 ? ret : zs_buf_append(b, w->dom.data, w->dom.len);
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_status_name(res->status));
-	snprintf(num, sizeof(num), "\t%u\t", res->warnings);
-	ret = ret != 0 ? ret : zs_buf_puts(b, num);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	ret = ret != 0 ? ret : put_uint(b, res->warnings);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_mail_name(res->mail));
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : put_facts(b, res->facts_json, escaped);
