@@ -287,39 +287,41 @@ int zs_db_run_resume(struct zs_db *db, int64_t run_id)
 	                 2, params, &resumed);
 }
 
-/* The history a complete run leaves, in the order the statements depend on each other:
+/* The history a complete run leaves, in the order the statements depend on each other;
  * transitions read the current state before it is updated; removals come last. Only rows that
- * change are written: a run where little changed writes little. $1 is the run, $2 its TLD. */
+ * change are written, each found by one join rather than a probe per domain: a run where
+ * little changed writes little. $1 is the run, $2 its TLD. */
 static const struct {
 	const char *sql;
 	int nparams;
 } history_sql[] = {
-	/* domains new to the zone, or back in it */
-	{ "INSERT INTO domains AS d (name, tld_id, first_seen_run, first_seen_at) "
+	/* domains new to the zone */
+	{ "INSERT INTO domains (name, tld_id, first_seen_run, first_seen_at) "
 	  "SELECT r.domain, $2::int, $1::bigint, s.started_at "
 	  "FROM results r JOIN runs s ON s.id = r.run_id WHERE r.run_id = $1::bigint "
-	  "ON CONFLICT (name) DO UPDATE SET tld_id = excluded.tld_id, removed_run = NULL, "
-	  "removed_at = NULL WHERE d.removed_run IS NOT NULL",
+	  "AND NOT EXISTS (SELECT 1 FROM domains d WHERE d.name = r.domain)",
 	  2 },
-	/* transitions of the domains present */
-	{ "INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
-	  "SELECT r.domain, $1::bigint, c.state, r.status::text::domain_state, s.started_at "
-	  "FROM results r JOIN runs s ON s.id = r.run_id "
-	  "LEFT JOIN current_state c ON c.domain = r.domain "
-	  "WHERE r.run_id = $1::bigint AND c.state IS DISTINCT FROM r.status::text::domain_state",
-	  1 },
-	/* current state of the domains present, where it changed */
-	{ "INSERT INTO current_state AS c (domain, tld_id, state, warnings, since_run, since_at) "
-	  "SELECT r.domain, $2::int, r.status::text::domain_state, r.warnings, $1::bigint, "
-	  "s.started_at FROM results r JOIN runs s ON s.id = r.run_id "
-	  "WHERE r.run_id = $1::bigint "
-	  "ON CONFLICT (domain) DO UPDATE SET tld_id = excluded.tld_id, "
-	  "warnings = excluded.warnings, state = excluded.state, "
+	/* domains back in the zone */
+	{ "UPDATE domains d SET removed_run = NULL, removed_at = NULL FROM results r "
+	  "WHERE d.removed_run IS NOT NULL AND d.tld_id = $2::int AND r.run_id = $1::bigint "
+	  "AND r.domain = d.name",
+	  2 },
+	/* status transitions and current state, where they changed */
+	{ "WITH s AS (SELECT started_at FROM runs WHERE id = $1::bigint), "
+	  "x AS (SELECT r.domain, r.status::text::domain_state AS state, r.warnings, "
+	  "c.state AS old FROM results r LEFT JOIN current_state c ON c.domain = r.domain "
+	  "WHERE r.run_id = $1::bigint AND (c.state IS DISTINCT FROM r.status::text::domain_state "
+	  "OR c.warnings IS DISTINCT FROM r.warnings)), "
+	  "t AS (INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
+	  "SELECT domain, $1::bigint, old, state, (SELECT started_at FROM s) FROM x "
+	  "WHERE old IS DISTINCT FROM state) "
+	  "INSERT INTO current_state AS c (domain, tld_id, state, warnings, since_run, since_at) "
+	  "SELECT domain, $2::int, state, warnings, $1::bigint, (SELECT started_at FROM s) FROM x "
+	  "ON CONFLICT (domain) DO UPDATE SET warnings = excluded.warnings, "
+	  "state = excluded.state, "
 	  "since_run = CASE WHEN c.state = excluded.state THEN c.since_run "
 	  "ELSE excluded.since_run END, "
-	  "since_at = CASE WHEN c.state = excluded.state THEN c.since_at ELSE excluded.since_at END "
-	  "WHERE c.state <> excluded.state OR c.warnings <> excluded.warnings "
-	  "OR c.tld_id <> excluded.tld_id",
+	  "since_at = CASE WHEN c.state = excluded.state THEN c.since_at ELSE excluded.since_at END",
 	  2 },
 };
 
