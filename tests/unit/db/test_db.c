@@ -964,10 +964,12 @@ static void test_db_run_lock_after_reconnect(void **state)
 	};
 	int64_t id = 0;
 	int n = 0;
+	zs__db_set_relock_wait(a, 300); /* when b holds the lock, fail quickly */
 
-	/* The sweep's connection dies; the next call reconnects and holds the lock again (the
-	 * killed backend may still hold it for a moment: the relock waits for it). */
-	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(a->conn));
+	/* The sweep's connection dies (the kill waits until its backend is gone, so that the
+	 * test does not depend on how fast that is); the next call reconnects and holds the
+	 * lock again. */
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d, 10000)", PQbackendPID(a->conn));
 	dbtest_admin_exec(t, sql);
 	assert_int_equal(zs_db_run_stored(a, run, collect_cb, &n), 0);
 	assert_int_equal(zs_db_run_begin(b, &p, &id), ZS_ERR_LOCKED);
