@@ -166,7 +166,9 @@ EOF
 	for z in 2.0.192.in-addr.arpa 100.51.198.in-addr.arpa 113.0.203.in-addr.arpa 8.b.d.0.1.0.0.2.ip6.arpa; do
 		grep -q "\"$z.\"" "$conf" || printf '\tlocal-zone: "%s." nodefault\n' "$z" >>"$conf"
 	done
-	# Faults first: a forward-zone for a name below a world zone takes precedence.
+	# Every zone of the world is a stub zone served by NSD, so Unbound resolves iteratively but
+	# never leaves loopback; the world's name servers have dead loopback addresses, so a
+	# delegation that no stub covers (a lame one) fails as it would on the Internet.
 	while read -r kind name fault _; do
 		[ "$kind" = fault ] || continue
 		case "$fault" in
@@ -174,11 +176,12 @@ EOF
 		refused) addr="127.0.0.1@$NSD_PORT" ;; # NSD refuses names it does not serve
 		*) die "unknown fault kind $fault in $world/world.conf" ;;
 		esac
-		printf 'forward-zone:\n\tname: "%s."\n\tforward-addr: %s\n' "$name" "$addr" >>"$conf"
+		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: %s\n' "$name" "$addr" >>"$conf"
 	done <"$world/world.conf"
 	while read -r kind name _; do
 		[ "$kind" = zone ] || continue
-		printf 'forward-zone:\n\tname: "%s."\n\tforward-addr: 127.0.0.1@%s\n' "$name" "$NSD_PORT" >>"$conf"
+		grep -q "^fault $name " "$world/world.conf" && continue
+		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: 127.0.0.1@%s\n' "$name" "$NSD_PORT" >>"$conf"
 	done <"$world/world.conf"
 	unbound-checkconf "$conf" >/dev/null || die "unbound configuration invalid: $conf"
 	unbound -d -c "$conf" >>"$DIR/unbound.log" 2>&1 &
