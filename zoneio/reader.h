@@ -3,6 +3,14 @@
  * Streaming reader of a TLD zone: RFC 1035 master files (plain or gzip, or stdin) and zone
  * transfers, yielding each delegation of the zone once with its NS names, DS summary and
  * in-bailiwick glue. Memory is bounded by the number of distinct delegations, not the file.
+ *
+ * A delegation is yielded when its group ends: the run of records owned by the delegation point
+ * or by names below it (its glue and occluded data). Every zone in canonical order, every zone
+ * transfer and every registry dump we know keeps such a group together. A later group of a
+ * delegation that was already yielded (records of one domain on non-adjacent lines) does not
+ * yield it again: the domain stays one domain, its late records are counted in
+ * zs_zone_stats.late_records and not merged. Yielded names are remembered as 128-bit hashes in
+ * an open-addressing set (16 bytes a slot, at most 80% full), about 32 bytes per delegation.
  */
 #pragma once
 
@@ -12,12 +20,19 @@
 
 struct zs_zone_reader;
 
+/** Which parser reads master files. */
+enum zs_zone_engine {
+	ZS_ZONE_ENGINE_FAST = 0, /**< the purpose-built tokenizer (default) */
+	ZS_ZONE_ENGINE_LDNS,     /**< ldns_rr_new_frm_fp_l() record by record: the reference */
+};
+
 struct zs_zone_opts {
-	const char *origin;     /**< the zone's apex ("bank"); NULL: from $ORIGIN or the SOA */
-	bool strict;            /**< stop at the first syntax error instead of skipping it */
-	bool allow_include;     /**< permit $INCLUDE of files under the zone file's directory */
-	bool verify_gzip;       /**< check a gzip file's integrity before yielding anything */
-	size_t max_errors_kept; /**< how many syntax errors are remembered (0: 20) */
+	const char *origin;         /**< the zone's apex ("bank"); NULL: from $ORIGIN or the SOA */
+	bool strict;                /**< stop at the first syntax error instead of skipping it */
+	bool allow_include;         /**< permit $INCLUDE of files under the zone file's directory */
+	bool verify_gzip;           /**< check a gzip file's integrity before yielding anything */
+	size_t max_errors_kept;     /**< how many syntax errors are remembered (0: 20) */
+	enum zs_zone_engine engine; /**< master-file parser (default ZS_ZONE_ENGINE_FAST) */
 };
 
 /** One DS record of a delegation, summarised. */
@@ -31,11 +46,12 @@ struct zs_zone_ds {
 struct zs_delegation {
 	const char *name; /**< lower case, no final dot: "example.bank" */
 	size_t ns_count;
-	const char *const *ns; /**< NS target names, lower case, no final dot */
+	const char *const *ns; /**< NS target names, lower case, no final dot, in file order */
 	size_t ds_count;
 	const struct zs_zone_ds *ds;
 	size_t glue_count;
-	const char *const *glue; /**< in-bailiwick glue addresses, text form */
+	const char *const *glue;    /**< in-bailiwick glue addresses, text form */
+	const char *const *glue_ns; /**< the NS name each glue address belongs to */
 };
 
 /** One syntax error of the zone, as remembered for the run. */
@@ -46,11 +62,13 @@ struct zs_zone_error {
 };
 
 struct zs_zone_stats {
-	uint64_t bytes;       /**< bytes of zone text read (after decompression) */
-	uint64_t records;     /**< records read */
-	uint64_t delegations; /**< delegations yielded */
-	uint64_t errors;      /**< records skipped for syntax errors */
-	uint32_t serial;      /**< the SOA serial, when has_serial */
+	uint64_t bytes;        /**< bytes of zone text read (after decompression) */
+	uint64_t records;      /**< records read */
+	uint64_t delegations;  /**< delegations yielded */
+	uint64_t errors;       /**< records skipped for syntax errors */
+	uint64_t late_records; /**< records of an already yielded delegation, not merged */
+	uint64_t out_of_zone;  /**< records owned by names outside the zone, ignored */
+	uint32_t serial;       /**< the SOA serial, when has_serial */
 	bool has_serial;
 	bool complete; /**< the whole input was read (EOF reached without fatal error) */
 	size_t errors_kept;
@@ -60,9 +78,11 @@ struct zs_zone_stats {
 /**
  * Open a zone file: plain or gzip (recognised by its magic bytes), or "-" for stdin.
  * @param path  the file
- * @param opts  options; NULL for the defaults
+ * @param opts  options, copied; NULL for the defaults
  * @param[out] out  on success, the reader, to be closed with zs_zone_reader_close()
- * @return 0, ZS_ERR_GZIP (corrupt or truncated gzip, when opts->verify_gzip), or -errno
+ * @return 0, ZS_ERR_GZIP (corrupt or truncated gzip, when opts->verify_gzip), ZS_ERR_PARSE
+ *         (opts->origin is not a domain name), -ESPIPE (verify_gzip on a stream that cannot be
+ *         read twice), or -errno
  */
 int zs_zone_reader_open(const char *path, const struct zs_zone_opts *opts,
                         struct zs_zone_reader **out);
@@ -70,8 +90,10 @@ int zs_zone_reader_open(const char *path, const struct zs_zone_opts *opts,
 /**
  * The next delegation of the zone.
  * @param[out] out  on success, the delegation, owned by @p r until the next call
- * @return 0, ZS_ERR_EOF at the end of the zone, ZS_ERR_PARSE in strict mode (the error is in
- *         the stats), ZS_ERR_GZIP for a corrupt or truncated gzip stream, or -errno
+ * @return 0, ZS_ERR_EOF at the end of the zone, ZS_ERR_PARSE in strict mode or when the apex
+ *         cannot be known (the error is in the stats), ZS_ERR_GZIP for a corrupt or truncated
+ *         gzip stream, or -errno. After an error other than ZS_ERR_EOF every further call returns
+ * it again.
  */
 int zs_zone_reader_next(struct zs_zone_reader *r, const struct zs_delegation **out);
 
