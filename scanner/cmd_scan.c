@@ -9,21 +9,87 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "db/db.h"
+#include "db/reader.h"
+#include "db/run.h"
+#include "db/writer.h"
 #include "reports/output.h"
 #include "scanner/base/err.h"
 #include "scanner/base/json.h"
 #include "scanner/base/log.h"
+#include "scanner/base/strset.h"
 #include "scanner/cli.h"
 #include "scanner/commands.h"
 #include "scanner/sweep.h"
 
 struct scan_ctx {
 	const char *tld;
+	const char *policy;
 	struct zs_out *jsonl;
 	struct zs_buf line;
 	uint64_t jsonl_lines;
+	struct zs_db *db;             /* NULL with --no-db */
+	struct zs_db_writer *writer;
+	int64_t run_id;
+	struct zs_strset stored;      /* --resume: domains the run already has */
+	struct zs_db_verdict_row *rows; /* scratch for converting verdicts */
+	size_t rows_cap;
+	struct zs_db_raw_txt *raws;
+	size_t raws_cap;
 };
+
+/* The policy a TLD gets by default (issue: .POST has its own, fTLD covers two TLDs). */
+static const char *default_policy(const char *tld)
+{
+	if (strcasecmp(tld, "post") == 0) {
+		return "post";
+	}
+	if (strcasecmp(tld, "bank") == 0 || strcasecmp(tld, "insurance") == 0) {
+		return "ftld";
+	}
+	return "baseline";
+}
+
+static int push_db(struct scan_ctx *ctx, const struct zs_probe_result *r)
+{
+	struct zs_db_result res = { .domain = r->domain, .warnings = (unsigned)r->warnings,
+				    .facts_json = zs_buf_cstr(&r->facts) };
+	int ret = zs_db_status_parse(r->status, &res.status);
+	if (ret == 0) {
+		ret = zs_db_mail_parse(r->mail_kind, &res.mail);
+	}
+	if (ret != 0) {
+		return ret;
+	}
+	if (r->verdict_count > ctx->rows_cap) {
+		ctx->rows_cap = r->verdict_count * 2;
+		ctx->rows = zs_reallocarray(ctx->rows, ctx->rows_cap, sizeof(*ctx->rows));
+	}
+	for (size_t i = 0; i < r->verdict_count; i++) {
+		ctx->rows[i].rule = r->verdicts[i].rule;
+		ctx->rows[i].reason = r->verdicts[i].reason;
+		ret = zs_db_verdict_parse(r->verdicts[i].verdict, &ctx->rows[i].verdict);
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	if (r->raw_count > ctx->raws_cap) {
+		ctx->raws_cap = r->raw_count * 2;
+		ctx->raws = zs_reallocarray(ctx->raws, ctx->raws_cap, sizeof(*ctx->raws));
+	}
+	for (size_t i = 0; i < r->raw_count; i++) {
+		ctx->raws[i].owner = r->raw[i].owner;
+		ctx->raws[i].data = r->raw[i].data;
+		ctx->raws[i].len = r->raw[i].len;
+	}
+	res.verdicts = ctx->rows;
+	res.verdict_count = r->verdict_count;
+	res.raw = ctx->raws;
+	res.raw_count = r->raw_count;
+	return zs_db_writer_push(ctx->writer, &res);
+}
 
 static void scan_usage(FILE *f)
 {
@@ -50,6 +116,13 @@ static void scan_usage(FILE *f)
 		"  --no-retry           no deferred retry pass for domains with DNS failures\n"
 		"  --retry-delay SECONDS  pause before the deferred pass (default 5)\n"
 		"  --resolver-validates the resolvers validate DNSSEC (the AD bit is meaningful)\n"
+		"storage:\n"
+		"  --db CONNINFO        PostgreSQL connection string or URI (default: the PG*\n"
+		"                       environment variables and ~/.pgpass, as psql)\n"
+		"  --no-db              do not store in a database (needs --jsonl)\n"
+		"  --resume RUN         continue an interrupted run, skipping stored domains\n"
+		"  --policy NAME        the policy to record (default: post for .post, ftld for\n"
+		"                       .bank and .insurance)\n"
 		"output:\n"
 		"  --jsonl FILE         write one JSON object per domain (gzip unless *.jsonl)\n"
 		"  --overwrite          replace an existing --jsonl file\n"
@@ -63,12 +136,20 @@ static int emit_result(void *arg, const struct zs_probe_result *r)
 {
 	struct scan_ctx *ctx = arg;
 
+	/* the database first: when it pushes back, nothing else is written twice */
+	if (ctx->writer != NULL) {
+		int ret = push_db(ctx, r);
+		if (ret != 0) {
+			return ret;
+		}
+	}
 	if (ctx->jsonl != NULL) {
 		struct zs_json j;
 		zs_buf_reset(&ctx->line);
 		zs_json_init(&j, &ctx->line);
 		zs_json_obj_begin(&j);
 		zs_json_kstr(&j, "domain", r->domain);
+		zs_json_kstr(&j, "policy", ctx->policy);
 		zs_json_kstr(&j, "status", r->status);
 		zs_json_kstr(&j, "mail", r->mail_kind);
 		zs_json_kint(&j, "warnings", r->warnings);
@@ -139,6 +220,220 @@ static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summ
 	       s->interrupted ? ", INTERRUPTED" : "");
 }
 
+static bool already_stored(void *arg, const char *domain)
+{
+	struct scan_ctx *ctx = arg;
+	return zs_strset_has(&ctx->stored, domain);
+}
+
+static int remember_stored(const char *domain, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	(void)zs_strset_add(&ctx->stored, domain);
+	return 0;
+}
+
+/* The DNS engine's counters as a JSON object, stored with the run. */
+static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s)
+{
+	const struct zs_resolver_stats *d = &s->dns;
+	struct zs_json j;
+
+	zs_json_init(&j, out);
+	zs_json_obj_begin(&j);
+	zs_json_kint(&j, "questions", (long long)d->questions);
+	zs_json_kint(&j, "sent", (long long)d->sent);
+	zs_json_kint(&j, "answered", (long long)d->answered);
+	zs_json_kint(&j, "retried", (long long)d->retried);
+	zs_json_kint(&j, "timeouts", (long long)d->timeouts);
+	zs_json_kint(&j, "truncated", (long long)d->truncated);
+	zs_json_kint(&j, "tcp_fallbacks", (long long)d->tcp_fallbacks);
+	zs_json_kint(&j, "mismatched", (long long)d->mismatched);
+	zs_json_kint(&j, "cache_hits", (long long)d->cache_hits);
+	zs_json_kint(&j, "coalesced", (long long)d->coalesced);
+	zs_json_kint(&j, "peak_inflight", (long long)d->peak_inflight);
+	zs_json_key(&j, "status");
+	zs_json_obj_begin(&j);
+	for (int i = 0; i < ZS_DNS_STATUS_COUNT_; i++) {
+		if (d->status[i] > 0) {
+			zs_json_kint(&j, zs_dns_status_name((enum zs_dns_status)i),
+				     (long long)d->status[i]);
+		}
+	}
+	zs_json_obj_end(&j);
+	zs_json_kint(&j, "deferred", (long long)s->deferred);
+	zs_json_kint(&j, "recovered", (long long)s->recovered);
+	zs_json_key(&j, "seconds");
+	zs_json_double(&j, s->seconds);
+	zs_json_obj_end(&j);
+}
+
+/* Open the database and begin (or resume) the run. */
+static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const char *conninfo,
+		    const char *resume, const struct zs_zone_stats *zst, struct zs_sweep *sweep)
+{
+	int ret = zs_db_open(conninfo, &ctx->db);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(NULL));
+		return ret;
+	}
+	ret = zs_db_check_schema(ctx->db);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+		return ret;
+	}
+	if (resume != NULL) {
+		ret = zs_db_run_resolve(ctx->db, resume, ctx->tld, &ctx->run_id);
+		if (ret == 0) {
+			ret = zs_db_run_resume(ctx->db, ctx->run_id);
+		}
+		if (ret == 0) {
+			ret = zs_db_run_stored(ctx->db, ctx->run_id, remember_stored, ctx);
+		}
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_DB, "--resume %s: %s", resume, zs_db_error(ctx->db));
+			return ret;
+		}
+		zs_log_info(ZS_LOG_DB, "resuming run %lld: %zu domains already stored",
+			    (long long)ctx->run_id, ctx->stored.count);
+	} else {
+		struct zs_db_run_params p = {
+			.tld = ctx->tld,
+			.policy = ctx->policy,
+			.policy_version = "",
+			.zone_source = o->zone_path,
+			.zone_serial = zst->has_serial ? (int64_t)zst->serial : -1,
+			.scanner_version = ZS_VERSION,
+		};
+		ret = zs_db_run_begin(ctx->db, &p, &ctx->run_id);
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+			return ret;
+		}
+	}
+	struct zs_db_writer_opts wo = { .wake = zs_sweep_wake, .wake_arg = sweep };
+	ret = zs_db_writer_new(ctx->db, ctx->run_id, &wo, &ctx->writer);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+	}
+	return ret;
+}
+
+/* Finish the run in the database: whatever happened, the run ends in a definite state. */
+static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_summary *sum)
+{
+	struct zs_db_writer_stats ws = { 0 };
+	int wret = zs_db_writer_finish(ctx->writer, &ws);
+	struct zs_buf dns;
+	const char *first[8];
+	size_t nfirst = 0;
+
+	ctx->writer = NULL;
+	for (size_t i = 0; i < sum->zone.errors_kept && nfirst < 8; i++) {
+		const struct zs_zone_error *e = &sum->zone.first_errors[i];
+		first[nfirst++] = zs_strdup(e->msg);
+	}
+	zs_buf_init(&dns, 1024 * 1024);
+	dns_json(&dns, sum);
+	struct zs_db_run_end end = {
+		.zone_complete = sum->zone.complete,
+		.zone_errors = sum->zone.errors,
+		.zone_first_errors = first,
+		.zone_first_error_count = nfirst,
+		.dns_json = zs_buf_cstr(&dns),
+	};
+	if (sweep_ret == 0 && wret == 0) {
+		end.status = ZS_DB_RUN_COMPLETE;
+	} else if (sweep_ret == ZS_ERR_INTERRUPTED || wret != 0) {
+		end.status = ZS_DB_RUN_INTERRUPTED;
+	} else {
+		end.status = ZS_DB_RUN_FAILED;
+	}
+	int ret = zs_db_run_finish(ctx->db, ctx->run_id, &end);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "run %lld: %s", (long long)ctx->run_id, zs_db_error(ctx->db));
+	} else {
+		fprintf(stderr, "zonesweep: run %lld stored (%s): %llu results, %llu quarantined\n",
+			(long long)ctx->run_id, zs_db_run_status_name(end.status),
+			(unsigned long long)ws.results, (unsigned long long)ws.quarantined);
+		if (end.status == ZS_DB_RUN_INTERRUPTED) {
+			fprintf(stderr, "zonesweep: continue it with: zonesweep scan ... --resume %lld\n",
+				(long long)ctx->run_id);
+		}
+	}
+	for (size_t i = 0; i < nfirst; i++) {
+		zs_free((void *)first[i]);
+	}
+	zs_buf_deinit(&dns);
+	return ret != 0 ? ret : wret;
+}
+
+static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *conninfo,
+		    const char *resume, const char *jsonl_path, bool overwrite)
+{
+	struct zs_sweep *sweep = NULL;
+	struct zs_sweep_summary sum = { 0 };
+	int status = ZS_EXIT_OK;
+
+	if (resume != NULL) {
+		o->skip = already_stored;
+		o->skip_arg = ctx;
+	}
+	int ret = zs_sweep_new(o, &sweep);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s", o->zone_path,
+			     zs_err_str(ret));
+		return ZS_EXIT_FAIL;
+	}
+	if (conninfo != NULL) {
+		ret = db_begin(ctx, o, conninfo, resume, zs_sweep_zone_stats(sweep), sweep);
+		if (ret != 0) {
+			goto out;
+		}
+	}
+	if (jsonl_path != NULL) {
+		ret = zs_out_open(jsonl_path, overwrite ? ZS_OUT_OVERWRITE : 0, &ctx->jsonl);
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_REPORT, "%s: %s%s", jsonl_path, zs_err_str(ret),
+				     ret == -EEXIST ? " (use --overwrite)" : "");
+			goto out;
+		}
+	}
+
+	int sweep_ret = zs_sweep_run(sweep, &sum);
+	if (sweep_ret != 0) {
+		zs_log_error(ZS_LOG_MAIN, "scan of %s: %s", o->zone_path, zs_err_str(sweep_ret));
+		status = ZS_EXIT_FAIL;
+	}
+	if (ctx->db != NULL && db_finish(ctx, sweep_ret, &sum) != 0) {
+		status = ZS_EXIT_FAIL;
+	}
+	if (ctx->jsonl != NULL) {
+		ret = zs_out_commit(ctx->jsonl);
+		ctx->jsonl = NULL;
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_REPORT, "%s: %s", jsonl_path, zs_err_str(ret));
+			status = ZS_EXIT_FAIL;
+		} else {
+			fprintf(stderr, "zonesweep: %llu results written to %s\n",
+				(unsigned long long)ctx->jsonl_lines, jsonl_path);
+		}
+	}
+	print_summary(ctx, &sum);
+	ret = 0;
+out:
+	if (ret != 0) {
+		status = ZS_EXIT_FAIL;
+		if (ctx->writer != NULL) {
+			(void)zs_db_writer_finish(ctx->writer, NULL);
+		}
+	}
+	zs_out_abort(ctx->jsonl);
+	zs_db_close(ctx->db);
+	zs_sweep_free(sweep);
+	return status;
+}
+
 int zs_cmd_scan(int argc, char **argv)
 {
 	enum {
@@ -160,6 +455,10 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_OVERWRITE,
 		OPT_QUIET,
 		OPT_DEBUG,
+		OPT_DB,
+		OPT_NO_DB,
+		OPT_RESUME,
+		OPT_POLICY,
 		OPT_HELP,
 	};
 	static const struct option longopts[] = {
@@ -181,12 +480,19 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
 		{ "debug", required_argument, NULL, OPT_DEBUG },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "no-db", no_argument, NULL, OPT_NO_DB },
+		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct zs_sweep_opts o = { .progress = true };
 	struct scan_ctx ctx = { 0 };
 	const char *jsonl_path = NULL;
+	const char *conninfo = NULL;
+	const char *resume = NULL;
+	bool no_db = false;
 	bool overwrite = false;
 	unsigned v;
 	int c;
@@ -254,6 +560,18 @@ int zs_cmd_scan(int argc, char **argv)
 				bad = 1;
 			}
 			break;
+		case OPT_DB:
+			conninfo = optarg;
+			break;
+		case OPT_NO_DB:
+			no_db = true;
+			break;
+		case OPT_RESUME:
+			resume = optarg;
+			break;
+		case OPT_POLICY:
+			ctx.policy = optarg;
+			break;
 		case OPT_HELP:
 			scan_usage(stdout);
 			return ZS_EXIT_OK;
@@ -270,6 +588,14 @@ int zs_cmd_scan(int argc, char **argv)
 		zs_log_error(ZS_LOG_MAIN, "scan: --zone and --tld are required");
 		bad = 1;
 	}
+	if (no_db && (conninfo != NULL || resume != NULL)) {
+		zs_log_error(ZS_LOG_MAIN, "scan: --no-db excludes --db and --resume");
+		bad = 1;
+	}
+	if (no_db && jsonl_path == NULL) {
+		zs_log_error(ZS_LOG_MAIN, "scan: --no-db needs --jsonl FILE for the results");
+		bad = 1;
+	}
 	if (bad != 0) {
 		zs_cli_usage_hint("scan");
 		return ZS_EXIT_USAGE;
@@ -281,45 +607,19 @@ int zs_cmd_scan(int argc, char **argv)
 	o.zone.verify_gzip = true;
 	o.emit = emit_result;
 	o.emit_arg = &ctx;
-
-	struct zs_sweep *sweep = NULL;
-	int ret = zs_sweep_new(&o, &sweep);
-	if (ret != 0) {
-		zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s", o.zone_path,
-			     zs_err_str(ret));
-		return ZS_EXIT_FAIL;
+	o.preflight = ctx.tld;
+	if (ctx.policy == NULL) {
+		ctx.policy = default_policy(ctx.tld);
 	}
-	if (jsonl_path != NULL) {
-		ret = zs_out_open(jsonl_path, overwrite ? ZS_OUT_OVERWRITE : 0, &ctx.jsonl);
-		if (ret != 0) {
-			zs_log_error(ZS_LOG_REPORT, "%s: %s%s", jsonl_path, zs_err_str(ret),
-				     ret == -EEXIST ? " (use --overwrite)" : "");
-			zs_sweep_free(sweep);
-			return ZS_EXIT_FAIL;
-		}
-	}
+	zs_strset_init(&ctx.stored);
 	zs_buf_init(&ctx.line, 64 * 1024 * 1024);
 
-	struct zs_sweep_summary sum = { 0 };
-	ret = zs_sweep_run(sweep, &sum);
-	zs_sweep_free(sweep);
+	int status = scan_run(&ctx, &o, no_db ? NULL : conninfo != NULL ? conninfo : "", resume,
+			      jsonl_path, overwrite);
 
-	int status = ZS_EXIT_OK;
-	if (ret != 0) {
-		zs_log_error(ZS_LOG_MAIN, "scan of %s: %s", o.zone_path, zs_err_str(ret));
-		status = ZS_EXIT_FAIL;
-	}
-	if (ctx.jsonl != NULL) {
-		int cret = zs_out_commit(ctx.jsonl);
-		if (cret != 0) {
-			zs_log_error(ZS_LOG_REPORT, "%s: %s", jsonl_path, zs_err_str(cret));
-			status = ZS_EXIT_FAIL;
-		} else {
-			fprintf(stderr, "zonesweep: %llu results written to %s\n",
-				(unsigned long long)ctx.jsonl_lines, jsonl_path);
-		}
-	}
+	zs_strset_deinit(&ctx.stored);
 	zs_buf_deinit(&ctx.line);
-	print_summary(&ctx, &sum);
+	zs_free(ctx.rows);
+	zs_free(ctx.raws);
 	return status;
 }

@@ -235,6 +235,33 @@ static void json_answer(struct zs_json *j, const char *key, const struct zs_answ
 	zs_json_obj_end(j);
 }
 
+/* Keep every TXT record of the answers byte-exact for the database. */
+static void collect_raw(struct zs_probe *p)
+{
+	struct zs_probe_result *r = &p->result;
+	size_t n = 0;
+
+	for (int i = 0; i < PROBE_Q_COUNT_; i++) {
+		if (probe_questions[i].type == ZS_RR_TXT) {
+			n += p->q[i].ans->count;
+		}
+	}
+	r->raw = zs_arena_calloc(&p->arena, n, sizeof(*r->raw));
+	for (int i = 0; i < PROBE_Q_COUNT_; i++) {
+		const struct zs_answer *a = p->q[i].ans;
+		if (probe_questions[i].type != ZS_RR_TXT) {
+			continue;
+		}
+		const char *owner = zs_arena_printf(&p->arena, "%s%s", probe_questions[i].prefix,
+						    p->domain);
+		for (size_t k = 0; k < a->count; k++) {
+			struct zs_raw_txt *raw = &r->raw[r->raw_count++];
+			raw->owner = owner;
+			raw->data = (const uint8_t *)zs_rr_txt_join(&p->arena, &a->rr[k], &raw->len);
+		}
+	}
+}
+
 static void add_verdict(struct zs_probe *p, const char *rule, const char *verdict,
 			const char *reason)
 {
@@ -302,6 +329,7 @@ static void evaluate(struct zs_probe *p)
 		any_error |= strcmp(r->verdicts[i].verdict, "error") == 0;
 	}
 	r->status = any_fail ? "non-compliant" : any_error ? "indeterminate" : "compliant";
+	collect_raw(p);
 
 	struct zs_json j;
 	zs_json_init(&j, &r->facts);

@@ -26,6 +26,13 @@ struct zs_verdict {
 	const char *reason;  /**< one line */
 };
 
+/** A TXT record exactly as received (its character-strings joined), for byte-exact storage. */
+struct zs_raw_txt {
+	const char *owner;   /**< the name it was found at */
+	const uint8_t *data; /**< the bytes, any value including NUL */
+	size_t len;
+};
+
 /** What a probe produces; owned by the probe until zs_probe_free(). */
 struct zs_probe_result {
 	const char *domain;
@@ -36,6 +43,8 @@ struct zs_probe_result {
 	struct zs_buf facts;   /**< the collected facts, a JSON object */
 	size_t verdict_count;
 	struct zs_verdict *verdicts;
+	size_t raw_count;
+	struct zs_raw_txt *raw; /**< every TXT record the probe received */
 };
 
 /** Called once when a probe has its result. */

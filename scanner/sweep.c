@@ -79,6 +79,7 @@ struct zs_sweep {
 	size_t deferred_next;
 
 	bool zone_done;
+	bool started;   /* the preflight question was answered */
 	bool stopping;  /* signal: no new probes */
 	int fatal;      /* the first error that ends the sweep */
 	bool tty;
@@ -238,7 +239,7 @@ static bool window_full(const struct zs_sweep *s)
 
 static bool can_topup(const struct zs_sweep *s)
 {
-	if (s->stopping || s->fatal != 0 || window_full(s) || s->held_count > 0) {
+	if (!s->started || s->stopping || s->fatal != 0 || window_full(s) || s->held_count > 0) {
 		return false;
 	}
 	if (s->phase == SWEEP_MAIN) {
@@ -331,7 +332,8 @@ static void retry_start(uv_timer_t *t)
 /* Called whenever something finished: moves to the next phase when the current one is done. */
 static void maybe_finish(struct zs_sweep *s)
 {
-	if (s->phase == SWEEP_CLOSING || s->phase == SWEEP_RETRY_WAIT) {
+	if (s->phase == SWEEP_CLOSING || s->phase == SWEEP_RETRY_WAIT ||
+	    (!s->started && s->fatal == 0 && !s->stopping)) {
 		return;
 	}
 	if (s->inflight_count > 0) {
@@ -415,6 +417,21 @@ static void show_progress(uv_timer_t *t)
 	s->last_progress_done = done;
 }
 
+static void preflight_done(const struct zs_answer *ans, void *arg)
+{
+	struct zs_sweep *s = arg;
+
+	if (zs_dns_status_is_answer(ans->status)) {
+		s->started = true;
+	} else {
+		zs_log_error(ZS_LOG_DNS, "resolver: no answer for the SOA of %s (%s); is the "
+			     "resolver reachable?", s->opts.preflight, zs_dns_status_msg(ans->status));
+		s->fatal = ZS_ERR_DNS;
+	}
+	topup(s);
+	maybe_finish(s);
+}
+
 int zs_sweep_new(const struct zs_sweep_opts *opts, struct zs_sweep **out)
 {
 	struct zs_sweep *s = zs_calloc(1, sizeof(*s));
@@ -471,6 +488,15 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		(void)uv_timer_start(&s->progress, show_progress, every, every);
 	}
 
+	if (s->opts.preflight != NULL) {
+		ret = zs_resolver_query(s->res, s->opts.preflight, ZS_RR_SOA, preflight_done, s,
+					NULL);
+		if (ret != 0) {
+			s->fatal = ret;
+		}
+	} else {
+		s->started = true;
+	}
 	topup(s);
 	maybe_finish(s);
 	(void)uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -496,6 +522,11 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		return s->fatal;
 	}
 	return s->stopping ? ZS_ERR_INTERRUPTED : 0;
+}
+
+const struct zs_zone_stats *zs_sweep_zone_stats(const struct zs_sweep *s)
+{
+	return zs_zone_reader_stats(s->zone);
 }
 
 void zs_sweep_wake(void *sweep)

@@ -41,6 +41,8 @@ struct zs_sweep_opts {
 	void *emit_arg;
 	zs_sweep_skip_fn skip; /**< NULL: probe everything */
 	void *skip_arg;
+	const char *preflight; /**< a name whose SOA must resolve before the sweep starts, so
+				    that an unreachable resolver stops the run at once (NULL: none) */
 };
 
 struct zs_sweep_summary {
@@ -68,10 +70,13 @@ int zs_sweep_new(const struct zs_sweep_opts *opts, struct zs_sweep **out);
  * Run the sweep to its end.
  * @param[out] sum  figures of the sweep, filled whatever the outcome
  * @return 0, ZS_ERR_INTERRUPTED after SIGINT/SIGTERM (the results so far were emitted),
- *         the zone reader's error (ZS_ERR_GZIP, ZS_ERR_PARSE in strict mode, -errno), or the
- *         sink's error
+ *         the zone reader's error (ZS_ERR_GZIP, ZS_ERR_PARSE in strict mode, -errno),
+ *         ZS_ERR_DNS when the preflight question got no answer, or the sink's error
  */
 int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum);
+
+/** The zone reader's figures so far (before the run: what opening the zone read). */
+const struct zs_zone_stats *zs_sweep_zone_stats(const struct zs_sweep *s);
 
 /** Tell the sweep its sink has room again. Safe to call from any thread. */
 void zs_sweep_wake(void *sweep);
