@@ -38,6 +38,7 @@ struct scan_ctx {
 	size_t rows_cap;
 	struct zs_db_raw_txt *raws;
 	size_t raws_cap;
+	char resolvers[256]; /* the --resolver texts, for messages */
 };
 
 /* The policy a TLD gets by default (issue: .POST has its own, fTLD covers two TLDs). */
@@ -352,7 +353,7 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 	int ret = zs_db_run_finish(ctx->db, ctx->run_id, &end);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_DB, "run %lld: %s", (long long)ctx->run_id, zs_db_error(ctx->db));
-	} else {
+	} else if (end.status != ZS_DB_RUN_FAILED) {
 		fprintf(stderr, "zonesweep: run %lld stored (%s): %llu results, %llu quarantined\n",
 			(long long)ctx->run_id, zs_db_run_status_name(end.status),
 			(unsigned long long)ws.results, (unsigned long long)ws.quarantined);
@@ -401,7 +402,12 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 	}
 
 	int sweep_ret = zs_sweep_run(sweep, &sum);
-	if (sweep_ret != 0) {
+	if (sweep_ret == ZS_ERR_DNS && !sum.started) {
+		zs_log_error(ZS_LOG_DNS, "--resolver %s: no answer for the SOA of %s (%s); is the "
+			     "resolver running and reachable?", ctx->resolvers, o->preflight,
+			     zs_dns_status_msg(sum.preflight));
+		status = ZS_EXIT_FAIL;
+	} else if (sweep_ret != 0) {
 		zs_log_error(ZS_LOG_MAIN, "scan of %s: %s", o->zone_path, zs_err_str(sweep_ret));
 		status = ZS_EXIT_FAIL;
 	}
@@ -419,7 +425,9 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 				(unsigned long long)ctx->jsonl_lines, jsonl_path);
 		}
 	}
-	print_summary(ctx, &sum);
+	if (sum.started) {
+		print_summary(ctx, &sum);
+	}
 	ret = 0;
 out:
 	if (ret != 0) {
@@ -515,6 +523,9 @@ int zs_cmd_scan(int argc, char **argv)
 			break;
 		case OPT_RESOLVER:
 			bad |= zs_cli_add_resolver(&o.resolver, optarg);
+			(void)snprintf(ctx.resolvers + strlen(ctx.resolvers),
+				       sizeof(ctx.resolvers) - strlen(ctx.resolvers), "%s%s",
+				       ctx.resolvers[0] != '\0' ? "," : "", optarg);
 			break;
 		case OPT_MAX_INFLIGHT:
 			bad |= zs_cli_uint("max-inflight", optarg, 1, 65536, &o.resolver.max_inflight);
@@ -602,6 +613,9 @@ int zs_cmd_scan(int argc, char **argv)
 	}
 	if (zs_cli_default_resolver(&o.resolver) != 0) {
 		return ZS_EXIT_USAGE;
+	}
+	if (ctx.resolvers[0] == '\0') {
+		(void)snprintf(ctx.resolvers, sizeof(ctx.resolvers), "(from /etc/resolv.conf)");
 	}
 	o.zone.origin = ctx.tld;
 	o.zone.verify_gzip = true;

@@ -421,11 +421,10 @@ static void preflight_done(const struct zs_answer *ans, void *arg)
 {
 	struct zs_sweep *s = arg;
 
+	s->sum.preflight = ans->status;
 	if (zs_dns_status_is_answer(ans->status)) {
 		s->started = true;
 	} else {
-		zs_log_error(ZS_LOG_DNS, "resolver: no answer for the SOA of %s (%s); is the "
-			     "resolver reachable?", s->opts.preflight, zs_dns_status_msg(ans->status));
 		s->fatal = ZS_ERR_DNS;
 	}
 	topup(s);
@@ -516,6 +515,7 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		zs_log_warn(ZS_LOG_MAIN, "sweep: event loop closed with handles still open");
 	}
 	s->sum.seconds = elapsed_s(s);
+	s->sum.started = s->started;
 	s->sum.zone = *zs_zone_reader_stats(s->zone);
 	*sum = s->sum;
 	if (s->fatal != 0) {

@@ -55,6 +55,8 @@ struct zs_sweep_summary {
 	uint64_t recovered;     /**< of those, domains whose retry finished every question */
 	double seconds;         /**< wall time of the sweep */
 	bool interrupted;       /**< stopped by a signal */
+	bool started;           /**< the preflight question was answered and probing began */
+	enum zs_dns_status preflight; /**< what became of the preflight question */
 	struct zs_zone_stats zone;
 	struct zs_resolver_stats dns;
 };
