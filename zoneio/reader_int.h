@@ -151,6 +151,14 @@ struct zs_zone_reader *zs__zone_reader_new(const struct zs_zone_opts *opts);
  */
 int zs__ldns_src_open(struct zs_zone_reader *r, const char *path, struct zs__zone_src **out);
 
+/* fast_reader.c */
+
+/**
+ * A master-file source parsed by the purpose-built tokenizer.
+ * @return 0 or -errno, ZS_ERR_GZIP
+ */
+int zs__fast_src_open(struct zs_zone_reader *r, const char *path, struct zs__zone_src **out);
+
 /* input.c */
 
 struct zs__input;
