@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,27 +36,12 @@
 #define C_STOP 1 /* ends an unquoted token: space, tab, CR, LF, ; ( ) " NUL, control bytes */
 #define C_WS   2 /* space, tab, CR */
 #define C_CTRL 4 /* binary garbage */
+#define C_ESC  8 /* backslash */
 
 static uint8_t cls[256];
+static int8_t hexv[256];
 
-static void cls_init(void)
-{
-	if (cls[0] != 0) {
-		return;
-	}
-	for (int c = 0; c < 0x20; c++) {
-		cls[c] = C_STOP | C_CTRL;
-	}
-	cls['\t'] = C_STOP | C_WS;
-	cls['\r'] = C_STOP | C_WS;
-	cls[' '] = C_STOP | C_WS;
-	cls['\n'] = C_STOP;
-	cls[';'] = C_STOP;
-	cls['('] = C_STOP;
-	cls[')'] = C_STOP;
-	cls['"'] = C_STOP;
-	cls[0] = C_STOP | C_CTRL;
-}
+static pthread_once_t cls_once = PTHREAD_ONCE_INIT;
 
 struct frame {
 	struct zs__input *in;
@@ -226,7 +212,7 @@ static int lex_next(struct lex *x, struct tok *t)
 		}
 		const char *q = p;
 		for (;;) {
-			while (!(cls[(uint8_t)*q] & C_STOP) && *q != '\\') {
+			while (!(cls[(uint8_t)*q] & (C_STOP | C_ESC))) {
 				q++;
 			}
 			if (*q == '\\') {
@@ -303,11 +289,12 @@ static const char *parse_name(const struct tok *t, const uint8_t *origin, bool h
 			}
 			c = (uint8_t)p[++i];
 			if (c >= '0' && c <= '9') {
-				if (i + 2 >= n || p[i + 1] < '0' || p[i + 1] > '9' || p[i + 2] < '0' ||
-				    p[i + 2] > '9') {
+				if (i + 2 >= n || p[i + 1] < '0' || p[i + 1] > '9' ||
+				    p[i + 2] < '0' || p[i + 2] > '9') {
 					return "bad \\DDD escape in domain name";
 				}
-				unsigned v = (unsigned)(c - '0') * 100 + (unsigned)(p[i + 1] - '0') * 10 +
+				unsigned v = (unsigned)(c - '0') * 100 +
+				             (unsigned)(p[i + 1] - '0') * 10 +
 				             (unsigned)(p[i + 2] - '0');
 				if (v > 255) {
 					return "bad \\DDD escape in domain name";
@@ -433,12 +420,16 @@ static bool parse_ttl(const struct tok *t, uint32_t *out)
 static bool parse_class(const struct tok *t, uint16_t *out)
 {
 	uint32_t v;
-	if (t->quoted) {
+	if (t->quoted || t->n < 2) {
 		return false;
 	}
-	if (tok_ieq(t, "IN")) {
+	char c0 = (char)(t->p[0] | 0x20);
+	if (t->n == 2 && c0 == 'i' && (t->p[1] | 0x20) == 'n') {
 		*out = 1;
 		return true;
+	}
+	if (c0 != 'c' && c0 != 'h') {
+		return false;
 	}
 	if (tok_ieq(t, "CH") || tok_ieq(t, "CS") || tok_ieq(t, "HS")) {
 		*out = tok_ieq(t, "CS") ? 2 : tok_ieq(t, "CH") ? 3 : 4;
@@ -459,13 +450,33 @@ static const struct {
 	const char *name;
 	uint16_t type;
 } common_types[] = {
-	{ "NS", 2 },       { "DS", 43 },         { "A", 1 },         { "AAAA", 28 },
-	{ "SOA", 6 },      { "RRSIG", 46 },      { "NSEC", 47 },     { "NSEC3", 50 },
-	{ "DNSKEY", 48 },  { "TXT", 16 },        { "MX", 15 },       { "CNAME", 5 },
-	{ "NSEC3PARAM", 51 }, { "CDS", 59 },    { "CDNSKEY", 60 },  { "PTR", 12 },
-	{ "SRV", 33 },     { "CAA", 257 },       { "TLSA", 52 },     { "HINFO", 13 },
-	{ "ZONEMD", 63 },  { "SPF", 99 },
+	{ "NS", 2 },      { "DS", 43 },   { "A", 1 },           { "AAAA", 28 },   { "SOA", 6 },
+	{ "RRSIG", 46 },  { "NSEC", 47 }, { "NSEC3", 50 },      { "DNSKEY", 48 }, { "TXT", 16 },
+	{ "MX", 15 },     { "CNAME", 5 }, { "NSEC3PARAM", 51 }, { "CDS", 59 },    { "CDNSKEY", 60 },
+	{ "PTR", 12 },    { "SRV", 33 },  { "CAA", 257 },       { "TLSA", 52 },   { "HINFO", 13 },
+	{ "ZONEMD", 63 }, { "SPF", 99 },
 };
+
+#define N_COMMON (sizeof(common_types) / sizeof(common_types[0]))
+
+static uint64_t common_keys[N_COMMON];
+
+/* Up to 8 bytes of a mnemonic, upper case, packed into a word; 0 if longer. */
+static uint64_t type_key(const char *p, size_t n)
+{
+	uint64_t k = 0;
+	if (n > 8) {
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = (uint8_t)p[i];
+		if (c >= 'a' && c <= 'z') {
+			c = (uint8_t)(c - ('a' - 'A'));
+		}
+		k = k << 8 | c;
+	}
+	return k;
+}
 
 static uint16_t parse_type(const struct tok *t)
 {
@@ -473,8 +484,9 @@ static uint16_t parse_type(const struct tok *t)
 	if (t->quoted || t->n == 0 || t->n > 32) {
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(common_types) / sizeof(common_types[0]); i++) {
-		if (tok_ieq(t, common_types[i].name)) {
+	uint64_t key = type_key(t->p, t->n);
+	for (size_t i = 0; key != 0 && i < N_COMMON; i++) {
+		if (common_keys[i] == key) {
 			return common_types[i].type;
 		}
 	}
@@ -498,14 +510,22 @@ static bool parse_alg(const struct tok *t, uint8_t *out)
 		const char *name;
 		uint8_t alg;
 	} algs[] = {
-		{ "RSAMD5", 1 },           { "DH", 2 },
-		{ "DSA", 3 },              { "RSASHA1", 5 },
-		{ "DSA-NSEC3-SHA1", 6 },   { "RSASHA1-NSEC3-SHA1", 7 },
-		{ "RSASHA256", 8 },        { "RSASHA512", 10 },
-		{ "ECC-GOST", 12 },        { "ECDSAP256SHA256", 13 },
-		{ "ECDSAP384SHA384", 14 }, { "ED25519", 15 },
-		{ "ED448", 16 },           { "INDIRECT", 252 },
-		{ "PRIVATEDNS", 253 },     { "PRIVATEOID", 254 },
+		{ "RSAMD5", 1 },
+		{ "DH", 2 },
+		{ "DSA", 3 },
+		{ "RSASHA1", 5 },
+		{ "DSA-NSEC3-SHA1", 6 },
+		{ "RSASHA1-NSEC3-SHA1", 7 },
+		{ "RSASHA256", 8 },
+		{ "RSASHA512", 10 },
+		{ "ECC-GOST", 12 },
+		{ "ECDSAP256SHA256", 13 },
+		{ "ECDSAP384SHA384", 14 },
+		{ "ED25519", 15 },
+		{ "ED448", 16 },
+		{ "INDIRECT", 252 },
+		{ "PRIVATEDNS", 253 },
+		{ "PRIVATEOID", 254 },
 	};
 	uint32_t v;
 	if (parse_uint(t, 255, &v)) {
@@ -523,14 +543,7 @@ static bool parse_alg(const struct tok *t, uint8_t *out)
 
 static int hexval(char c)
 {
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	c = (char)(c | 0x20);
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	return -1;
+	return hexv[(uint8_t)c];
 }
 
 /* Hex tokens up to the end of the record, decoded into out (NULL: only checked). */
@@ -655,7 +668,8 @@ static int generic_rdata(struct fast_src *s, struct lex *x, struct zs__zone_rr *
 			return lex_fail(x, "bad SOA rdata", false);
 		}
 		const uint8_t *q = s->rdata + a + b;
-		rr->u.serial = (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
+		rr->u.serial =
+		        (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 | (uint32_t)q[2] << 8 | q[3];
 		break;
 	}
 	default:
@@ -709,21 +723,28 @@ static int parse_rdata(struct fast_src *s, struct lex *x, struct zs__zone_rr *rr
 	uint32_t v;
 	int lr;
 
-	/* RFC 3597: "\#" as the first rdata token, for any type. */
-	const char *save_p = x->p;
-	unsigned long save_line = x->line;
-	int save_depth = x->depth;
-	lr = lex_next(x, &t);
-	if (lr == L_TOKEN && !t.quoted && t.n == 2 && t.p[0] == '\\' && t.p[1] == '#') {
-		return generic_rdata(s, x, rr);
+	/* RFC 3597: "\#" as the first rdata token, for any type. A cheap look first. */
+	const char *peek = x->p;
+	while (cls[(uint8_t)*peek] & C_WS) {
+		peek++;
 	}
-	if (lr != L_TOKEN && lr != L_EOL) {
-		return lr;
+	if ((peek[0] == '\\' && peek[1] == '#') || peek[0] == '(' || peek[0] == '\n' ||
+	    peek[0] == ';') {
+		const char *save_p = x->p;
+		unsigned long save_line = x->line;
+		int save_depth = x->depth;
+		lr = lex_next(x, &t);
+		if (lr == L_TOKEN && !t.quoted && t.n == 2 && t.p[0] == '\\' && t.p[1] == '#') {
+			return generic_rdata(s, x, rr);
+		}
+		if (lr != L_TOKEN && lr != L_EOL) {
+			return lr;
+		}
+		x->p = save_p;
+		x->line = save_line;
+		x->depth = save_depth;
+		x->ended = false;
 	}
-	x->p = save_p;
-	x->line = save_line;
-	x->depth = save_depth;
-	x->ended = false;
 
 	switch (rr->type) {
 	case ZS__RR_NS:
@@ -954,8 +975,7 @@ static int directive(struct fast_src *s, struct frame *f, struct lex *x, const s
 }
 
 /* Parse one entry at f->pos: a record, a directive, or a blank line. */
-static int parse_record(struct fast_src *s, struct frame *f, struct zs__zone_rr *rr,
-                        struct lex *x)
+static int parse_record(struct fast_src *s, struct frame *f, struct zs__zone_rr *rr, struct lex *x)
 {
 	struct tok t;
 	const char *why;
@@ -1225,12 +1245,42 @@ static void fast_src_close(struct zs__zone_src *base)
 	zs_free(s);
 }
 
+static void cls_init(void)
+{
+	for (int c = 0; c < 0x20; c++) {
+		cls[c] = C_STOP | C_CTRL;
+	}
+	cls['\t'] = C_STOP | C_WS;
+	cls['\r'] = C_STOP | C_WS;
+	cls[' '] = C_STOP | C_WS;
+	cls['\n'] = C_STOP;
+	cls[';'] = C_STOP;
+	cls['('] = C_STOP;
+	cls[')'] = C_STOP;
+	cls['"'] = C_STOP;
+	cls['\\'] = C_ESC;
+	cls[0] = C_STOP | C_CTRL;
+	for (size_t i = 0; i < N_COMMON; i++) {
+		common_keys[i] = type_key(common_types[i].name, strlen(common_types[i].name));
+	}
+	for (int c = 0; c < 256; c++) {
+		hexv[c] = -1;
+	}
+	for (int c = 0; c < 10; c++) {
+		hexv['0' + c] = (int8_t)c;
+	}
+	for (int c = 0; c < 6; c++) {
+		hexv['a' + c] = (int8_t)(10 + c);
+		hexv['A' + c] = (int8_t)(10 + c);
+	}
+}
+
 int zs__fast_src_open(struct zs_zone_reader *r, const char *path, struct zs__zone_src **out)
 {
 	struct fast_src *s = zs_calloc(1, sizeof(*s));
 	int ret;
 
-	cls_init();
+	(void)pthread_once(&cls_once, cls_init);
 	s->base.next = fast_src_next;
 	s->base.close = fast_src_close;
 	s->r = r;
