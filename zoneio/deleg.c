@@ -64,20 +64,23 @@ static void group_start(struct zs__deleg *d, const uint8_t *owner)
 	memcpy(d->name, owner, zs__name_len(owner));
 	d->active = true;
 	d->has_ns = false;
+	d->group_records = 0;
 	d->pool.len = 0;
 	d->ns_count = 0;
 	d->ds_count = 0;
 	d->cand_count = 0;
-	/* A name that is, or lies below, a delegation already yielded is late. */
-	d->late = false;
-	const uint8_t *p = owner;
-	while (zs__name_below(p, d->apex, true)) {
+	zs__nameset_hash(&d->yielded, d->name, d->hash);
+}
+
+/* Whether a name that owns no NS is, or lies below, a delegation already yielded. */
+static bool below_yielded(const struct zs__deleg *d, const uint8_t *name)
+{
+	for (const uint8_t *p = name; zs__name_below(p, d->apex, true); p += *p + 1) {
 		if (zs__nameset_has(&d->yielded, p)) {
-			d->late = true;
-			break;
+			return true;
 		}
-		p += *p + 1;
 	}
+	return false;
 }
 
 static void add_ns(struct zs__deleg *d, const uint8_t *target)
@@ -234,7 +237,11 @@ static void build_out(struct zs__deleg *d)
 	zs_free(glue_ns);
 }
 
-/* End the group; true when it was a delegation, now in d->out. */
+/*
+ * End the group; true when it was a delegation, now in d->out. The set is consulted here
+ * only, once per delegation (adding tells whether it was yielded before), so that the common
+ * case costs one probe of the set.
+ */
 static bool group_end(struct zs_zone_reader *r)
 {
 	struct zs__deleg *d = &r->deleg;
@@ -242,10 +249,16 @@ static bool group_end(struct zs_zone_reader *r)
 		return false;
 	}
 	d->active = false;
-	if (!d->has_ns || d->late) {
+	if (!d->has_ns) {
+		if (d->yielded.count > 0 && below_yielded(d, d->name)) {
+			r->stats.late_records += d->group_records;
+		}
 		return false;
 	}
-	(void)zs__nameset_add(&d->yielded, d->name);
+	if (!zs__nameset_add_hash(&d->yielded, d->hash)) {
+		r->stats.late_records += d->group_records;
+		return false;
+	}
 	build_out(d);
 	r->stats.delegations++;
 	return true;
@@ -295,17 +308,14 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 		return 0;
 	}
 	if (d->active && zs__name_eq(rr->owner, d->name)) {
-		if (d->late) {
-			r->stats.late_records++;
-		}
+		d->group_records++;
 		add_own(d, rr);
 		return 0;
 	}
 	if (d->active && d->has_ns && zs__name_below(rr->owner, d->name, true)) {
 		/* Glue or occluded data of the delegation being gathered. */
-		if (d->late) {
-			r->stats.late_records++;
-		} else if (rr->type == ZS__RR_A || rr->type == ZS__RR_AAAA) {
+		d->group_records++;
+		if (rr->type == ZS__RR_A || rr->type == ZS__RR_AAAA) {
 			add_cand(d, rr);
 		}
 		return 0;
@@ -318,9 +328,7 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 		}
 	} else {
 		group_start(d, rr->owner);
-		if (d->late) {
-			r->stats.late_records++;
-		}
+		d->group_records++;
 		add_own(d, rr);
 	}
 	if (yielded) {

@@ -5,9 +5,15 @@
  * that every way a stream can be damaged is an error: a corrupt block, a bad CRC or length, a
  * stream cut short, and bytes after the last member that are not another member. A zone that
  * comes out shorter than it was written is therefore never mistaken for a whole one.
+ *
+ * Inflating costs about as much as parsing, so a gzip input is inflated on a thread of its own
+ * into a small ring of blocks while the caller parses: on two cores reading a gzip zone then
+ * takes about as long as zcat alone. The thread touches only the zlib stream and the file; the
+ * ring is the one thing shared, under a mutex.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +23,14 @@
 #include "scanner/base/err.h"
 #include "zoneio/reader_int.h"
 
-#define INPUT_BUF (256 * 1024)
+#define INPUT_BUF   (256 * 1024)
+#define RING_BLOCKS 4
+#define RING_BLOCK  (2 * 1024 * 1024)
+
+struct ring_block {
+	uint8_t *data;
+	size_t len;
+};
 
 struct zs__input {
 	int fd;
@@ -33,6 +46,18 @@ struct zs__input {
 	int err;
 	uint64_t bytes;
 	FILE *fp;
+	/* the inflating thread and its ring */
+	bool threaded;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct ring_block ring[RING_BLOCKS];
+	int head;        /**< the block being consumed */
+	int count;       /**< blocks filled */
+	size_t head_off; /**< bytes of the head block already consumed */
+	bool done;       /**< the thread has finished: thread_ret tells how */
+	bool stop;       /**< asks the thread to finish */
+	int thread_ret;
 };
 
 static int fill(struct zs__input *in)
@@ -188,6 +213,94 @@ static ssize_t read_plain(struct zs__input *in, uint8_t *out, size_t len)
 	}
 }
 
+static void *inflate_thread(void *arg)
+{
+	struct zs__input *in = arg;
+	int ret = 0;
+	pthread_mutex_lock(&in->mu);
+	for (;;) {
+		while (in->count == RING_BLOCKS && !in->stop) {
+			pthread_cond_wait(&in->cv, &in->mu);
+		}
+		if (in->stop) {
+			break;
+		}
+		struct ring_block *b = &in->ring[(in->head + in->count) % RING_BLOCKS];
+		pthread_mutex_unlock(&in->mu);
+		/* Fill a whole block, so that the consumer wakes up rarely. */
+		size_t len = 0;
+		ssize_t n = 1;
+		while (len < RING_BLOCK && n > 0) {
+			n = read_gzip(in, b->data + len, RING_BLOCK - len);
+			if (n > 0) {
+				len += (size_t)n;
+			}
+		}
+		pthread_mutex_lock(&in->mu);
+		if (len > 0) {
+			b->len = len;
+			in->count++;
+			pthread_cond_broadcast(&in->cv);
+		}
+		if (n <= 0) {
+			ret = (int)n;
+			break;
+		}
+	}
+	in->done = true;
+	in->thread_ret = ret;
+	pthread_cond_broadcast(&in->cv);
+	pthread_mutex_unlock(&in->mu);
+	return NULL;
+}
+
+static int start_thread(struct zs__input *in)
+{
+	for (int i = 0; i < RING_BLOCKS; i++) {
+		in->ring[i].data = zs_malloc(RING_BLOCK);
+	}
+	pthread_mutex_init(&in->mu, NULL);
+	pthread_cond_init(&in->cv, NULL);
+	in->threaded = true;
+	int ret = pthread_create(&in->thread, NULL, inflate_thread, in);
+	if (ret != 0) {
+		in->threaded = false;
+		pthread_mutex_destroy(&in->mu);
+		pthread_cond_destroy(&in->cv);
+		return 0; /* inflate in the caller's thread instead */
+	}
+	return 0;
+}
+
+static ssize_t read_ring(struct zs__input *in, uint8_t *out, size_t len)
+{
+	pthread_mutex_lock(&in->mu);
+	while (in->count == 0 && !in->done) {
+		pthread_cond_wait(&in->cv, &in->mu);
+	}
+	ssize_t n;
+	if (in->count > 0) {
+		struct ring_block *b = &in->ring[in->head];
+		size_t avail = b->len - in->head_off;
+		size_t take = avail < len ? avail : len;
+		pthread_mutex_unlock(&in->mu);
+		memcpy(out, b->data + in->head_off, take);
+		pthread_mutex_lock(&in->mu);
+		in->head_off += take;
+		if (in->head_off == b->len) {
+			in->head = (in->head + 1) % RING_BLOCKS;
+			in->count--;
+			in->head_off = 0;
+			pthread_cond_broadcast(&in->cv);
+		}
+		n = (ssize_t)take;
+	} else {
+		n = in->thread_ret;
+	}
+	pthread_mutex_unlock(&in->mu);
+	return n;
+}
+
 ssize_t zs__input_read(struct zs__input *in, void *buf, size_t len)
 {
 	if (in->err != 0) {
@@ -196,7 +309,12 @@ ssize_t zs__input_read(struct zs__input *in, void *buf, size_t len)
 	if (len > UINT32_MAX) {
 		len = UINT32_MAX;
 	}
-	ssize_t n = in->gzip ? read_gzip(in, buf, len) : read_plain(in, buf, len);
+	ssize_t n;
+	if (in->threaded) {
+		n = read_ring(in, buf, len);
+	} else {
+		n = in->gzip ? read_gzip(in, buf, len) : read_plain(in, buf, len);
+	}
 	if (n < 0) {
 		in->err = (int)n;
 	} else {
@@ -263,6 +381,12 @@ int zs__input_open(const char *path, bool verify_gzip, struct zs__input **out)
 			goto fail;
 		}
 	}
+	if (in->gzip) {
+		ret = start_thread(in);
+		if (ret != 0) {
+			goto fail;
+		}
+	}
 	*out = in;
 	return 0;
 fail:
@@ -303,6 +427,18 @@ void zs__input_close(struct zs__input *in)
 	}
 	if (in->fp != NULL) {
 		(void)fclose(in->fp);
+	}
+	if (in->threaded) {
+		pthread_mutex_lock(&in->mu);
+		in->stop = true;
+		pthread_cond_broadcast(&in->cv);
+		pthread_mutex_unlock(&in->mu);
+		(void)pthread_join(in->thread, NULL);
+		pthread_mutex_destroy(&in->mu);
+		pthread_cond_destroy(&in->cv);
+	}
+	for (int i = 0; i < RING_BLOCKS; i++) {
+		zs_free(in->ring[i].data);
 	}
 	if (in->z_init) {
 		(void)inflateEnd(&in->z);

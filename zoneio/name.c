@@ -65,9 +65,27 @@ bool zs__name_below(const uint8_t *name, const uint8_t *apex, bool strict)
 	return zs__name_eq(p, apex);
 }
 
+/* Bytes written as \X (1) or \DDD (2) in the text form of a name. */
+static const uint8_t *escape_table(void)
+{
+	static uint8_t table[256];
+	static bool ready;
+	if (!ready) {
+		uint8_t t[256];
+		for (int c = 0; c < 256; c++) {
+			t[c] = (c <= ' ' || c >= 0x7f) ? 2 : 0;
+		}
+		t['.'] = t['\\'] = t['"'] = t[';'] = t['('] = t[')'] = t['@'] = t['$'] = 1;
+		memcpy(table, t, sizeof(t));
+		ready = true;
+	}
+	return table;
+}
+
 size_t zs__name_to_text(const uint8_t *name, char *out)
 {
 	static const char digits[] = "0123456789";
+	const uint8_t *esc = escape_table();
 	size_t o = 0;
 	if (name[0] == 0) {
 		out[0] = '.';
@@ -75,16 +93,26 @@ size_t zs__name_to_text(const uint8_t *name, char *out)
 		return 1;
 	}
 	for (size_t i = 0; name[i] != 0; i += (size_t)name[i] + 1) {
+		const uint8_t *label = name + i + 1;
+		uint8_t len = name[i];
+		uint8_t any = 0;
 		if (i > 0) {
 			out[o++] = '.';
 		}
-		for (size_t j = i + 1; j <= i + name[i]; j++) {
-			uint8_t c = name[j];
-			if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')' ||
-			    c == '@' || c == '$') {
+		for (size_t j = 0; j < len; j++) {
+			any |= esc[label[j]];
+		}
+		if (any == 0) {
+			memcpy(out + o, label, len);
+			o += len;
+			continue;
+		}
+		for (size_t j = 0; j < len; j++) {
+			uint8_t c = label[j];
+			if (esc[c] == 1) {
 				out[o++] = '\\';
 				out[o++] = (char)c;
-			} else if (c <= ' ' || c >= 0x7f) {
+			} else if (esc[c] == 2) {
 				out[o++] = '\\';
 				out[o++] = digits[c / 100];
 				out[o++] = digits[(c / 10) % 10];
@@ -214,13 +242,21 @@ static void grow(struct zs__nameset *s)
 	zs_free(old.slots);
 }
 
-bool zs__nameset_add(struct zs__nameset *s, const uint8_t *name)
+void zs__nameset_hash(const struct zs__nameset *s, const uint8_t *name, uint64_t h[2])
 {
-	uint64_t h[2];
+	hash128(name, zs__name_len(name), s->seed, h);
+	if (s->cap > 0) {
+		/* Bring the slot into cache while the group is being read: the set is far larger
+		 * than the cache, and this probe would otherwise wait on memory. */
+		__builtin_prefetch(&s->slots[2 * (h[0] & (s->cap - 1))], 1, 3);
+	}
+}
+
+bool zs__nameset_add_hash(struct zs__nameset *s, const uint64_t h[2])
+{
 	if ((s->count + 1) * 5 > s->cap * 4) {
 		grow(s);
 	}
-	hash128(name, zs__name_len(name), s->seed, h);
 	uint64_t *slot = probe(s, h);
 	if (slot[0] != 0 || slot[1] != 0) {
 		return false;
@@ -229,6 +265,13 @@ bool zs__nameset_add(struct zs__nameset *s, const uint8_t *name)
 	slot[1] = h[1];
 	s->count++;
 	return true;
+}
+
+bool zs__nameset_add(struct zs__nameset *s, const uint8_t *name)
+{
+	uint64_t h[2];
+	hash128(name, zs__name_len(name), s->seed, h);
+	return zs__nameset_add_hash(s, h);
 }
 
 bool zs__nameset_has(const struct zs__nameset *s, const uint8_t *name)

@@ -152,7 +152,7 @@ int zs_zone_reader_open(const char *path, const struct zs_zone_opts *opts,
 		break;
 	case ZS_ZONE_ENGINE_FAST:
 	default:
-		ret = zs__ldns_src_open(r, path, &r->src);
+		ret = zs__fast_src_open(r, path, &r->src);
 		break;
 	}
 	if (ret != 0) {

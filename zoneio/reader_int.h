@@ -87,7 +87,8 @@ struct zs__deleg {
 	/* the group being gathered */
 	bool active;
 	bool has_ns;
-	bool late; /**< the owner or an ancestor was already yielded */
+	uint64_t group_records; /**< records of the group, counted as late if it was yielded */
+	uint64_t hash[2];       /**< of name, computed (and its slot prefetched) at the start */
 	uint8_t name[ZS__NAME_MAX];
 	struct zs__pool pool;
 	size_t *ns; /**< offsets of NS targets in pool */
@@ -151,6 +152,14 @@ struct zs_zone_reader *zs__zone_reader_new(const struct zs_zone_opts *opts);
  */
 int zs__ldns_src_open(struct zs_zone_reader *r, const char *path, struct zs__zone_src **out);
 
+/* fast_reader.c */
+
+/**
+ * A master-file source parsed by the purpose-built tokenizer.
+ * @return 0 or -errno, ZS_ERR_GZIP
+ */
+int zs__fast_src_open(struct zs_zone_reader *r, const char *path, struct zs__zone_src **out);
+
 /* input.c */
 
 struct zs__input;
@@ -211,6 +220,10 @@ void zs__nameset_init(struct zs__nameset *s);
 void zs__nameset_deinit(struct zs__nameset *s);
 /** Add a name. @return true if it was new */
 bool zs__nameset_add(struct zs__nameset *s, const uint8_t *name);
+/** The hash of a name; prefetches its slot. */
+void zs__nameset_hash(const struct zs__nameset *s, const uint8_t *name, uint64_t h[2]);
+/** Add a hash from zs__nameset_hash(). @return true if it was new */
+bool zs__nameset_add_hash(struct zs__nameset *s, const uint64_t h[2]);
 /** Whether a name is in the set. */
 bool zs__nameset_has(const struct zs__nameset *s, const uint8_t *name);
 

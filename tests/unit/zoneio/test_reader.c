@@ -70,6 +70,11 @@ static void test_reader_golden_ldns(void **state)
 	assert_int_equal(golden_dir(ZS_ZONE_ENGINE_LDNS), 0);
 }
 
+static void test_reader_golden_fast(void **state)
+{
+	assert_int_equal(golden_dir(ZS_ZONE_ENGINE_FAST), 0);
+}
+
 /* Write @p len bytes of @p data gzip-compressed to @p path. */
 static void write_gzip(const char *path, const char *data, size_t len)
 {
@@ -183,6 +188,11 @@ static void check_gzip(enum zs_zone_engine engine)
 	(void)unlink(bad);
 }
 
+static void test_reader_gzip_fast(void **state)
+{
+	check_gzip(ZS_ZONE_ENGINE_FAST);
+}
+
 static void test_reader_gzip_ldns(void **state)
 {
 	check_gzip(ZS_ZONE_ENGINE_LDNS);
@@ -208,13 +218,14 @@ static void check_stdin(enum zs_zone_engine engine)
 static void test_reader_stdin(void **state)
 {
 	check_stdin(ZS_ZONE_ENGINE_LDNS);
+	check_stdin(ZS_ZONE_ENGINE_FAST);
 }
 
 static void test_reader_open_errors(void **state)
 {
 	struct zs_zone_reader *r = NULL;
 	struct zs_zone_opts o = { .origin = "bad..name" };
-	for (int e = 1; e < 2; e++) {
+	for (int e = 0; e < 2; e++) {
 		struct zs_zone_opts eo = { .engine = (enum zs_zone_engine)e };
 		assert_int_equal(zs_zone_reader_open(DATA "/missing.zone", &eo, &r), -ENOENT);
 		assert_int_equal(zs_zone_reader_open(DATA, &eo, &r), -EISDIR);
@@ -248,11 +259,12 @@ static void check_strict(enum zs_zone_engine engine)
 static void test_reader_strict(void **state)
 {
 	check_strict(ZS_ZONE_ENGINE_LDNS);
+	check_strict(ZS_ZONE_ENGINE_FAST);
 }
 
 static void test_reader_errors_kept(void **state)
 {
-	for (int e = 1; e < 2; e++) {
+	for (int e = 0; e < 2; e++) {
 		struct zs_zone_reader *r = NULL;
 		const struct zs_delegation *d = NULL;
 		struct zs_zone_opts o = { .engine = (enum zs_zone_engine)e, .max_errors_kept = 2 };
@@ -277,7 +289,7 @@ static void test_reader_apex_unknown(void **state)
 	assert_non_null(f);
 	(void)fputs("one.bank. NS ns.example.net.\n", f);
 	assert_int_equal(fclose(f), 0);
-	for (int e = 1; e < 2; e++) {
+	for (int e = 0; e < 2; e++) {
 		struct zs_zone_reader *r = NULL;
 		const struct zs_delegation *d = NULL;
 		struct zs_zone_opts o = { .engine = (enum zs_zone_engine)e };
@@ -299,7 +311,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reader_golden_ldns),
+		cmocka_unit_test(test_reader_golden_fast),
 		cmocka_unit_test(test_reader_gzip_ldns),
+		cmocka_unit_test(test_reader_gzip_fast),
 		cmocka_unit_test(test_reader_stdin),
 		cmocka_unit_test(test_reader_open_errors),
 		cmocka_unit_test(test_reader_strict),
