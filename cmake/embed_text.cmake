@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Run with cmake -P: embeds text files in a C file as NUL-terminated byte arrays, for data the
 # binary must carry (built-in policies, report templates), so it works wherever it is copied.
-#   -DFILES="a;b"  the files; each is named by its base name without extension
+#   -DFILES="a;b"  the files; each is named by its file name ("post.policy")
 #   -DOUT=file.c   the C file to write
 #   -DINCLUDE=hdr  the header declaring SYMBOL (struct zs_embedded_file) and SYMBOL_count
 #   -DSYMBOL=name  the array's name
@@ -9,7 +9,7 @@ set(body "")
 set(table "")
 set(count 0)
 foreach(f ${FILES})
-	get_filename_component(name ${f} NAME_WE)
+	get_filename_component(name ${f} NAME)
 	file(READ ${f} hex HEX)
 	file(SIZE ${f} size)
 	string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")

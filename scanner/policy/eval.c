@@ -318,22 +318,22 @@ static struct verdict check_rdns(const struct zs_check_params *cp, const struct 
 	}
 	const char *d = f->rdns.detail != NULL ? f->rdns.detail : "";
 	switch (f->rdns.state) {
-	case ZS_RDNS_OK:
+	case ZS_FACT_RDNS_OK:
 		return (struct verdict){ ZS_VERDICT_PASS,
 			                 "every mail host address has a PTR that resolves back" };
-	case ZS_RDNS_MISMATCH:
+	case ZS_FACT_RDNS_MISMATCH:
 		return (struct verdict){
 			cp->mismatch, PRINTF(a, "a PTR does not resolve back to its address: %s", d)
 		};
-	case ZS_RDNS_MISSING:
+	case ZS_FACT_RDNS_MISSING:
 		return (struct verdict){
 			ZS_VERDICT_FAIL, PRINTF(a, "a mail host address has no PTR record: %s", d)
 		};
-	case ZS_RDNS_UNRESOLVABLE:
+	case ZS_FACT_RDNS_UNRESOLVABLE:
 		return (struct verdict){ ZS_VERDICT_FAIL,
 			                 PRINTF(a, "a mail host does not resolve to an address: %s",
 			                        d) };
-	case ZS_RDNS_NONE:
+	case ZS_FACT_RDNS_NONE:
 		break;
 	}
 	return (struct verdict){ ZS_VERDICT_NA, "no mail hosts" };
@@ -435,7 +435,7 @@ static int mail_domain(const struct zs_policy *p, const struct zs_facts *f, enum
 		*why = f->mx.status;
 		return -1;
 	}
-	if (f->mx.kind == ZS_MX_HOSTS) {
+	if (f->mx.kind == ZS_FACT_MX_HOSTS) {
 		return 1;
 	}
 	if (p->mail_def == ZS_MAIL_DEF_MX) {
@@ -553,7 +553,7 @@ void zs_policy_eval(const struct zs_policy *p, const struct zs_facts *f,
 
 const char *zs_policy_suggest_spf(const struct zs_facts *f)
 {
-	if (known(f->mx.status) && f->mx.kind == ZS_MX_HOSTS) {
+	if (known(f->mx.status) && f->mx.kind == ZS_FACT_MX_HOSTS) {
 		return "v=spf1 mx -all";
 	}
 	return "v=spf1 -all";

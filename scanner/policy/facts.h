@@ -17,18 +17,18 @@
 
 #include "scanner/base/answer.h"
 
-enum zs_mx_kind {
-	ZS_MX_NONE,  /**< no MX RRset */
-	ZS_MX_NULL,  /**< only the null MX "0 ." (RFC 7505) */
-	ZS_MX_HOSTS, /**< MX records naming hosts */
+enum zs_fact_mx {
+	ZS_FACT_MX_NONE,  /**< no MX RRset */
+	ZS_FACT_MX_NULL,  /**< only the null MX "0 ." (RFC 7505) */
+	ZS_FACT_MX_HOSTS, /**< MX records naming hosts */
 };
 
-enum zs_rdns_state {
-	ZS_RDNS_OK,           /**< every address of every MX host has a PTR that resolves back */
-	ZS_RDNS_MISMATCH,     /**< every address has a PTR, but some PTR does not resolve back */
-	ZS_RDNS_MISSING,      /**< some address has no PTR */
-	ZS_RDNS_UNRESOLVABLE, /**< some MX host has no address */
-	ZS_RDNS_NONE,         /**< no MX hosts to check */
+enum zs_fact_rdns {
+	ZS_FACT_RDNS_OK,       /**< every address of every MX host has a PTR that resolves back */
+	ZS_FACT_RDNS_MISMATCH, /**< every address has a PTR, but some PTR does not resolve back */
+	ZS_FACT_RDNS_MISSING,  /**< some address has no PTR */
+	ZS_FACT_RDNS_UNRESOLVABLE, /**< some MX host has no address */
+	ZS_FACT_RDNS_NONE,         /**< no MX hosts to check */
 };
 
 /** An optional record such as MTA-STS, TLS-RPT or BIMI: present, and valid. */
@@ -45,7 +45,7 @@ struct zs_facts {
 
 	struct {
 		enum zs_dns_status status;
-		enum zs_mx_kind kind;
+		enum zs_fact_mx kind;
 		size_t count;             /**< MX records */
 		bool null_misused;        /**< null MX beside other MX records */
 		bool over_limit;          /**< more than 10 MX records */
@@ -102,7 +102,7 @@ struct zs_facts {
 
 	struct {
 		enum zs_dns_status status; /**< of the MX host address and PTR lookups */
-		enum zs_rdns_state state;
+		enum zs_fact_rdns state;
 		const char *detail; /**< the first host/address that is not OK */
 	} rdns;
 

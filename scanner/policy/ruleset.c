@@ -645,16 +645,14 @@ int zs_policy_load(const char *name_or_path, struct zs_policy **out, struct zs_b
 	               (n > 7 && strcmp(name_or_path + n - 7, ".policy") == 0);
 
 	if (!is_file) {
-		for (size_t i = 0; i < zs_builtin_policies_count; i++) {
-			if (strcmp(zs_builtin_policies[i].name, name_or_path) == 0) {
-				char origin[64];
-				(void)snprintf(origin, sizeof(origin), "builtin:%s", name_or_path);
-				return zs_policy_parse(zs_builtin_policies[i].text,
-				                       zs_builtin_policies[i].len, origin, out,
-				                       errs);
-			}
+		char file[128];
+		(void)snprintf(file, sizeof(file), "%s.policy", name_or_path);
+		const struct zs_embedded_file *e = zs_builtin_file(file);
+		if (e == NULL) {
+			return ZS_ERR_NOTFOUND;
 		}
-		return ZS_ERR_NOTFOUND;
+		(void)snprintf(file, sizeof(file), "builtin:%s", name_or_path);
+		return zs_policy_parse(e->text, e->len, file, out, errs);
 	}
 	char *text = NULL;
 	size_t len = 0;
@@ -667,15 +665,33 @@ int zs_policy_load(const char *name_or_path, struct zs_policy **out, struct zs_b
 	return ret;
 }
 
+const struct zs_embedded_file *zs_builtin_file(const char *name)
+{
+	for (size_t i = 0; i < zs_builtin_policies_count; i++) {
+		if (strcmp(zs_builtin_policies[i].name, name) == 0) {
+			return &zs_builtin_policies[i];
+		}
+	}
+	return NULL;
+}
+
 const char *const *zs_policy_builtin_names(void)
 {
-	static const char *names[16];
-	size_t i = 0;
-	for (; i < zs_builtin_policies_count && i < 15; i++) {
-		names[i] = zs_builtin_policies[i].name;
+	static char names[16][64];
+	static const char *list[17];
+	size_t n = 0;
+	for (size_t i = 0; i < zs_builtin_policies_count && n < 16; i++) {
+		const char *name = zs_builtin_policies[i].name;
+		size_t len = strlen(name);
+		if (len > 7 && len < sizeof(names[0]) && strcmp(name + len - 7, ".policy") == 0) {
+			memcpy(names[n], name, len - 7);
+			names[n][len - 7] = '\0';
+			list[n] = names[n];
+			n++;
+		}
 	}
-	names[i] = NULL;
-	return names;
+	list[n] = NULL;
+	return list;
 }
 
 const char *zs_policy_default_for_tld(const char *tld)

@@ -21,7 +21,7 @@ static struct zs_facts good_mail(void)
 	struct zs_facts f = { .domain = "example.post" };
 
 	f.mx.status = ZS_DNS_NOERROR;
-	f.mx.kind = ZS_MX_HOSTS;
+	f.mx.kind = ZS_FACT_MX_HOSTS;
 	f.mx.count = 1;
 	f.mx.hosts = hosts;
 	f.mx.host_count = 1;
@@ -48,7 +48,7 @@ static struct zs_facts good_mail(void)
 	f.dkim.best_selector = "selector1";
 	f.dkim.wildcard_status = ZS_DNS_NXDOMAIN;
 	f.rdns.status = ZS_DNS_NOERROR;
-	f.rdns.state = ZS_RDNS_OK;
+	f.rdns.state = ZS_FACT_RDNS_OK;
 	f.dnssec.known = true;
 	f.dnssec.signed_delegation = true;
 	f.mta_sts.status = f.tls_rpt.status = f.bimi.status = ZS_DNS_NXDOMAIN;
@@ -60,7 +60,7 @@ static struct zs_facts good_nomail(void)
 {
 	struct zs_facts f = good_mail();
 
-	f.mx.kind = ZS_MX_NULL;
+	f.mx.kind = ZS_FACT_MX_NULL;
 	f.mx.hosts = NULL;
 	f.mx.host_count = 0;
 	f.spf.record = "v=spf1 -all";
@@ -73,7 +73,7 @@ static struct zs_facts good_nomail(void)
 	f.dkim.wildcard = true;
 	f.dkim.wildcard_revoked = true;
 	f.dkim.wildcard_status = ZS_DNS_NOERROR;
-	f.rdns.state = ZS_RDNS_NONE;
+	f.rdns.state = ZS_FACT_RDNS_NONE;
 	return f;
 }
 
@@ -252,12 +252,12 @@ static void test_policy_post_mx_rdns(void **state)
 	struct zs_facts f = good_mail();
 
 	ASSERT_VERDICT(c, c->post, &f, "POST-MX-RDNS", ZS_VERDICT_PASS);
-	f.rdns.state = ZS_RDNS_MISMATCH;
+	f.rdns.state = ZS_FACT_RDNS_MISMATCH;
 	f.rdns.detail = "192.0.2.1 -> host.example";
 	ASSERT_VERDICT(c, c->post, &f, "POST-MX-RDNS", ZS_VERDICT_WARN);
-	f.rdns.state = ZS_RDNS_MISSING;
+	f.rdns.state = ZS_FACT_RDNS_MISSING;
 	ASSERT_VERDICT(c, c->post, &f, "POST-MX-RDNS", ZS_VERDICT_FAIL);
-	f.rdns.state = ZS_RDNS_UNRESOLVABLE;
+	f.rdns.state = ZS_FACT_RDNS_UNRESOLVABLE;
 	ASSERT_VERDICT(c, c->post, &f, "POST-MX-RDNS", ZS_VERDICT_FAIL);
 	f.rdns.status = ZS_DNS_TIMEOUT;
 	ASSERT_VERDICT(c, c->post, &f, "POST-MX-RDNS", ZS_VERDICT_ERROR);
@@ -305,7 +305,7 @@ static void test_policy_post_nomx_rules(void **state)
 	ASSERT_VERDICT(c, c->post, &f, "POST-NOMX-DMARC", ZS_VERDICT_NA);
 	/* no MX at all is a domain without mail, like a null MX */
 	f = good_nomail();
-	f.mx.kind = ZS_MX_NONE;
+	f.mx.kind = ZS_FACT_MX_NONE;
 	ASSERT_VERDICT(c, c->post, &f, "POST-NOMX-SPF", ZS_VERDICT_PASS);
 	f.mx.status = ZS_DNS_TIMEOUT;
 	ASSERT_VERDICT(c, c->post, &f, "POST-NOMX-SPF", ZS_VERDICT_ERROR);
