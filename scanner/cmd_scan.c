@@ -21,12 +21,15 @@
 #include "scanner/base/log.h"
 #include "scanner/base/strset.h"
 #include "scanner/cli.h"
+#include "scanner/policy/psl.h"
+#include "scanner/policy/ruleset.h"
 #include "scanner/commands.h"
 #include "scanner/sweep.h"
 
 struct scan_ctx {
 	const char *tld;
 	const char *policy;
+	const char *policy_version;
 	struct zs_out *jsonl;
 	struct zs_buf line;
 	uint64_t jsonl_lines;
@@ -40,18 +43,6 @@ struct scan_ctx {
 	size_t raws_cap;
 	char resolvers[256]; /* the --resolver texts, for messages */
 };
-
-/* The policy a TLD gets by default (issue: .POST has its own, fTLD covers two TLDs). */
-static const char *default_policy(const char *tld)
-{
-	if (strcasecmp(tld, "post") == 0) {
-		return "post";
-	}
-	if (strcasecmp(tld, "bank") == 0 || strcasecmp(tld, "insurance") == 0) {
-		return "ftld";
-	}
-	return "baseline";
-}
 
 static int push_db(struct scan_ctx *ctx, const struct zs_probe_result *r)
 {
@@ -122,8 +113,11 @@ static void scan_usage(FILE *f)
 		"                       environment variables and ~/.pgpass, as psql)\n"
 		"  --no-db              do not store in a database (needs --jsonl)\n"
 		"  --resume RUN         continue an interrupted run, skipping stored domains\n"
-		"  --policy NAME        the policy to record (default: post for .post, ftld for\n"
-		"                       .bank and .insurance)\n"
+		"policy:\n"
+		"  --policy NAME|FILE   the ruleset (default: post for .post, ftld for .bank and\n"
+		"                       .insurance, baseline otherwise)\n"
+		"  --selectors FILE     DKIM selectors to probe, one per line (default: the\n"
+		"                       built-in list of common selectors)\n"
 		"output:\n"
 		"  --jsonl FILE         write one JSON object per domain (gzip unless *.jsonl)\n"
 		"  --overwrite          replace an existing --jsonl file\n"
@@ -301,7 +295,7 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 		struct zs_db_run_params p = {
 			.tld = ctx->tld,
 			.policy = ctx->policy,
-			.policy_version = "",
+			.policy_version = ctx->policy_version,
 			.zone_source = o->zone_path,
 			.zone_serial = zst->has_serial ? (int64_t)zst->serial : -1,
 			.scanner_version = ZS_VERSION,
@@ -467,6 +461,7 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_NO_DB,
 		OPT_RESUME,
 		OPT_POLICY,
+		OPT_SELECTORS,
 		OPT_HELP,
 	};
 	static const struct option longopts[] = {
@@ -492,6 +487,7 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "no-db", no_argument, NULL, OPT_NO_DB },
 		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "selectors", required_argument, NULL, OPT_SELECTORS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -500,6 +496,7 @@ int zs_cmd_scan(int argc, char **argv)
 	const char *jsonl_path = NULL;
 	const char *conninfo = NULL;
 	const char *resume = NULL;
+	const char *selectors_path = NULL;
 	bool no_db = false;
 	bool overwrite = false;
 	unsigned v;
@@ -583,6 +580,9 @@ int zs_cmd_scan(int argc, char **argv)
 		case OPT_POLICY:
 			ctx.policy = optarg;
 			break;
+		case OPT_SELECTORS:
+			selectors_path = optarg;
+			break;
 		case OPT_HELP:
 			scan_usage(stdout);
 			return ZS_EXIT_OK;
@@ -622,9 +622,27 @@ int zs_cmd_scan(int argc, char **argv)
 	o.emit = emit_result;
 	o.emit_arg = &ctx;
 	o.preflight = ctx.tld;
-	if (ctx.policy == NULL) {
-		ctx.policy = default_policy(ctx.tld);
+	struct zs_policy *policy = NULL;
+	struct zs_psl *psl = NULL;
+	struct zs_arena arena;
+	char today[11];
+	zs_arena_init(&arena);
+	if (zs_cli_load_policy(ctx.policy, ctx.tld, &policy) != 0 ||
+	    zs_cli_load_selectors(selectors_path, &arena, &o.selectors, &o.selector_count) != 0) {
+		zs_policy_free(policy);
+		zs_arena_deinit(&arena);
+		return ZS_EXIT_FAIL;
 	}
+	if (zs_psl_open_system(&psl) != 0) {
+		zs_log_warn(ZS_LOG_POLICY, "no Public Suffix List: organizational domains are not "
+			    "known (install libpsl5 or publicsuffix)");
+	}
+	zs_cli_today(today);
+	ctx.policy = policy->name;
+	ctx.policy_version = policy->version;
+	o.policy = policy;
+	o.psl = psl;
+	o.today = today;
 	zs_strset_init(&ctx.stored);
 	zs_buf_init(&ctx.line, 64 * 1024 * 1024);
 
@@ -635,5 +653,8 @@ int zs_cmd_scan(int argc, char **argv)
 	zs_buf_deinit(&ctx.line);
 	zs_free(ctx.rows);
 	zs_free(ctx.raws);
+	zs_psl_close(psl);
+	zs_policy_free(policy);
+	zs_arena_deinit(&arena);
 	return status;
 }

@@ -45,11 +45,18 @@ static const char *const phase_names[] = {
 	[SWEEP_CLOSING] = "closing",
 };
 
+/* A domain whose questions failed, probed again in the deferred pass. */
+struct deferred {
+	char *name;
+	size_t ds_count;
+};
+
 /* A probe in flight or a finished one waiting for the sink. */
 struct sweep_slot {
 	struct sweep_slot *next;
 	struct zs_sweep *sweep;
 	struct zs_probe *probe;
+	size_t ds_count; /* of the delegation, for the deferred pass */
 };
 
 struct zs_sweep {
@@ -73,7 +80,8 @@ struct zs_sweep {
 	struct sweep_slot *held_tail;
 	size_t held_count;
 
-	char **deferred; /* domains for the deferred pass */
+	struct zs_probe_env env;
+	struct deferred *deferred; /* domains for the deferred pass */
 	size_t deferred_count;
 	size_t deferred_cap;
 	size_t deferred_next;
@@ -148,13 +156,16 @@ static void drain_held(struct zs_sweep *s)
 	}
 }
 
-static void defer_domain(struct zs_sweep *s, const char *domain)
+static void defer_domain(struct zs_sweep *s, const struct zs_probe_result *r,
+			 const struct sweep_slot *slot)
 {
 	if (s->deferred_count == s->deferred_cap) {
 		s->deferred_cap = s->deferred_cap == 0 ? 256 : s->deferred_cap * 2;
 		s->deferred = zs_reallocarray(s->deferred, s->deferred_cap, sizeof(*s->deferred));
 	}
-	s->deferred[s->deferred_count++] = zs_strdup(domain);
+	s->deferred[s->deferred_count].name = zs_strdup(r->domain);
+	s->deferred[s->deferred_count].ds_count = slot->ds_count;
+	s->deferred_count++;
 }
 
 static void probe_done(struct zs_probe *p, void *arg)
@@ -166,7 +177,7 @@ static void probe_done(struct zs_probe *p, void *arg)
 	slot_unlink(&s->inflight, slot);
 	s->inflight_count--;
 	if (s->phase == SWEEP_MAIN && r->unfinished && !s->opts.no_retry) {
-		defer_domain(s, r->domain);
+		defer_domain(s, r, slot);
 		zs_probe_free(p);
 		zs_free(slot);
 	} else {
@@ -186,12 +197,21 @@ static void probe_done(struct zs_probe *p, void *arg)
 	maybe_finish(s);
 }
 
-static int start_probe(struct zs_sweep *s, const char *domain)
+static int start_probe(struct zs_sweep *s, const char *domain, size_t ds_count)
 {
 	struct sweep_slot *slot = zs_calloc(1, sizeof(*slot));
+	struct zs_probe_domain dom = {
+		.name = domain,
+		.delegation_known = true,
+		.ds_count = ds_count,
+	};
+
 	slot->sweep = s;
-	unsigned budget = s->opts.budget_ms != 0 ? s->opts.budget_ms : 60000;
-	int ret = zs_probe_start(&s->loop, s->res, domain, budget, probe_done, slot, &slot->probe);
+	slot->ds_count = ds_count;
+	if (s->opts.domain_info != NULL) {
+		s->opts.domain_info(s->opts.domain_info_arg, &dom);
+	}
+	int ret = zs_probe_start(&s->env, &dom, probe_done, slot, &slot->probe);
 	if (ret != 0) {
 		zs_free(slot);
 		return ret;
@@ -203,10 +223,14 @@ static int start_probe(struct zs_sweep *s, const char *domain)
 }
 
 /* The next domain to probe, or NULL when the current pass has none left. */
-static const char *next_domain(struct zs_sweep *s)
+static const char *next_domain(struct zs_sweep *s, size_t *ds_count)
 {
 	if (s->phase == SWEEP_RETRY) {
-		return s->deferred_next < s->deferred_count ? s->deferred[s->deferred_next++] : NULL;
+		if (s->deferred_next == s->deferred_count) {
+			return NULL;
+		}
+		*ds_count = s->deferred[s->deferred_next].ds_count;
+		return s->deferred[s->deferred_next++].name;
 	}
 	while (!s->zone_done) {
 		const struct zs_delegation *d;
@@ -226,6 +250,7 @@ static const char *next_domain(struct zs_sweep *s)
 			s->sum.skipped++;
 			continue;
 		}
+		*ds_count = d->ds_count;
 		return d->name;
 	}
 	return NULL;
@@ -251,11 +276,12 @@ static bool can_topup(const struct zs_sweep *s)
 static void topup(struct zs_sweep *s)
 {
 	while (can_topup(s)) {
-		const char *domain = next_domain(s);
+		size_t ds_count = 0;
+		const char *domain = next_domain(s, &ds_count);
 		if (domain == NULL) {
 			break;
 		}
-		int ret = start_probe(s, domain);
+		int ret = start_probe(s, domain, ds_count);
 		if (ret != 0) {
 			s->fatal = ret;
 			break;
@@ -464,6 +490,17 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		(void)uv_loop_close(&s->loop);
 		return ret;
 	}
+	s->env = (struct zs_probe_env){
+		.loop = &s->loop,
+		.res = s->res,
+		.policy = s->opts.policy,
+		.psl = s->opts.psl,
+		.selectors = s->opts.selectors,
+		.selector_count = s->opts.selector_count,
+		.today = s->opts.today,
+		.budget_ms = s->opts.budget_ms,
+		.validating = s->opts.resolver.validating,
+	};
 	(void)uv_check_init(&s->loop, &s->topup);
 	init_handle(s, (uv_handle_t *)&s->topup);
 	(void)uv_idle_init(&s->loop, &s->kick);
@@ -541,7 +578,7 @@ void zs_sweep_free(struct zs_sweep *s)
 		return;
 	}
 	for (size_t i = 0; i < s->deferred_count; i++) {
-		zs_free(s->deferred[i]);
+		zs_free(s->deferred[i].name);
 	}
 	zs_free(s->deferred);
 	zs_zone_reader_close(s->zone);

@@ -28,6 +28,12 @@ typedef int (*zs_sweep_emit_fn)(void *arg, const struct zs_probe_result *r);
 /** Whether a domain is already done (a resumed run) and must not be probed again. */
 typedef bool (*zs_sweep_skip_fn)(void *arg, const char *domain);
 
+/**
+ * Complete what the sweep knows of a domain before it is probed (registrant-declared DKIM
+ * selectors, exemptions). Strings must stay valid until the domain's result was emitted.
+ */
+typedef void (*zs_sweep_domain_fn)(void *arg, struct zs_probe_domain *dom);
+
 struct zs_sweep_opts {
 	const char *zone_path;            /**< zone file, "-" for stdin */
 	struct zs_zone_opts zone;         /**< zone reading options */
@@ -43,6 +49,14 @@ struct zs_sweep_opts {
 	void *skip_arg;
 	const char *preflight; /**< a name whose SOA must resolve before the sweep starts, so
 				    that an unreachable resolver stops the run at once (NULL: none) */
+	const struct zs_policy *policy;    /**< the policy the domains are judged by */
+	const struct zs_psl *psl;          /**< Public Suffix List, for DMARC discovery */
+	const char *const *selectors;      /**< the DKIM selector list */
+	size_t selector_count;
+	const char *today;                 /**< YYYY-MM-DD, for exemptions */
+	zs_sweep_domain_fn domain_info;    /**< per-domain data (declared selectors,
+					        exemptions); NULL: none */
+	void *domain_info_arg;
 };
 
 struct zs_sweep_summary {

@@ -116,3 +116,11 @@ struct zs_facts {
 		bool validated;         /**< answers carried AD from a validating resolver */
 	} dnssec;
 };
+
+struct zs_json;
+
+/**
+ * Write the facts as one flat JSON object (the "summary" of a domain's stored facts, which
+ * reports and SQL views read): every part with its DNS status and the values rules use.
+ */
+void zs_facts_json(struct zs_json *j, const struct zs_facts *f);
