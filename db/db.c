@@ -272,6 +272,11 @@ void zs_db_close(struct zs_db *db)
 	zs_free(db);
 }
 
+void zs__db_set_open_error(const char *msg)
+{
+	snprintf(open_err, sizeof(open_err), "%s", msg);
+}
+
 const char *zs_db_error(const struct zs_db *db)
 {
 	return db != NULL ? db->err : open_err;

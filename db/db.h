@@ -4,7 +4,8 @@
  * environment variables and ~/.pgpass as psql uses them), the schema migrations embedded in the
  * binary, and the value types shared by the run, writer and reader modules. This header is the
  * library's front door and includes the others: db/run.h (runs and their advisory lock),
- * db/writer.h (the COPY writer thread) and db/reader.h (streaming reads of a run).
+ * db/writer.h (the COPY writer thread), db/reader.h (streaming reads of a run) and db/admin.h
+ * (listings, registry data, notice log, pruning).
  *
  * Errors are translated here from libpq: every failure returns ZS_ERR_DB (or a more precise
  * code) and leaves a one-line message naming the database in zs_db_error(). A struct zs_db is
@@ -159,6 +160,7 @@ int zs_db_migrate(struct zs_db *db, int target, int *applied);
  */
 int zs_db_check_schema(struct zs_db *db);
 
+#include "db/admin.h"  /* IWYU pragma: export */
 #include "db/reader.h" /* IWYU pragma: export */
 #include "db/run.h"    /* IWYU pragma: export */
 #include "db/writer.h" /* IWYU pragma: export */

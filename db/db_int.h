@@ -60,6 +60,9 @@ int zs__db_connect(const char *conninfo, PGconn **out, char *where, size_t where
 void zs__db_format_error(char *buf, size_t len, const char *where, const char *what, PGconn *conn,
                          const PGresult *res);
 
+/** Set the message zs_db_error(NULL) returns in this thread. */
+void zs__db_set_open_error(const char *msg);
+
 /** Set db->err from a failed result or the connection. @return ZS_ERR_DB */
 int zs__db_fail(struct zs_db *db, const char *what, const PGresult *res);
 

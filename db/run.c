@@ -118,6 +118,59 @@ static int input_error(struct zs_db *db, const char *what, const PGresult *res)
 	return state != NULL && strncmp(state, "22", 2) == 0 ? ZS_ERR_USAGE : ZS_ERR_DB;
 }
 
+/*
+ * Make a run the TLD's running sweep: take the TLD's lock, then in one transaction mark any
+ * other "running" run of the TLD interrupted (its sweep died: the lock was free) and run
+ * @p sql, which inserts or updates the run and returns its id. params[0] is the TLD id.
+ */
+static int claim_tld(struct zs_db *db, const char *tld_name, const char *keep_run, const char *sql,
+                     int nparams, const char *const *params, int64_t *run_id)
+{
+	const char *stale[2] = { params[0], keep_run };
+	int64_t id = 0;
+	int ret = lock_tld(db, params[0], tld_name);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = zs__db_exec(db, "claim run", "BEGIN");
+	if (ret != 0) {
+		goto fail;
+	}
+	PGresult *res = zs__db_query(db, "claim run",
+	                             "UPDATE runs SET status = 'interrupted', finished_at = now() "
+	                             "WHERE tld_id = $1::int AND status = 'running' "
+	                             "AND id IS DISTINCT FROM $2::bigint",
+	                             2, stale);
+	if (res == NULL) {
+		ret = ZS_ERR_DB;
+		goto fail_tx;
+	}
+	PQclear(res);
+	res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ret = input_error(db, "claim run", res);
+		PQclear(res);
+		goto fail_tx;
+	}
+	ret = PQntuples(res) == 1 ? zs__db_parse_i64(PQgetvalue(res, 0, 0), &id) : ZS_ERR_PARSE;
+	PQclear(res);
+	if (ret != 0) {
+		ret = zs__db_failf(db, ZS_ERR_DB, "%s: claim run: no run id returned", db->where);
+		goto fail_tx;
+	}
+	ret = zs__db_exec(db, "claim run", "COMMIT");
+	if (ret != 0) {
+		goto fail;
+	}
+	*run_id = id;
+	return 0;
+fail_tx:
+	rollback(db);
+fail:
+	unlock_tld(db);
+	return ret;
+}
+
 int zs_db_run_begin(struct zs_db *db, const struct zs_db_run_params *p, int64_t *run_id)
 {
 	char tld_id[24];
@@ -156,14 +209,10 @@ int zs_db_run_begin(struct zs_db *db, const struct zs_db_run_params *p, int64_t 
 	if (ret != 0) {
 		return ret;
 	}
-	ret = lock_tld(db, tld_id, p->tld);
-	if (ret != 0) {
-		return ret;
-	}
 	if (p->zone_serial >= 0) {
 		snprintf(serial, sizeof(serial), "%" PRId64, p->zone_serial);
 	}
-	const char *params[7] = {
+	const char *params[6] = {
 		tld_id,
 		policy_id,
 		p->zone_source,
@@ -171,48 +220,12 @@ int zs_db_run_begin(struct zs_db *db, const struct zs_db_run_params *p, int64_t 
 		p->options_json != NULL ? p->options_json : "{}",
 		p->scanner_version != NULL ? p->scanner_version : "",
 	};
-	ret = zs__db_exec(db, "begin run", "BEGIN");
-	if (ret != 0) {
-		goto fail;
-	}
-	PGresult *res = zs__db_query(db, "begin run",
-	                             "UPDATE runs SET status = 'interrupted', finished_at = now() "
-	                             "WHERE tld_id = $1::int AND status = 'running'",
-	                             1, params);
-	if (res == NULL) {
-		ret = ZS_ERR_DB;
-		goto fail_tx;
-	}
-	PQclear(res);
-	res = PQexecParams(
-	        db->conn,
+	return claim_tld(
+	        db, p->tld, NULL,
 	        "INSERT INTO runs (tld_id, policy_id, zone_source, zone_serial, options, "
 	        "scanner_version) VALUES ($1::int, $2::int, $3, $4::bigint, $5::jsonb, $6) "
 	        "RETURNING id",
-	        6, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		ret = input_error(db, "begin run", res);
-		PQclear(res);
-		goto fail_tx;
-	}
-	int64_t id = 0;
-	ret = zs__db_parse_i64(PQgetvalue(res, 0, 0), &id);
-	PQclear(res);
-	if (ret != 0) {
-		ret = zs__db_failf(db, ZS_ERR_DB, "%s: begin run: unreadable run id", db->where);
-		goto fail_tx;
-	}
-	ret = zs__db_exec(db, "begin run", "COMMIT");
-	if (ret != 0) {
-		goto fail;
-	}
-	*run_id = id;
-	return 0;
-fail_tx:
-	rollback(db);
-fail:
-	unlock_tld(db);
-	return ret;
+	        6, params, run_id);
 }
 
 /* The TLD id and status of a run. */
@@ -264,45 +277,14 @@ int zs_db_run_resume(struct zs_db *db, int64_t run_id)
 		return zs__db_failf(db, ZS_ERR_USAGE, "run %" PRId64 " is %s: nothing to resume",
 		                    run_id, zs_db_run_status_name(status));
 	}
-	ret = lock_tld(db, tld_id, tld_name);
-	if (ret != 0) {
-		return ret;
-	}
 	snprintf(id, sizeof(id), "%" PRId64, run_id);
 	const char *params[2] = { tld_id, id };
-	ret = zs__db_exec(db, "resume run", "BEGIN");
-	if (ret != 0) {
-		goto fail;
-	}
-	PGresult *res =
-	        zs__db_query(db, "resume run",
-	                     "UPDATE runs SET status = 'interrupted', finished_at = now() "
-	                     "WHERE tld_id = $1::int AND status = 'running' AND id <> $2::bigint",
-	                     2, params);
-	if (res == NULL) {
-		ret = ZS_ERR_DB;
-		goto fail_tx;
-	}
-	PQclear(res);
-	res = zs__db_query(db, "resume run",
-	                   "UPDATE runs SET status = 'running', finished_at = NULL, "
-	                   "resumes = resumes + 1 WHERE id = $2::bigint AND tld_id = $1::int",
-	                   2, params);
-	if (res == NULL) {
-		ret = ZS_ERR_DB;
-		goto fail_tx;
-	}
-	PQclear(res);
-	ret = zs__db_exec(db, "resume run", "COMMIT");
-	if (ret != 0) {
-		goto fail;
-	}
-	return 0;
-fail_tx:
-	rollback(db);
-fail:
-	unlock_tld(db);
-	return ret;
+	int64_t resumed = 0;
+	return claim_tld(db, tld_name, id,
+	                 "UPDATE runs SET status = 'running', finished_at = NULL, "
+	                 "resumes = resumes + 1 WHERE id = $2::bigint AND tld_id = $1::int "
+	                 "RETURNING id",
+	                 2, params, &resumed);
 }
 
 /* The history a complete run leaves, in the order the statements depend on each other:
@@ -361,10 +343,18 @@ static const char removed_sql[] =
         "since_run = $1::bigint, since_at = (SELECT started_at FROM s) "
         "FROM gone g WHERE c.domain = g.name AND c.state <> 'removed'";
 
+/* Verdict counts per rule; recomputed when a resumed run finishes again. */
+static const char *const rule_counts_sql[] = {
+	"DELETE FROM run_rule_counts WHERE run_id = $1::bigint",
+	"INSERT INTO run_rule_counts (run_id, rule, verdict, domains) "
+	"SELECT $1::bigint, rule, verdict, count(*) FROM verdicts WHERE run_id = $1::bigint "
+	"GROUP BY rule, verdict",
+};
+
 static const char totals_sql[] =
         "UPDATE runs SET status = $2::run_status, finished_at = now(), "
         "zone_complete = $3::boolean, zone_errors = $4::bigint, zone_first_errors = $5::text[], "
-        "dns_counters = $6::jsonb, domains = t.n, compliant = t.c, non_compliant = t.nc, "
+        "dns_counters = $6::jsonb, db_counters = $7::jsonb, domains = t.n, compliant = t.c, non_compliant = t.nc, "
         "indeterminate = t.i, warnings = t.w, "
         "quarantined = (SELECT count(DISTINCT domain) FROM quarantine WHERE run_id = $1::bigint) "
         "FROM (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'compliant') AS c, "
@@ -459,6 +449,14 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 	snprintf(tld_id, sizeof(tld_id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	const char *hparams[2] = { id, tld_id };
+	for (size_t i = 0; i < sizeof(rule_counts_sql) / sizeof(rule_counts_sql[0]); i++) {
+		res = zs__db_query(db, "count verdicts", rule_counts_sql[i], 1, hparams);
+		if (res == NULL) {
+			ret = ZS_ERR_DB;
+			goto fail_tx;
+		}
+		PQclear(res);
+	}
 	if (end->status == ZS_DB_RUN_COMPLETE) {
 		for (size_t i = 0; i < sizeof(history_sql) / sizeof(history_sql[0]); i++) {
 			res = zs__db_query(db, "record history", history_sql[i].sql,
@@ -478,15 +476,16 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 			PQclear(res);
 		}
 	}
-	const char *tparams[6] = {
+	const char *tparams[7] = {
 		id,
 		zs_db_run_status_name(end->status),
 		end->zone_complete ? "true" : "false",
 		zone_errors,
 		zs_buf_cstr(&errors),
 		end->dns_json != NULL ? end->dns_json : "{}",
+		end->db_json != NULL ? end->db_json : "{}",
 	};
-	res = PQexecParams(db->conn, totals_sql, 6, NULL, tparams, NULL, NULL, 0);
+	res = PQexecParams(db->conn, totals_sql, 7, NULL, tparams, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		ret = input_error(db, "finish run", res);
 		PQclear(res);
@@ -611,6 +610,7 @@ enum {
 	COL_ZONE_ERRORS,
 	COL_ZONE_FIRST_ERRORS,
 	COL_DNS,
+	COL_DB,
 	COL_DOMAINS,
 	COL_COMPLIANT,
 	COL_NON_COMPLIANT,
@@ -642,7 +642,7 @@ int zs_db_run_get(struct zs_db *db, int64_t run_id, struct zs_db_run **out)
 	        "extract(epoch FROM r.started_at)::bigint, "
 	        "coalesce(extract(epoch FROM r.finished_at)::bigint, 0), r.resumes, "
 	        "r.zone_complete, r.zone_errors, array_to_string(r.zone_first_errors, E'\\n'), "
-	        "r.dns_counters::text, coalesce(r.domains, -1), coalesce(r.compliant, -1), "
+	        "r.dns_counters::text, r.db_counters::text, coalesce(r.domains, -1), coalesce(r.compliant, -1), "
 	        "coalesce(r.non_compliant, -1), coalesce(r.indeterminate, -1), "
 	        "coalesce(r.warnings, -1), coalesce(r.quarantined, -1), r.pruned_at IS NOT NULL "
 	        "FROM runs r JOIN tlds t ON t.id = r.tld_id JOIN policies p ON p.id = r.policy_id "
@@ -664,6 +664,7 @@ int zs_db_run_get(struct zs_db *db, int64_t run_id, struct zs_db_run **out)
 	run->scanner_version = zs_strdup(PQgetvalue(res, 0, COL_SCANNER_VERSION));
 	run->zone_first_errors = zs_strdup(PQgetvalue(res, 0, COL_ZONE_FIRST_ERRORS));
 	run->dns_json = zs_strdup(PQgetvalue(res, 0, COL_DNS));
+	run->db_json = zs_strdup(PQgetvalue(res, 0, COL_DB));
 	run->zone_complete = strcmp(PQgetvalue(res, 0, COL_ZONE_COMPLETE), "t") == 0;
 	run->pruned = strcmp(PQgetvalue(res, 0, COL_PRUNED), "t") == 0;
 	ret = zs_db_run_status_parse(PQgetvalue(res, 0, COL_STATUS), &run->status);
@@ -703,5 +704,6 @@ void zs_db_run_free(struct zs_db_run *run)
 	zs_free(run->scanner_version);
 	zs_free(run->zone_first_errors);
 	zs_free(run->dns_json);
+	zs_free(run->db_json);
 	zs_free(run);
 }

@@ -33,7 +33,8 @@ struct zs_db_run_end {
 	uint64_t zone_errors;                 /**< zone lines or names refused */
 	const char *const *zone_first_errors; /**< the first few of them, one line each */
 	size_t zone_first_error_count;        /**< entries of @a zone_first_errors */
-	const char *dns_json;                 /**< the DNS engine's counters, a JSON object */
+	const char *dns_json; /**< the DNS engine's counters, a JSON object (NULL: {}) */
+	const char *db_json;  /**< the writer's figures, zs_db_writer_stats_json() (NULL: {}) */
 };
 
 /** A run as stored (zs_db_run_get()). */
@@ -54,6 +55,7 @@ struct zs_db_run {
 	int64_t zone_errors;
 	char *zone_first_errors; /**< the first zone errors, one per line ("" when none) */
 	char *dns_json;
+	char *db_json;     /**< the writer's figures */
 	int64_t domains;   /**< results stored; -1 until the run finishes */
 	int64_t compliant; /**< -1 until the run finishes, as the other totals */
 	int64_t non_compliant;
@@ -83,8 +85,10 @@ int zs_db_run_begin(struct zs_db *db, const struct zs_db_run_params *p, int64_t 
 int zs_db_run_resume(struct zs_db *db, int64_t run_id);
 
 /**
- * Finish a run: compute its totals from the stored results, record how it ended and, when it
- * is complete, update domains, transitions and current state; then release the TLD's lock.
+ * Finish a run: compute its totals and per-rule verdict counts from the stored results, record
+ * how it ended and, when it is complete, update domains, transitions and current state (and,
+ * when the zone was read completely, mark the domains it no longer had removed); then release
+ * the TLD's lock. All in one transaction.
  * Reconnects once when the connection was lost during the sweep.
  * @param end  how the run ended; strings are copied
  * @return 0, ZS_ERR_NOTFOUND when the run does not exist or is not running, ZS_ERR_USAGE for

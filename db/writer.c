@@ -864,3 +864,23 @@ int zs_db_writer_finish(struct zs_db_writer *w, struct zs_db_writer_stats *stats
 	writer_free(w);
 	return ret;
 }
+
+int zs_db_writer_stats_json(const struct zs_db_writer_stats *st, struct zs_buf *out)
+{
+	struct zs_json j;
+	zs_json_init(&j, out);
+	zs_json_obj_begin(&j);
+	zs_json_kint(&j, "pushed", (long long)st->pushed);
+	zs_json_kint(&j, "results", (long long)st->results);
+	zs_json_kint(&j, "verdicts", (long long)st->verdicts);
+	zs_json_kint(&j, "duplicates", (long long)st->duplicates);
+	zs_json_kint(&j, "escaped", (long long)st->escaped);
+	zs_json_kint(&j, "quarantined", (long long)st->quarantined);
+	zs_json_kint(&j, "lost", (long long)st->lost);
+	zs_json_kint(&j, "batches", (long long)st->batches);
+	zs_json_kint(&j, "retries", (long long)st->retries);
+	zs_json_kint(&j, "reconnects", (long long)st->reconnects);
+	zs_json_kint(&j, "full", (long long)st->full);
+	zs_json_obj_end(&j);
+	return zs_json_error(&j);
+}

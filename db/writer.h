@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "db/db.h"
+#include "scanner/base/buf.h"
 
 struct zs_db_writer;
 
@@ -53,6 +54,13 @@ struct zs_db_writer_stats {
 	uint64_t reconnects;  /**< connections re-established */
 	uint64_t full;        /**< pushes refused with ZS_ERR_AGAIN */
 };
+
+/**
+ * The figures as a JSON object, for zs_db_run_end.db_json.
+ * @param out  receives the text (appended)
+ * @return 0 or ZS_ERR_TOOBIG
+ */
+int zs_db_writer_stats_json(const struct zs_db_writer_stats *st, struct zs_buf *out);
 
 /**
  * Start a writer for a running run: open its own connection (with @p db's connection string)
