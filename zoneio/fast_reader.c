@@ -75,6 +75,7 @@ struct fast_src {
 	uint8_t target[ZS__NAME_MAX];
 	uint8_t scratch[ZS__NAME_MAX];
 	uint8_t rdata[65536]; /**< decoded \# rdata */
+	char msg[256];        /**< an error message with details */
 };
 
 struct tok {
@@ -887,6 +888,14 @@ static void pop_file(struct fast_src *s)
 	}
 }
 
+/* An error found once the whole directive line is read: it is at the line it started on. */
+static int dir_fail(struct lex *x, const char *msg, bool hard)
+{
+	(void)lex_fail(x, msg, hard);
+	x->err_line = x->start_line;
+	return L_ERR;
+}
+
 static int directive(struct fast_src *s, struct frame *f, struct lex *x, const struct tok *kw)
 {
 	struct zs_zone_reader *r = s->r;
@@ -894,6 +903,9 @@ static int directive(struct fast_src *s, struct frame *f, struct lex *x, const s
 	int n = 0;
 	const char *why;
 
+	if (!tok_ieq(kw, "$ORIGIN") && !tok_ieq(kw, "$TTL") && !tok_ieq(kw, "$INCLUDE")) {
+		return lex_fail(x, "unknown directive", false);
+	}
 	for (;;) {
 		struct tok t;
 		int lr = lex_next(x, &t);
@@ -911,7 +923,7 @@ static int directive(struct fast_src *s, struct frame *f, struct lex *x, const s
 	if (tok_ieq(kw, "$ORIGIN") && n == 1) {
 		why = parse_name(&w[0], s->origin, s->has_origin, s->scratch);
 		if (why != NULL) {
-			return lex_fail(x, why, false);
+			return dir_fail(x, why, false);
 		}
 		memcpy(s->origin, s->scratch, zs__name_len(s->scratch));
 		s->has_origin = true;
@@ -920,12 +932,12 @@ static int directive(struct fast_src *s, struct frame *f, struct lex *x, const s
 	if (tok_ieq(kw, "$TTL") && n == 1) {
 		uint32_t ttl;
 		if (!parse_ttl(&w[0], &ttl)) {
-			return lex_fail(x, "bad $TTL", false);
+			return dir_fail(x, "bad $TTL", false);
 		}
 		return L_EOL;
 	}
 	if (!tok_ieq(kw, "$INCLUDE") || n < 1 || n > 2) {
-		return lex_fail(x, "unknown or malformed directive", false);
+		return dir_fail(x, "malformed directive", false);
 	}
 	/* $INCLUDE file [origin] */
 	char file[4096];
@@ -933,24 +945,26 @@ static int directive(struct fast_src *s, struct frame *f, struct lex *x, const s
 	const char *refused = NULL;
 	uint8_t origin[ZS__NAME_MAX];
 	if (w[0].n >= sizeof(file) || memchr(w[0].p, '\0', w[0].n) != NULL) {
-		return lex_fail(x, "bad $INCLUDE file name", false);
+		return dir_fail(x, "bad $INCLUDE file name", false);
 	}
 	memcpy(file, w[0].p, w[0].n);
 	file[w[0].n] = '\0';
 	if (n == 2) {
 		why = parse_name(&w[1], s->origin, s->has_origin, origin);
 		if (why != NULL) {
-			return lex_fail(x, why, false);
+			return dir_fail(x, why, false);
 		}
 	}
 	if (zs__zone_include_path(r, s->base_dir, file, &path, &refused) != 0) {
+		(void)snprintf(s->msg, sizeof(s->msg), "$INCLUDE %.150s refused: %.80s", file,
+		               refused);
 		x->err_line = x->start_line;
-		x->err = refused;
+		x->err = s->msg;
 		return L_ERR;
 	}
 	if (s->depth > ZS__INCLUDE_DEPTH) {
 		zs_free(path);
-		return lex_fail(x, "$INCLUDE nested too deep", false);
+		return dir_fail(x, "$INCLUDE nested too deep", false);
 	}
 	/* The include takes effect now: commit this line first. */
 	f->pos = (size_t)(x->p - f->buf);
@@ -958,7 +972,9 @@ static int directive(struct fast_src *s, struct frame *f, struct lex *x, const s
 	int ret = push_file(s, path);
 	zs_free(path);
 	if (ret != 0) {
-		x->err = "$INCLUDE file cannot be read";
+		(void)snprintf(s->msg, sizeof(s->msg), "$INCLUDE %.150s: %.80s", file,
+		               zs_err_str(ret));
+		x->err = s->msg;
 		x->err_line = x->start_line;
 		return L_ERR;
 	}
@@ -1066,6 +1082,12 @@ static int parse_record(struct fast_src *s, struct frame *f, struct zs__zone_rr 
 	rr->type = type;
 	rr->rclass = rclass;
 	lr = parse_rdata(s, x, rr);
+	if (lr == L_EOL && x->p - (f->buf + f->pos) > MAX_RECORD) {
+		x->err = "record too long";
+		x->err_line = x->start_line;
+		x->hard = false;
+		return R_ERROR; /* x->ended: nothing left to skip */
+	}
 	if (lr == L_EOL) {
 		rr->owner = s->owner;
 		rr->origin = s->has_origin ? s->origin : NULL;
@@ -1202,20 +1224,24 @@ static int fast_src_next(struct zs__zone_src *base, struct zs__zone_rr *rr)
 			continue;
 		}
 		if (what == R_ERROR) {
+			/* Skip to the end first: a parenthesis that never closes is the real error.
+			 */
+			const char *msg = x.err;
+			unsigned long line = x.err_line;
+			int how = resync(&x);
+			if (how == RS_HARD && x.depth > 0 && x.p == x.end) {
+				msg = x.err;
+				line = x.start_line; /* the parenthesis was opened there */
+			}
 			/* A record parsed again after a refill reports its error once. */
 			uint64_t at = f->base_off + f->pos + 1;
-			if (f->err_at != at) {
-				unsigned long line = x.err_line;
-				if (x.depth > 0 && x.p == x.end) {
-					line = x.start_line; /* the parenthesis was opened there */
-				}
+			if (how != RS_MORE && f->err_at != at) {
 				f->err_at = at;
-				ret = zs__zone_error(r, f->path, line, "%s", x.err);
+				ret = zs__zone_error(r, f->path, line, "%s", msg);
 				if (ret != 0) {
 					return ret;
 				}
 			}
-			int how = resync(&x);
 			if (how == RS_DONE) {
 				f->pos = (size_t)(x.p - f->buf);
 				f->line = x.line;

@@ -40,9 +40,7 @@ struct ldns_src {
 	ldns_rdf *prev;
 	uint32_t ttl;
 	uint64_t done_bytes; /**< bytes of the files already finished */
-	uint8_t owner[ZS__NAME_MAX];
-	uint8_t target[ZS__NAME_MAX];
-	uint8_t origin_wire[ZS__NAME_MAX];
+	struct zs__rr_bufs names;
 	char line[LINE_MAX_BYTES]; /**< one logical line, bounded */
 };
 
@@ -208,15 +206,15 @@ static int do_directive(struct ldns_src *s, struct frame *f, char *line, int lin
 	                      "unknown or malformed directive %s", n >= 1 ? w[0] : line);
 }
 
-/* Fill @p out from a parsed record. */
-static void convert(struct ldns_src *s, const ldns_rr *rr, struct zs__zone_rr *out)
+void zs__ldns_convert(const ldns_rr *rr, const ldns_rdf *origin, struct zs__rr_bufs *b,
+                      struct zs__zone_rr *out)
 {
 	memset(out, 0, sizeof(*out));
-	copy_name(s->owner, ldns_rr_owner(rr));
-	out->owner = s->owner;
-	if (s->origin != NULL) {
-		copy_name(s->origin_wire, s->origin);
-		out->origin = s->origin_wire;
+	copy_name(b->owner, ldns_rr_owner(rr));
+	out->owner = b->owner;
+	if (origin != NULL) {
+		copy_name(b->origin, origin);
+		out->origin = b->origin;
 	}
 	out->type = (uint16_t)ldns_rr_get_type(rr);
 	out->rclass = (uint16_t)ldns_rr_get_class(rr);
@@ -224,8 +222,8 @@ static void convert(struct ldns_src *s, const ldns_rr *rr, struct zs__zone_rr *o
 	switch (out->type) {
 	case ZS__RR_NS:
 		if (f0 != NULL && ldns_rdf_get_type(f0) == LDNS_RDF_TYPE_DNAME) {
-			copy_name(s->target, f0);
-			out->u.ns = s->target;
+			copy_name(b->target, f0);
+			out->u.ns = b->target;
 		} else {
 			out->type = 0;
 		}
@@ -326,7 +324,7 @@ static int ldns_src_next(struct zs__zone_src *base, struct zs__zone_rr *out)
 			}
 			continue;
 		}
-		convert(s, rr, out);
+		zs__ldns_convert(rr, s->origin, &s->names, out);
 		out->file = f->path;
 		out->line = (unsigned long)lineno;
 		ldns_rr_free(rr);

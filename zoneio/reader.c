@@ -132,6 +132,16 @@ static int parse_origin(const char *text, uint8_t *wire)
 	return ret;
 }
 
+int zs__zone_reader_set_origin(struct zs_zone_reader *r, const char *origin)
+{
+	uint8_t apex[ZS__NAME_MAX];
+	int ret = parse_origin(origin, apex);
+	if (ret == 0) {
+		zs__deleg_set_apex(&r->deleg, apex);
+	}
+	return ret;
+}
+
 int zs_zone_reader_open(const char *path, const struct zs_zone_opts *opts,
                         struct zs_zone_reader **out)
 {
@@ -139,12 +149,10 @@ int zs_zone_reader_open(const char *path, const struct zs_zone_opts *opts,
 	int ret;
 
 	if (opts != NULL && opts->origin != NULL) {
-		uint8_t apex[ZS__NAME_MAX];
-		ret = parse_origin(opts->origin, apex);
+		ret = zs__zone_reader_set_origin(r, opts->origin);
 		if (ret != 0) {
 			goto fail;
 		}
-		zs__deleg_set_apex(&r->deleg, apex);
 	}
 	switch (r->opts.engine) {
 	case ZS_ZONE_ENGINE_LDNS:

@@ -88,11 +88,26 @@ int zs_zone_reader_open(const char *path, const struct zs_zone_opts *opts,
                         struct zs_zone_reader **out);
 
 /**
+ * Open a zone transfer (AXFR over TCP) from a primary server.
+ * @param server  "HOST[:PORT]" (port 53 by default; "[v6addr]:port" for IPv6)
+ * @param zone  the zone to transfer ("bank"); it is the apex
+ * @param tsig_file  a TSIG key file (BIND syntax or "[algorithm:]name:secret"), or NULL
+ * @param opts  options (origin is replaced by @p zone); NULL for the defaults
+ * @param[out] out  on success, the reader, to be closed with zs_zone_reader_close()
+ * @return 0, ZS_ERR_USAGE (bad server or unknown host), ZS_ERR_PARSE (bad zone name or key
+ *         file), ZS_ERR_DNS (the query could not be sent), or -errno (key file)
+ */
+int zs_zone_reader_open_axfr(const char *server, const char *zone, const char *tsig_file,
+                             const struct zs_zone_opts *opts, struct zs_zone_reader **out);
+
+/**
  * The next delegation of the zone.
  * @param[out] out  on success, the delegation, owned by @p r until the next call
  * @return 0, ZS_ERR_EOF at the end of the zone, ZS_ERR_PARSE in strict mode or when the apex
  *         cannot be known (the error is in the stats), ZS_ERR_GZIP for a corrupt or truncated
- *         gzip stream, or -errno. After an error other than ZS_ERR_EOF every further call returns
+ *         gzip stream, ZS_ERR_REFUSED (the transfer was refused: the rcode is in the
+ *         stats' errors), ZS_ERR_INCOMPLETE (the transfer stopped before its closing SOA),
+ *         or -errno. After an error other than ZS_ERR_EOF every further call returns
  * it again.
  */
 int zs_zone_reader_next(struct zs_zone_reader *r, const struct zs_delegation **out);

@@ -141,10 +141,34 @@ int zs__zone_error(struct zs_zone_reader *r, const char *file, unsigned long lin
 int zs__zone_include_path(const struct zs_zone_reader *r, const char *base_dir, const char *arg,
                           char **out, const char **why);
 
+/**
+ * Set the apex from its text ("bank" or "bank.").
+ * @return 0 or ZS_ERR_PARSE
+ */
+int zs__zone_reader_set_origin(struct zs_zone_reader *r, const char *origin);
+
 /** Allocate a reader with its options; used by the openers. @return never NULL */
 struct zs_zone_reader *zs__zone_reader_new(const struct zs_zone_opts *opts);
 
 /* ldns_reader.c */
+
+/** Where the names of a record converted from ldns are kept. */
+struct zs__rr_bufs {
+	uint8_t owner[ZS__NAME_MAX];
+	uint8_t target[ZS__NAME_MAX];
+	uint8_t origin[ZS__NAME_MAX];
+};
+
+struct ldns_struct_rr;
+struct ldns_struct_rdf;
+
+/**
+ * Fill a record for the delegation filter from an ldns_rr.
+ * @param origin  the $ORIGIN in force, or NULL
+ * @param b  storage for the names @p out points to
+ */
+void zs__ldns_convert(const struct ldns_struct_rr *rr, const struct ldns_struct_rdf *origin,
+                      struct zs__rr_bufs *b, struct zs__zone_rr *out);
 
 /**
  * A master-file source parsed with ldns_rr_new_frm_fp_l(), the reference.

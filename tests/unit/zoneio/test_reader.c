@@ -11,6 +11,7 @@
 
 #include <zlib.h>
 
+#include "scanner/base/log.h"
 #include "tests/unit/test.h"
 #include "tests/unit/zoneio/zone_test_util.h"
 
@@ -307,6 +308,35 @@ static void test_reader_apex_unknown(void **state)
 	(void)unlink(path);
 }
 
+/* Lines far longer than the reader's block: an error at their line, the rest still read. */
+static void test_reader_long_lines(void **state)
+{
+	char path[512];
+	tmp_path(path, sizeof(path), "long.zone");
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	(void)fputs("$ORIGIN bank.\none NS ns.example.net.\ntwo TXT \"", f);
+	for (int i = 0; i < 3 * 1024 * 1024; i++) {
+		(void)fputc('x', f);
+	}
+	(void)fputs("\"\nthree NS ns.example.net.\nfour NS ( ns.example.net.\n", f);
+	for (int i = 0; i < 200000; i++) {
+		(void)fputs("\tns.example.net. ; never closed\n", f);
+	}
+	(void)fputs("five NS ns.example.net.\n", f);
+	assert_int_equal(fclose(f), 0);
+
+	struct zs_zone_opts o = { .engine = ZS_ZONE_ENGINE_FAST };
+	int ret;
+	char *got = zs_test_render(path, &o, 1, &ret);
+	assert_int_equal(ret, ZS_ERR_EOF);
+	assert_non_null(strstr(got, "one.bank ns=ns.example.net\nthree.bank ns=ns.example.net\n"));
+	assert_non_null(strstr(got, "error-line 3\nerror-line 5\n"));
+	assert_non_null(strstr(got, "complete 1\n"));
+	zs_free(got);
+	(void)unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,7 +349,9 @@ int main(void)
 		cmocka_unit_test(test_reader_strict),
 		cmocka_unit_test(test_reader_errors_kept),
 		cmocka_unit_test(test_reader_apex_unknown),
+		cmocka_unit_test(test_reader_long_lines),
 	};
 	zs_test_use_cmocka_allocator();
+	zs_log_set_level(ZS_LOG_LEVEL_ERROR);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
