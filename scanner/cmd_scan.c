@@ -627,8 +627,9 @@ int zs_cmd_scan(int argc, char **argv)
 	struct zs_arena arena;
 	char today[11];
 	zs_arena_init(&arena);
+	const char **selectors = NULL;
 	if (zs_cli_load_policy(ctx.policy, ctx.tld, &policy) != 0 ||
-	    zs_cli_load_selectors(selectors_path, &arena, &o.selectors, &o.selector_count) != 0) {
+	    zs_cli_load_selectors(selectors_path, &arena, &selectors, &o.selector_count) != 0) {
 		zs_policy_free(policy);
 		zs_arena_deinit(&arena);
 		return ZS_EXIT_FAIL;
@@ -638,6 +639,7 @@ int zs_cmd_scan(int argc, char **argv)
 			    "known (install libpsl5 or publicsuffix)");
 	}
 	zs_cli_today(today);
+	o.selectors = selectors;
 	ctx.policy = policy->name;
 	ctx.policy_version = policy->version;
 	o.policy = policy;

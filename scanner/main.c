@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "scan", zs_cmd_scan, "sweep a TLD zone: query, evaluate, store, summarise" },
 	{ "report", zs_cmd_report, "write the report of a stored run (gzip CSV)" },
 	{ "db", zs_cmd_db, "database administration (migrate)" },
+	{ "zone", zs_cmd_zone, "read a zone: count or list its delegations" },
 };
 
 static void usage(FILE *f)

@@ -59,7 +59,7 @@ struct probe_question {
 	struct probe_question *next; /* open questions, for withdrawal */
 	struct probe_question *prev;
 	struct probe_machine *m;
-	struct zs_query *handle;
+	struct zs_dns_query *handle;
 	uint32_t id;
 	uint16_t type;
 	const char *name;
@@ -352,8 +352,8 @@ static void facts_mx(struct zs_probe *p, const struct zs_mx_result *r)
 	const char *detail = NULL;
 	for (size_t i = 0; i < r->host_count; i++) {
 		const struct zs_mx_host *h = &r->host[i];
-		if (h->null_mx) {
-			continue;
+		if (h->null_mx || (!h->probed && !h->ip_literal)) {
+			continue; /* a duplicate, or over the machine's host limit */
 		}
 		if (h->ip_literal ||
 		    (h->addr_count == 0 && zs_dns_status_is_answer(h->a_status) &&
@@ -409,7 +409,7 @@ static void facts_spf(struct zs_probe *p, const struct zs_spf_report *r)
 		f->spf.error = zs_arena_printf(&p->arena, "%s: %s", zs_spf_code_name(r->error),
 					       r->error_finding->message);
 	}
-	f->spf.record = r->record_count == 1 ? r->records[0].text : NULL;
+	f->spf.record = r->record_count == 1 ? r->records[0].data : NULL;
 	f->spf.all = r->all;
 	f->spf.authorizes = r->authorizes_hosts;
 	f->spf.uses_ptr = r->ptr;

@@ -133,7 +133,7 @@ static void kick(struct zs_resolver *r)
 	}
 }
 
-static void make_ready(struct zs_resolver *r, struct zs_query *qu, struct zs__dns_entry *e,
+static void make_ready(struct zs_resolver *r, struct zs_dns_query *qu, struct zs__dns_entry *e,
                        bool from_cache)
 {
 	qu->lk = NULL;
@@ -150,7 +150,7 @@ static void deliver(struct zs_resolver *r)
 		if (l == NULL) {
 			break;
 		}
-		struct zs_query *qu = ZS_DNS_CONTAINER(l, struct zs_query, link);
+		struct zs_dns_query *qu = ZS_DNS_CONTAINER(l, struct zs_dns_query, link);
 		struct zs__dns_entry *e = qu->entry;
 		struct zs_answer ans = e->ans;
 		ans.from_cache = qu->from_cache;
@@ -386,7 +386,7 @@ static void finish(struct zs__dns_lookup *lk, struct zs__dns_entry *e)
 	}
 	struct zs__dns_link *l;
 	while ((l = zs__dns_list_pop(&lk->waiters)) != NULL) {
-		make_ready(r, ZS_DNS_CONTAINER(l, struct zs_query, link), zs__dns_entry_ref(e),
+		make_ready(r, ZS_DNS_CONTAINER(l, struct zs_dns_query, link), zs__dns_entry_ref(e),
 		           false);
 	}
 	zs__dns_entry_unref(e);
@@ -788,13 +788,13 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
 }
 
 int zs_resolver_query(struct zs_resolver *r, const char *name, uint16_t type, zs_resolver_cb cb,
-                      void *arg, struct zs_query **handle)
+                      void *arg, struct zs_dns_query **handle)
 {
 	ZS_REQUIRE(r != NULL && name != NULL && cb != NULL);
 	if (r->closing) {
 		return ZS_ERR_USAGE;
 	}
-	struct zs_query *qu = zs_calloc(1, sizeof(*qu));
+	struct zs_dns_query *qu = zs_calloc(1, sizeof(*qu));
 	qu->cb = cb;
 	qu->arg = arg;
 	r->stats.questions++;
@@ -841,7 +841,7 @@ static void lookup_abort(struct zs__dns_lookup *lk)
 	lookup_free(lk);
 }
 
-void zs_resolver_cancel(struct zs_resolver *r, struct zs_query *qu)
+void zs_resolver_cancel(struct zs_resolver *r, struct zs_dns_query *qu)
 {
 	if (qu == NULL || qu->running || r->closing) {
 		return;
@@ -903,7 +903,7 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 	r->close_arg = arg;
 	struct zs__dns_link *l;
 	while ((l = zs__dns_list_pop(&r->ready)) != NULL) {
-		struct zs_query *qu = ZS_DNS_CONTAINER(l, struct zs_query, link);
+		struct zs_dns_query *qu = ZS_DNS_CONTAINER(l, struct zs_dns_query, link);
 		zs__dns_entry_unref(qu->entry);
 		zs_free(qu);
 	}
@@ -912,7 +912,7 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 			struct zs__dns_lookup *lk = ZS_DNS_CONTAINER(r->lookups.buckets[b],
 			                                             struct zs__dns_lookup, node);
 			while ((l = zs__dns_list_pop(&lk->waiters)) != NULL) {
-				zs_free(ZS_DNS_CONTAINER(l, struct zs_query, link));
+				zs_free(ZS_DNS_CONTAINER(l, struct zs_dns_query, link));
 			}
 			lookup_abort(lk);
 		}
