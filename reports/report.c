@@ -32,7 +32,7 @@ struct report_ctx {
 static int csv_header(struct report_ctx *c, const struct zs_db_row *row)
 {
 	static const char *const fixed[] = { "domain", "status", "mail", "warnings",
-					     "status_since_run" };
+		                             "status_since_run" };
 	int ret = 0;
 
 	c->rule_count = row->verdict_count;
@@ -126,8 +126,8 @@ static int jsonl_row(struct report_ctx *c, const struct zs_db_row *row)
 	return ret != 0 ? ret : zs_out_write(c->out, c->line.data, c->line.len);
 }
 
-int zs_report_run(struct zs_db *db, int64_t run_id, enum zs_report_format format,
-		  const char *path, int flags, struct zs_report_stats *stats)
+int zs_report_run(struct zs_db *db, int64_t run_id, enum zs_report_format format, const char *path,
+                  int flags, struct zs_report_stats *stats)
 {
 	struct report_ctx c = { .format = format };
 	struct zs_db_reader *reader = NULL;
@@ -157,7 +157,8 @@ int zs_report_run(struct zs_db *db, int64_t run_id, enum zs_report_format format
 		ret = 0;
 		if (format == ZS_REPORT_CSV && c.rules == NULL) {
 			/* a run without domains still gets its header line */
-			ret = zs_out_puts(c.out, "domain,status,mail,warnings,status_since_run\r\n");
+			ret = zs_out_puts(c.out,
+			                  "domain,status,mail,warnings,status_since_run\r\n");
 		}
 	}
 	zs_db_reader_close(reader);

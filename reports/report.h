@@ -31,5 +31,5 @@ struct zs_report_stats {
  * @param[out] stats  what was written, when not NULL
  * @return 0, ZS_ERR_NOTFOUND for an unknown run, ZS_ERR_DB, -EEXIST, or -errno
  */
-int zs_report_run(struct zs_db *db, int64_t run_id, enum zs_report_format format,
-		  const char *path, int flags, struct zs_report_stats *stats);
+int zs_report_run(struct zs_db *db, int64_t run_id, enum zs_report_format format, const char *path,
+                  int flags, struct zs_report_stats *stats);

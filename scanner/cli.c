@@ -21,7 +21,7 @@ int zs_cli_uint(const char *name, const char *text, unsigned min, unsigned max, 
 	unsigned long v = strtoul(text, &end, 10);
 	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
 		zs_log_error(ZS_LOG_MAIN, "--%s: '%s' is not a number from %u to %u", name, text,
-			     min, max);
+		             min, max);
 		return ZS_ERR_USAGE;
 	}
 	*out = (unsigned)v;
@@ -45,12 +45,12 @@ int zs_cli_add_resolver(struct zs_resolver_opts *opts, const char *text)
 {
 	if (opts->server_count == ZS_RESOLVER_MAX_SERVERS) {
 		zs_log_error(ZS_LOG_MAIN, "--resolver: at most %d resolvers",
-			     ZS_RESOLVER_MAX_SERVERS);
+		             ZS_RESOLVER_MAX_SERVERS);
 		return ZS_ERR_USAGE;
 	}
 	if (zs_resolver_parse_addr(text, &opts->servers[opts->server_count]) != 0) {
 		zs_log_error(ZS_LOG_MAIN, "--resolver: '%s' is not ADDR[:PORT] or [ADDR6]:PORT",
-			     text);
+		             text);
 		return ZS_ERR_USAGE;
 	}
 	opts->server_count++;
@@ -65,8 +65,8 @@ int zs_cli_default_resolver(struct zs_resolver_opts *opts)
 	int ret = zs_resolver_from_resolv_conf("/etc/resolv.conf", &opts->servers[0]);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_MAIN,
-			     "/etc/resolv.conf: no usable nameserver (%s); give --resolver ADDR",
-			     zs_err_str(ret));
+		             "/etc/resolv.conf: no usable nameserver (%s); give --resolver ADDR",
+		             zs_err_str(ret));
 		return ZS_ERR_USAGE;
 	}
 	opts->server_count = 1;
@@ -90,9 +90,10 @@ int zs_cli_load_policy(const char *name, const char *tld, struct zs_policy **out
 		fprintf(stderr, "%s", zs_buf_cstr(&errs));
 		zs_log_error(ZS_LOG_POLICY, "%s: invalid ruleset", which);
 	} else if (ret == ZS_ERR_NOTFOUND) {
-		zs_log_error(ZS_LOG_POLICY, "--policy %s: no such built-in policy (post, ftld, "
-			     "baseline) and not a file name",
-			     which);
+		zs_log_error(ZS_LOG_POLICY,
+		             "--policy %s: no such built-in policy (post, ftld, "
+		             "baseline) and not a file name",
+		             which);
 	} else if (ret != 0) {
 		zs_log_error(ZS_LOG_POLICY, "%s: %s", which, zs_err_str(ret));
 	}
@@ -101,7 +102,7 @@ int zs_cli_load_policy(const char *name, const char *tld, struct zs_policy **out
 }
 
 int zs_cli_load_selectors(const char *path, struct zs_arena *arena, const char ***out,
-			  size_t *count)
+                          size_t *count)
 {
 	size_t line = 0;
 	int ret;

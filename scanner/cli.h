@@ -52,7 +52,7 @@ int zs_cli_load_policy(const char *name, const char *tld, struct zs_policy **out
  * @return 0, ZS_ERR_PARSE, ZS_ERR_TOOBIG or -errno
  */
 int zs_cli_load_selectors(const char *path, struct zs_arena *arena, const char ***out,
-			  size_t *count);
+                          size_t *count);
 
 /** Today's date in UTC as YYYY-MM-DD (exemptions compare with it). */
 void zs_cli_today(char out[11]);

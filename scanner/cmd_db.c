@@ -12,13 +12,14 @@
 
 static void db_usage(FILE *f)
 {
-	fprintf(f, "usage: zonesweep db migrate [--db CONNINFO]\n"
-		   "\n"
-		   "  migrate            apply the pending schema migrations, each in a transaction\n"
-		   "  --db CONNINFO      PostgreSQL connection string or URI (default: the PG*\n"
-		   "                     environment variables, as psql)\n"
-		   "\n"
-		   "Exit status: 0 done, 1 failure, 2 usage error.\n");
+	fprintf(f,
+	        "usage: zonesweep db migrate [--db CONNINFO]\n"
+	        "\n"
+	        "  migrate            apply the pending schema migrations, each in a transaction\n"
+	        "  --db CONNINFO      PostgreSQL connection string or URI (default: the PG*\n"
+	        "                     environment variables, as psql)\n"
+	        "\n"
+	        "Exit status: 0 done, 1 failure, 2 usage error.\n");
 }
 
 static int db_migrate(const char *conninfo)

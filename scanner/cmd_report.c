@@ -16,20 +16,21 @@
 
 static void report_usage(FILE *f)
 {
-	fprintf(f, "usage: zonesweep report --run ID|latest --out FILE [options]\n"
-		   "\n"
-		   "Write the per-domain report of a stored run. The file is gzip-compressed unless\n"
-		   "its name ends in a plain extension (.csv, .jsonl); '-' writes to stdout.\n"
-		   "\n"
-		   "  --run ID|latest      the run (latest: the newest run, of --tld if given)\n"
-		   "  --tld TLD            with --run latest: the newest run of this TLD\n"
-		   "  --out FILE           the report file\n"
-		   "  --format csv|jsonl   default: from the file name, else csv\n"
-		   "  --overwrite          replace an existing file\n"
-		   "  --db CONNINFO        PostgreSQL connection string or URI (default: PG*\n"
-		   "                       environment variables, as psql)\n"
-		   "\n"
-		   "Exit status: 0 written, 1 failure, 2 usage error.\n");
+	fprintf(f,
+	        "usage: zonesweep report --run ID|latest --out FILE [options]\n"
+	        "\n"
+	        "Write the per-domain report of a stored run. The file is gzip-compressed unless\n"
+	        "its name ends in a plain extension (.csv, .jsonl); '-' writes to stdout.\n"
+	        "\n"
+	        "  --run ID|latest      the run (latest: the newest run, of --tld if given)\n"
+	        "  --tld TLD            with --run latest: the newest run of this TLD\n"
+	        "  --out FILE           the report file\n"
+	        "  --format csv|jsonl   default: from the file name, else csv\n"
+	        "  --overwrite          replace an existing file\n"
+	        "  --db CONNINFO        PostgreSQL connection string or URI (default: PG*\n"
+	        "                       environment variables, as psql)\n"
+	        "\n"
+	        "Exit status: 0 written, 1 failure, 2 usage error.\n");
 }
 
 static int parse_format(const char *text, enum zs_report_format *out)
@@ -103,7 +104,7 @@ int zs_cmd_report(int argc, char **argv)
 	if (run == NULL || out == NULL || optind < argc ||
 	    (format_text != NULL && parse_format(format_text, &format) != 0)) {
 		zs_log_error(ZS_LOG_MAIN, "report: --run and --out are required%s",
-			     format_text != NULL ? "; --format is csv or jsonl" : "");
+		             format_text != NULL ? "; --format is csv or jsonl" : "");
 		zs_cli_usage_hint("report");
 		return ZS_EXIT_USAGE;
 	}
@@ -128,19 +129,19 @@ int zs_cmd_report(int argc, char **argv)
 	ret = zs_report_run(db, run_id, format, out, flags, &st);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_REPORT, "%s: %s%s", out,
-			     ret == ZS_ERR_DB ? zs_db_error(db) : zs_err_str(ret),
-			     ret == -EEXIST ? " (use --overwrite)" : "");
+		             ret == ZS_ERR_DB ? zs_db_error(db) : zs_err_str(ret),
+		             ret == -EEXIST ? " (use --overwrite)" : "");
 		zs_db_close(db);
 		return ZS_EXIT_FAIL;
 	}
 	zs_db_close(db);
 	if (strcmp(out, "-") != 0) {
 		fprintf(stderr,
-			"zonesweep: report of run %lld written to %s: %llu domains (%llu compliant, "
-			"%llu non-compliant, %llu indeterminate)\n",
-			(long long)run_id, out, (unsigned long long)st.domains,
-			(unsigned long long)st.compliant, (unsigned long long)st.non_compliant,
-			(unsigned long long)st.indeterminate);
+		        "zonesweep: report of run %lld written to %s: %llu domains (%llu compliant, "
+		        "%llu non-compliant, %llu indeterminate)\n",
+		        (long long)run_id, out, (unsigned long long)st.domains,
+		        (unsigned long long)st.compliant, (unsigned long long)st.non_compliant,
+		        (unsigned long long)st.indeterminate);
 	}
 	return ZS_EXIT_OK;
 }

@@ -21,9 +21,9 @@
 #include "scanner/base/log.h"
 #include "scanner/base/strset.h"
 #include "scanner/cli.h"
+#include "scanner/commands.h"
 #include "scanner/policy/psl.h"
 #include "scanner/policy/ruleset.h"
-#include "scanner/commands.h"
 #include "scanner/sweep.h"
 
 struct scan_ctx {
@@ -33,10 +33,10 @@ struct scan_ctx {
 	struct zs_out *jsonl;
 	struct zs_buf line;
 	uint64_t jsonl_lines;
-	struct zs_db *db;             /* NULL with --no-db */
+	struct zs_db *db; /* NULL with --no-db */
 	struct zs_db_writer *writer;
 	int64_t run_id;
-	struct zs_strset stored;      /* --resume: domains the run already has */
+	struct zs_strset stored;        /* --resume: domains the run already has */
 	struct zs_db_verdict_row *rows; /* scratch for converting verdicts */
 	size_t rows_cap;
 	struct zs_db_raw_txt *raws;
@@ -46,8 +46,9 @@ struct scan_ctx {
 
 static int push_db(struct scan_ctx *ctx, const struct zs_probe_result *r)
 {
-	struct zs_db_result res = { .domain = r->domain, .warnings = (unsigned)r->warnings,
-				    .facts_json = zs_buf_cstr(&r->facts) };
+	struct zs_db_result res = { .domain = r->domain,
+		                    .warnings = (unsigned)r->warnings,
+		                    .facts_json = zs_buf_cstr(&r->facts) };
 	int ret = zs_db_status_parse(r->status, &res.status);
 	if (ret == 0) {
 		ret = zs_db_mail_parse(r->mail_kind, &res.mail);
@@ -86,45 +87,45 @@ static int push_db(struct scan_ctx *ctx, const struct zs_probe_result *r)
 static void scan_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: zonesweep scan --zone FILE --tld TLD [options]\n"
-		"\n"
-		"Sweep every delegated domain of a TLD zone: query its mail records through the\n"
-		"resolvers, evaluate them, store the results, and print a summary.\n"
-		"\n"
-		"input:\n"
-		"  --zone FILE          the TLD zone file (plain or gzip), or - for stdin\n"
-		"  --tld TLD            the zone's apex, e.g. post or bank\n"
-		"  --strict             stop at the first zone syntax error (default: skip, count)\n"
-		"  --allow-include      permit $INCLUDE of files under the zone file's directory\n"
-		"DNS:\n"
-		"  --resolver ADDR[:PORT]  a recursive resolver (repeatable; default: the first\n"
-		"                       nameserver of /etc/resolv.conf)\n"
-		"  --max-inflight N     queries on the wire at once (default 500)\n"
-		"  --qps N              global query rate limit (default: none)\n"
-		"  --timeout MS         first per-query timeout, doubled on each try (default 2000)\n"
-		"  --tries N            tries per question (default 3)\n"
-		"  --window N           domains in flight (default 1000)\n"
-		"  --budget SECONDS     time allowed per domain (default 60)\n"
-		"  --no-retry           no deferred retry pass for domains with DNS failures\n"
-		"  --retry-delay SECONDS  pause before the deferred pass (default 5)\n"
-		"  --resolver-validates the resolvers validate DNSSEC (the AD bit is meaningful)\n"
-		"storage:\n"
-		"  --db CONNINFO        PostgreSQL connection string or URI (default: the PG*\n"
-		"                       environment variables and ~/.pgpass, as psql)\n"
-		"  --no-db              do not store in a database (needs --jsonl)\n"
-		"  --resume RUN         continue an interrupted run, skipping stored domains\n"
-		"policy:\n"
-		"  --policy NAME|FILE   the ruleset (default: post for .post, ftld for .bank and\n"
-		"                       .insurance, baseline otherwise)\n"
-		"  --selectors FILE     DKIM selectors to probe, one per line (default: the\n"
-		"                       built-in list of common selectors)\n"
-		"output:\n"
-		"  --jsonl FILE         write one JSON object per domain (gzip unless *.jsonl)\n"
-		"  --overwrite          replace an existing --jsonl file\n"
-		"  --quiet              no progress output\n"
-		"  --debug GROUPS       debug logs for groups (main,zone,dns,policy,db,report,all)\n"
-		"\n"
-		"Exit status: 0 the sweep completed, 1 it failed or was interrupted, 2 usage error.\n");
+	        "usage: zonesweep scan --zone FILE --tld TLD [options]\n"
+	        "\n"
+	        "Sweep every delegated domain of a TLD zone: query its mail records through the\n"
+	        "resolvers, evaluate them, store the results, and print a summary.\n"
+	        "\n"
+	        "input:\n"
+	        "  --zone FILE          the TLD zone file (plain or gzip), or - for stdin\n"
+	        "  --tld TLD            the zone's apex, e.g. post or bank\n"
+	        "  --strict             stop at the first zone syntax error (default: skip, count)\n"
+	        "  --allow-include      permit $INCLUDE of files under the zone file's directory\n"
+	        "DNS:\n"
+	        "  --resolver ADDR[:PORT]  a recursive resolver (repeatable; default: the first\n"
+	        "                       nameserver of /etc/resolv.conf)\n"
+	        "  --max-inflight N     queries on the wire at once (default 500)\n"
+	        "  --qps N              global query rate limit (default: none)\n"
+	        "  --timeout MS         first per-query timeout, doubled on each try (default 2000)\n"
+	        "  --tries N            tries per question (default 3)\n"
+	        "  --window N           domains in flight (default 1000)\n"
+	        "  --budget SECONDS     time allowed per domain (default 60)\n"
+	        "  --no-retry           no deferred retry pass for domains with DNS failures\n"
+	        "  --retry-delay SECONDS  pause before the deferred pass (default 5)\n"
+	        "  --resolver-validates the resolvers validate DNSSEC (the AD bit is meaningful)\n"
+	        "storage:\n"
+	        "  --db CONNINFO        PostgreSQL connection string or URI (default: the PG*\n"
+	        "                       environment variables and ~/.pgpass, as psql)\n"
+	        "  --no-db              do not store in a database (needs --jsonl)\n"
+	        "  --resume RUN         continue an interrupted run, skipping stored domains\n"
+	        "policy:\n"
+	        "  --policy NAME|FILE   the ruleset (default: post for .post, ftld for .bank and\n"
+	        "                       .insurance, baseline otherwise)\n"
+	        "  --selectors FILE     DKIM selectors to probe, one per line (default: the\n"
+	        "                       built-in list of common selectors)\n"
+	        "output:\n"
+	        "  --jsonl FILE         write one JSON object per domain (gzip unless *.jsonl)\n"
+	        "  --overwrite          replace an existing --jsonl file\n"
+	        "  --quiet              no progress output\n"
+	        "  --debug GROUPS       debug logs for groups (main,zone,dns,policy,db,report,all)\n"
+	        "\n"
+	        "Exit status: 0 the sweep completed, 1 it failed or was interrupted, 2 usage error.\n");
 }
 
 static int emit_result(void *arg, const struct zs_probe_result *r)
@@ -252,7 +253,7 @@ static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s)
 	for (int i = 0; i < ZS_DNS_STATUS_COUNT_; i++) {
 		if (d->status[i] > 0) {
 			zs_json_kint(&j, zs_dns_status_name((enum zs_dns_status)i),
-				     (long long)d->status[i]);
+			             (long long)d->status[i]);
 		}
 	}
 	zs_json_obj_end(&j);
@@ -265,7 +266,7 @@ static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s)
 
 /* Open the database and begin (or resume) the run. */
 static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const char *conninfo,
-		    const char *resume, const struct zs_zone_stats *zst, struct zs_sweep *sweep)
+                    const char *resume, const struct zs_zone_stats *zst, struct zs_sweep *sweep)
 {
 	int ret = zs_db_open(conninfo, &ctx->db);
 	if (ret != 0) {
@@ -290,7 +291,7 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 			return ret;
 		}
 		zs_log_info(ZS_LOG_DB, "resuming run %lld: %zu domains already stored",
-			    (long long)ctx->run_id, ctx->stored.count);
+		            (long long)ctx->run_id, ctx->stored.count);
 	} else {
 		struct zs_db_run_params p = {
 			.tld = ctx->tld,
@@ -336,6 +337,8 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 		.zone_first_errors = first,
 		.zone_first_error_count = nfirst,
 		.dns_json = zs_buf_cstr(&dns),
+		.has_zone_serial = sum->zone.has_serial,
+		.zone_serial = sum->zone.serial,
 	};
 	if (sweep_ret == 0 && wret == 0) {
 		end.status = ZS_DB_RUN_COMPLETE;
@@ -346,14 +349,16 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 	}
 	int ret = zs_db_run_finish(ctx->db, ctx->run_id, &end);
 	if (ret != 0) {
-		zs_log_error(ZS_LOG_DB, "run %lld: %s", (long long)ctx->run_id, zs_db_error(ctx->db));
+		zs_log_error(ZS_LOG_DB, "run %lld: %s", (long long)ctx->run_id,
+		             zs_db_error(ctx->db));
 	} else if (end.status != ZS_DB_RUN_FAILED) {
 		fprintf(stderr, "zonesweep: run %lld stored (%s): %llu results, %llu quarantined\n",
-			(long long)ctx->run_id, zs_db_run_status_name(end.status),
-			(unsigned long long)ws.results, (unsigned long long)ws.quarantined);
+		        (long long)ctx->run_id, zs_db_run_status_name(end.status),
+		        (unsigned long long)ws.results, (unsigned long long)ws.quarantined);
 		if (end.status == ZS_DB_RUN_INTERRUPTED) {
-			fprintf(stderr, "zonesweep: continue it with: zonesweep scan ... --resume %lld\n",
-				(long long)ctx->run_id);
+			fprintf(stderr,
+			        "zonesweep: continue it with: zonesweep scan ... --resume %lld\n",
+			        (long long)ctx->run_id);
 		}
 	}
 	for (size_t i = 0; i < nfirst; i++) {
@@ -364,7 +369,7 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 }
 
 static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *conninfo,
-		    const char *resume, const char *jsonl_path, bool overwrite)
+                    const char *resume, const char *jsonl_path, bool overwrite)
 {
 	struct zs_sweep *sweep = NULL;
 	struct zs_sweep_summary sum = { 0 };
@@ -377,7 +382,7 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 	int ret = zs_sweep_new(o, &sweep);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s", o->zone_path,
-			     zs_err_str(ret));
+		             zs_err_str(ret));
 		return ZS_EXIT_FAIL;
 	}
 	if (conninfo != NULL) {
@@ -390,16 +395,17 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 		ret = zs_out_open(jsonl_path, overwrite ? ZS_OUT_OVERWRITE : 0, &ctx->jsonl);
 		if (ret != 0) {
 			zs_log_error(ZS_LOG_REPORT, "%s: %s%s", jsonl_path, zs_err_str(ret),
-				     ret == -EEXIST ? " (use --overwrite)" : "");
+			             ret == -EEXIST ? " (use --overwrite)" : "");
 			goto out;
 		}
 	}
 
 	int sweep_ret = zs_sweep_run(sweep, &sum);
 	if (sweep_ret == ZS_ERR_DNS && !sum.started) {
-		zs_log_error(ZS_LOG_DNS, "--resolver %s: no answer for the SOA of %s (%s); is the "
-			     "resolver running and reachable?", ctx->resolvers, o->preflight,
-			     zs_dns_status_msg(sum.preflight));
+		zs_log_error(ZS_LOG_DNS,
+		             "--resolver %s: no answer for the SOA of %s (%s); is the "
+		             "resolver running and reachable?",
+		             ctx->resolvers, o->preflight, zs_dns_status_msg(sum.preflight));
 		status = ZS_EXIT_FAIL;
 	} else if (sweep_ret != 0) {
 		zs_log_error(ZS_LOG_MAIN, "scan of %s: %s", o->zone_path, zs_err_str(sweep_ret));
@@ -416,7 +422,7 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 			status = ZS_EXIT_FAIL;
 		} else {
 			fprintf(stderr, "zonesweep: %llu results written to %s\n",
-				(unsigned long long)ctx->jsonl_lines, jsonl_path);
+			        (unsigned long long)ctx->jsonl_lines, jsonl_path);
 		}
 	}
 	if (sum.started) {
@@ -521,11 +527,12 @@ int zs_cmd_scan(int argc, char **argv)
 		case OPT_RESOLVER:
 			bad |= zs_cli_add_resolver(&o.resolver, optarg);
 			(void)snprintf(ctx.resolvers + strlen(ctx.resolvers),
-				       sizeof(ctx.resolvers) - strlen(ctx.resolvers), "%s%s",
-				       ctx.resolvers[0] != '\0' ? "," : "", optarg);
+			               sizeof(ctx.resolvers) - strlen(ctx.resolvers), "%s%s",
+			               ctx.resolvers[0] != '\0' ? "," : "", optarg);
 			break;
 		case OPT_MAX_INFLIGHT:
-			bad |= zs_cli_uint("max-inflight", optarg, 1, 65536, &o.resolver.max_inflight);
+			bad |= zs_cli_uint("max-inflight", optarg, 1, 65536,
+			                   &o.resolver.max_inflight);
 			break;
 		case OPT_QPS:
 			bad |= zs_cli_double("qps", optarg, &o.resolver.qps);
@@ -636,7 +643,7 @@ int zs_cmd_scan(int argc, char **argv)
 	}
 	if (zs_psl_open_system(&psl) != 0) {
 		zs_log_warn(ZS_LOG_POLICY, "no Public Suffix List: organizational domains are not "
-			    "known (install libpsl5 or publicsuffix)");
+		                           "known (install libpsl5 or publicsuffix)");
 	}
 	zs_cli_today(today);
 	o.selectors = selectors;
@@ -648,8 +655,11 @@ int zs_cmd_scan(int argc, char **argv)
 	zs_strset_init(&ctx.stored);
 	zs_buf_init(&ctx.line, 64 * 1024 * 1024);
 
-	int status = scan_run(&ctx, &o, no_db ? NULL : conninfo != NULL ? conninfo : "", resume,
-			      jsonl_path, overwrite);
+	int status = scan_run(&ctx, &o,
+	                      no_db              ? NULL
+	                      : conninfo != NULL ? conninfo
+	                                         : "",
+	                      resume, jsonl_path, overwrite);
 
 	zs_strset_deinit(&ctx.stored);
 	zs_buf_deinit(&ctx.line);

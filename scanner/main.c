@@ -24,15 +24,16 @@ static const struct command commands[] = {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: zonesweep [--version] [--help] <command> [options]\n\n"
-		   "Registry-side e-mail authentication compliance scanner for a whole TLD zone.\n\n"
-		   "commands:\n");
+	fprintf(f,
+	        "usage: zonesweep [--version] [--help] <command> [options]\n\n"
+	        "Registry-side e-mail authentication compliance scanner for a whole TLD zone.\n\n"
+	        "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	}
 	fprintf(f, "\nRun 'zonesweep <command> --help' for a command's options.\n"
-		   "Exit status: 0 success, 1 findings or failure (as each command documents), "
-		   "2 usage error.\n");
+	           "Exit status: 0 success, 1 findings or failure (as each command documents), "
+	           "2 usage error.\n");
 }
 
 int main(int argc, char **argv)

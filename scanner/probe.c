@@ -196,7 +196,7 @@ static void collect_raw(struct zs_probe *p, const char *name, const struct zs_an
 
 /* Give an answer to the machine that asked, with the side effects the probe cares about. */
 static void deliver(struct zs_probe *p, struct probe_machine *m, uint32_t id, const char *name,
-		    uint16_t type, const struct zs_answer *ans)
+                    uint16_t type, const struct zs_answer *ans)
 {
 	if (!zs_dns_status_is_answer(ans->status)) {
 		p->failures++;
@@ -215,7 +215,7 @@ static void deliver(struct zs_probe *p, struct probe_machine *m, uint32_t id, co
 	}
 	if (m->ops->answer(m->ctx, id, ans) != 0) {
 		zs_log_warn(ZS_LOG_POLICY, "%s: %s machine refused the answer for %s %s",
-			    p->dom.name, machine_names[m->id], name, zs_rr_type_name(type));
+		            p->dom.name, machine_names[m->id], name, zs_rr_type_name(type));
 	}
 }
 
@@ -298,7 +298,7 @@ static void budget_expired(uv_timer_t *t)
 	struct zs_probe *p = t->data;
 
 	zs_log_debug(ZS_LOG_DNS, "%s: time budget spent with %u questions open", p->dom.name,
-		     p->open_count);
+	             p->open_count);
 	p->state = PROBE_EXPIRED;
 	while (p->open != NULL) {
 		struct probe_question *q = p->open;
@@ -355,9 +355,8 @@ static void facts_mx(struct zs_probe *p, const struct zs_mx_result *r)
 		if (h->null_mx || (!h->probed && !h->ip_literal)) {
 			continue; /* a duplicate, or over the machine's host limit */
 		}
-		if (h->ip_literal ||
-		    (h->addr_count == 0 && zs_dns_status_is_answer(h->a_status) &&
-		     zs_dns_status_is_answer(h->aaaa_status))) {
+		if (h->ip_literal || (h->addr_count == 0 && zs_dns_status_is_answer(h->a_status) &&
+		                      zs_dns_status_is_answer(h->aaaa_status))) {
 			state = ZS_FACT_RDNS_UNRESOLVABLE;
 			detail = zs_arena_printf(&p->arena, "%s has no address", h->name);
 			continue;
@@ -371,15 +370,16 @@ static void facts_mx(struct zs_probe *p, const struct zs_mx_result *r)
 			if (ad->rdns == ZS_RDNS_NO_PTR && state != ZS_FACT_RDNS_UNRESOLVABLE) {
 				state = ZS_FACT_RDNS_MISSING;
 				detail = zs_arena_printf(&p->arena, "%s (%s) has no PTR", ad->text,
-							 h->name);
+				                         h->name);
 			} else if (ad->rdns == ZS_RDNS_MISMATCH && state == ZS_FACT_RDNS_OK) {
 				state = ZS_FACT_RDNS_MISMATCH;
 				detail = zs_arena_printf(&p->arena, "%s (%s): PTR %s", ad->text,
-							 h->name,
-							 ad->ptr_count > 0 ? ad->ptr[0].name : "?");
-			} else if (ad->rdns == ZS_RDNS_DNS_ERROR || ad->rdns == ZS_RDNS_NOT_CHECKED) {
+				                         h->name,
+				                         ad->ptr_count > 0 ? ad->ptr[0].name : "?");
+			} else if (ad->rdns == ZS_RDNS_DNS_ERROR ||
+			           ad->rdns == ZS_RDNS_NOT_CHECKED) {
 				err = zs_dns_status_is_answer(ad->ptr_status) ? ZS_DNS_TIMEOUT
-									       : ad->ptr_status;
+				                                              : ad->ptr_status;
 			}
 		}
 	}
@@ -396,8 +396,8 @@ static void facts_spf(struct zs_probe *p, const struct zs_spf_report *r)
 
 	f->spf.status = ZS_DNS_NOERROR;
 	if (r->result == ZS_SPF_TEMPERROR) {
-		f->spf.status = r->error_finding != NULL ? r->error_finding->dns_status
-							 : ZS_DNS_TIMEOUT;
+		f->spf.status =
+		        r->error_finding != NULL ? r->error_finding->dns_status : ZS_DNS_TIMEOUT;
 		if (zs_dns_status_is_answer(f->spf.status)) {
 			f->spf.status = ZS_DNS_TIMEOUT;
 		}
@@ -407,7 +407,7 @@ static void facts_spf(struct zs_probe *p, const struct zs_spf_report *r)
 	f->spf.error = r->error != ZS_SPF_CODE_NONE ? zs_spf_code_name(r->error) : NULL;
 	if (r->error_finding != NULL && r->error_finding->message != NULL) {
 		f->spf.error = zs_arena_printf(&p->arena, "%s: %s", zs_spf_code_name(r->error),
-					       r->error_finding->message);
+		                               r->error_finding->message);
 	}
 	f->spf.record = r->record_count == 1 ? r->records[0].data : NULL;
 	f->spf.all = r->all;
@@ -428,15 +428,16 @@ static void facts_dmarc(struct zs_probe *p, const struct zs_dmarc_result *r)
 		f->dmarc.status = ZS_DNS_TIMEOUT;
 	}
 	f->dmarc.count = own->record_total;
-	f->dmarc.valid = own->outcome == ZS_DMARC_RECORD && own->record != NULL &&
-			 own->record->valid;
+	f->dmarc.valid =
+	        own->outcome == ZS_DMARC_RECORD && own->record != NULL && own->record->valid;
 	if (own->record != NULL) {
 		const struct zs_dmarc_record *rec = own->record;
 		f->dmarc.record = rec->text;
 		if (!rec->valid) {
 			const struct zs_finding *bad = NULL;
 			for (size_t i = 0; i < rec->findings.count; i++) {
-				if (zs_finding_severity(rec->findings.item[i].code) == ZS_SEV_ERROR) {
+				if (zs_finding_severity(rec->findings.item[i].code) ==
+				    ZS_SEV_ERROR) {
 					bad = &rec->findings.item[i];
 					break;
 				}
@@ -448,7 +449,8 @@ static void facts_dmarc(struct zs_probe *p, const struct zs_dmarc_result *r)
 		const struct zs_dmarc_effective *e = &r->effective;
 		const struct zs_dmarc_record *rec = own->record;
 		f->dmarc.p = zs_dmarc_policy_name(e->domain);
-		f->dmarc.sp = rec->sp != ZS_DMARC_POLICY_UNSET ? zs_dmarc_policy_name(rec->sp) : NULL;
+		f->dmarc.sp =
+		        rec->sp != ZS_DMARC_POLICY_UNSET ? zs_dmarc_policy_name(rec->sp) : NULL;
 		f->dmarc.pct = e->pct;
 		f->dmarc.adkim = e->adkim == ZS_DMARC_ALIGN_STRICT ? 's' : 'r';
 		f->dmarc.aspf = e->aspf == ZS_DMARC_ALIGN_STRICT ? 's' : 'r';
@@ -506,9 +508,8 @@ static void facts_dkim(struct zs_probe *p, const struct zs_dkim_result *r)
 	}
 }
 
-static void fact_site(struct zs_probe *p, struct zs_fact_record *out,
-		      const struct zs_sts_site *s, const char *text, bool valid,
-		      const char *error)
+static void fact_site(struct zs_probe *p, struct zs_fact_record *out, const struct zs_sts_site *s,
+                      const char *text, bool valid, const char *error)
 {
 	out->status = s->status;
 	if (s->outcome == ZS_STS_DNS_ERROR && zs_dns_status_is_answer(s->status)) {
@@ -537,11 +538,11 @@ static void facts_sts(struct zs_probe *p, const struct zs_sts_result *r)
 	const struct zs_bimi_record *b = r->bimi.record_count > 0 ? r->bimi.bimi : NULL;
 
 	fact_site(p, &p->facts.mta_sts, &r->mtasts, m != NULL ? m->text : NULL,
-		  m != NULL && m->valid, m != NULL ? first_error(&m->findings) : NULL);
+	          m != NULL && m->valid, m != NULL ? first_error(&m->findings) : NULL);
 	fact_site(p, &p->facts.tls_rpt, &r->tlsrpt, t != NULL ? t->text : NULL,
-		  t != NULL && t->valid, t != NULL ? first_error(&t->findings) : NULL);
+	          t != NULL && t->valid, t != NULL ? first_error(&t->findings) : NULL);
 	fact_site(p, &p->facts.bimi, &r->bimi, b != NULL ? b->text : NULL, b != NULL && b->valid,
-		  b != NULL ? first_error(&b->findings) : NULL);
+	          b != NULL ? first_error(&b->findings) : NULL);
 }
 
 static void json_fact_record(struct zs_json *j, const char *key, const struct zs_fact_record *r)
@@ -561,10 +562,8 @@ static void write_facts_json(struct zs_probe *p)
 	const struct zs_facts *f = &p->facts;
 	struct zs_json j;
 	static const char *const rdns_names[] = {
-		[ZS_FACT_RDNS_OK] = "ok",
-		[ZS_FACT_RDNS_MISMATCH] = "mismatch",
-		[ZS_FACT_RDNS_MISSING] = "missing",
-		[ZS_FACT_RDNS_UNRESOLVABLE] = "unresolvable",
+		[ZS_FACT_RDNS_OK] = "ok",           [ZS_FACT_RDNS_MISMATCH] = "mismatch",
+		[ZS_FACT_RDNS_MISSING] = "missing", [ZS_FACT_RDNS_UNRESOLVABLE] = "unresolvable",
 		[ZS_FACT_RDNS_NONE] = "none",
 	};
 
@@ -608,8 +607,8 @@ static void write_facts_json(struct zs_probe *p)
 		/* a domain whose records do not fit is still stored, with that fact */
 		zs_buf_reset(&p->result.facts);
 		(void)zs_buf_printf(&p->result.facts,
-				    "{\"domain\":\"%s\",\"error\":\"facts too large to store\"}",
-				    f->domain);
+		                    "{\"domain\":\"%s\",\"error\":\"facts too large to store\"}",
+		                    f->domain);
 	}
 }
 
@@ -630,7 +629,7 @@ static void evaluate(struct zs_probe *p)
 	f->dnssec.validated = env->validating && p->all_ad;
 
 	zs_policy_eval(env->policy, f, p->dom.exemptions, p->dom.exemption_count, env->today,
-		       &p->arena, &p->eval);
+	               &p->arena, &p->eval);
 	r->domain = p->dom.name;
 	r->status = zs_domain_status_name(p->eval.status);
 	r->mail_kind = p->eval.mail < 0 ? "unknown" : p->eval.mail == 1 ? "mail" : "non-mail";
@@ -681,13 +680,13 @@ static void probe_release(uv_handle_t *h)
 }
 
 static void init_machine(struct zs_probe *p, enum probe_machine_id id,
-			 const struct zs_lookup_ops *ops, void *ctx)
+                         const struct zs_lookup_ops *ops, void *ctx)
 {
 	p->m[id] = (struct probe_machine){ .probe = p, .ops = ops, .ctx = ctx, .id = id };
 }
 
 int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain *dom,
-		   zs_probe_done_cb done, void *arg, struct zs_probe **out)
+                   zs_probe_done_cb done, void *arg, struct zs_probe **out)
 {
 	struct zs_probe *p = zs_calloc(1, sizeof(*p));
 	const char *name;
@@ -723,8 +722,8 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	init_machine(p, M_DKIM, &zs_dkim_lookup_ops, p->dkim);
 	init_machine(p, M_STS, &zs_sts_lookup_ops, p->sts);
 
-	(void)uv_timer_start(&p->budget, budget_expired, env->budget_ms != 0 ? env->budget_ms : 60000,
-			     0);
+	(void)uv_timer_start(&p->budget, budget_expired,
+	                     env->budget_ms != 0 ? env->budget_ms : 60000, 0);
 	for (int i = 0; i < M_COUNT_; i++) {
 		pump(&p->m[i]);
 	}
@@ -768,25 +767,25 @@ void zs_probe_free(struct zs_probe *p)
 int zs_probe_render_text(const struct zs_probe *p, bool colour, struct zs_buf *out)
 {
 	static const char *const tags[] = {
-		[ZS_VERDICT_PASS] = "PASS", [ZS_VERDICT_FAIL] = "FAIL", [ZS_VERDICT_WARN] = "WARN",
-		[ZS_VERDICT_NA] = " n/a", [ZS_VERDICT_ERROR] = " ERR",
+		[ZS_VERDICT_PASS] = "PASS", [ZS_VERDICT_FAIL] = "FAIL",  [ZS_VERDICT_WARN] = "WARN",
+		[ZS_VERDICT_NA] = " n/a",   [ZS_VERDICT_ERROR] = " ERR",
 	};
 	static const char *const colours[] = {
-		[ZS_VERDICT_PASS] = "\033[32m", [ZS_VERDICT_FAIL] = "\033[31m",
-		[ZS_VERDICT_WARN] = "\033[33m", [ZS_VERDICT_NA] = "\033[2m",
+		[ZS_VERDICT_PASS] = "\033[32m",  [ZS_VERDICT_FAIL] = "\033[31m",
+		[ZS_VERDICT_WARN] = "\033[33m",  [ZS_VERDICT_NA] = "\033[2m",
 		[ZS_VERDICT_ERROR] = "\033[35m",
 	};
 	const struct zs_policy *pol = p->env->policy;
 	const struct zs_probe_result *r = &p->result;
 	int ret = zs_buf_printf(out, "%s — %s%s%s under %s %s (%s)\n", r->domain,
-				colour ? "\033[1m" : "", r->status, colour ? "\033[0m" : "",
-				pol->name, pol->version, r->mail_kind);
+	                        colour ? "\033[1m" : "", r->status, colour ? "\033[0m" : "",
+	                        pol->name, pol->version, r->mail_kind);
 
 	for (size_t i = 0; i < p->eval.count && ret == 0; i++) {
 		const struct zs_rule_result *rr = &p->eval.results[i];
-		ret = zs_buf_printf(out, "  %s[%s]%s %-20s %s\n", colour ? colours[rr->verdict] : "",
-				    tags[rr->verdict], colour ? "\033[0m" : "", rr->rule->id,
-				    rr->rule->title);
+		ret = zs_buf_printf(out, "  %s[%s]%s %-20s %s\n",
+		                    colour ? colours[rr->verdict] : "", tags[rr->verdict],
+		                    colour ? "\033[0m" : "", rr->rule->id, rr->rule->title);
 		if (ret == 0) {
 			ret = zs_buf_puts(out, "         ");
 		}
@@ -796,7 +795,8 @@ int zs_probe_render_text(const struct zs_probe *p, bool colour, struct zs_buf *o
 		if (ret == 0) {
 			ret = zs_buf_putc(out, '\n');
 		}
-		if (ret == 0 && (rr->verdict == ZS_VERDICT_FAIL || rr->verdict == ZS_VERDICT_WARN) &&
+		if (ret == 0 &&
+		    (rr->verdict == ZS_VERDICT_FAIL || rr->verdict == ZS_VERDICT_WARN) &&
 		    rr->rule->fix != NULL) {
 			struct zs_buf fix;
 			zs_buf_init(&fix, 1 << 16);
@@ -817,10 +817,11 @@ int zs_probe_render_text(const struct zs_probe *p, bool colour, struct zs_buf *o
 		}
 	}
 	if (ret == 0 && pol->attest_count > 0) {
-		ret = zs_buf_puts(out, "  not checkable from outside (attested by the registrant):\n");
+		ret = zs_buf_puts(out,
+		                  "  not checkable from outside (attested by the registrant):\n");
 		for (size_t i = 0; i < pol->attest_count && ret == 0; i++) {
 			ret = zs_buf_printf(out, "         %s: %s\n", pol->attest[i].id,
-					    pol->attest[i].text);
+			                    pol->attest[i].text);
 		}
 	}
 	return ret;

@@ -29,19 +29,19 @@ struct zs_probe_env {
 	struct uv_loop_s *loop;
 	struct zs_resolver *res;
 	const struct zs_policy *policy;
-	const struct zs_psl *psl;           /**< for organizational domains (DMARC) */
-	const char *const *selectors;       /**< the DKIM selector list */
+	const struct zs_psl *psl;     /**< for organizational domains (DMARC) */
+	const char *const *selectors; /**< the DKIM selector list */
 	size_t selector_count;
-	const char *today;                  /**< YYYY-MM-DD, for exemptions */
-	unsigned budget_ms;                 /**< time allowed per domain (0: 60000) */
-	bool validating;                    /**< the resolvers validate: AD bits count */
+	const char *today;  /**< YYYY-MM-DD, for exemptions */
+	unsigned budget_ms; /**< time allowed per domain (0: 60000) */
+	bool validating;    /**< the resolvers validate: AD bits count */
 };
 
 /** What the sweep knows of a domain before asking anything. */
 struct zs_probe_domain {
-	const char *name;         /**< lower case, no final dot */
-	bool delegation_known;    /**< from the zone: the DS facts below are meaningful */
-	size_t ds_count;          /**< DS records of the delegation */
+	const char *name;      /**< lower case, no final dot */
+	bool delegation_known; /**< from the zone: the DS facts below are meaningful */
+	size_t ds_count;       /**< DS records of the delegation */
 	const char *const *declared_selectors; /**< the registrant's DKIM selectors */
 	size_t declared_count;
 	const struct zs_exemption *exemptions;
@@ -68,12 +68,12 @@ struct zs_probe_result {
 	const char *status;    /**< compliant, non-compliant, indeterminate */
 	const char *mail_kind; /**< mail, non-mail, unknown */
 	int warnings;
-	bool unfinished;       /**< some question ended in a DNS failure (deferred retry wanted) */
-	struct zs_buf facts;   /**< the collected facts, a JSON object */
+	bool unfinished;     /**< some question ended in a DNS failure (deferred retry wanted) */
+	struct zs_buf facts; /**< the collected facts, a JSON object */
 	size_t verdict_count;
 	struct zs_verdict_row *verdicts;
 	size_t raw_count;
-	struct zs_raw_txt *raw; /**< the TXT records of the domain's own names */
+	struct zs_raw_txt *raw;         /**< the TXT records of the domain's own names */
 	const struct zs_facts *summary; /**< the facts the policy judged */
 	const struct zs_eval *eval;     /**< the policy's verdicts */
 };
@@ -90,7 +90,7 @@ typedef void (*zs_probe_done_cb)(struct zs_probe *p, void *arg);
  * @return 0, or ZS_ERR_USAGE when the resolver refuses new questions
  */
 int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain *dom,
-		   zs_probe_done_cb done, void *arg, struct zs_probe **out);
+                   zs_probe_done_cb done, void *arg, struct zs_probe **out);
 
 /** The result of a finished probe. @return owned by @p p */
 const struct zs_probe_result *zs_probe_result(const struct zs_probe *p);

@@ -87,9 +87,10 @@ struct zs_sweep {
 	size_t deferred_next;
 
 	bool zone_done;
-	bool started;   /* the preflight question was answered */
-	bool stopping;  /* signal: no new probes */
-	int fatal;      /* the first error that ends the sweep */
+	bool started; /* the preflight question was answered */
+	unsigned preflight_tries;
+	bool stopping; /* signal: no new probes */
+	int fatal;     /* the first error that ends the sweep */
 	bool tty;
 	uint64_t started_ns;
 	uint64_t last_progress_done;
@@ -141,7 +142,7 @@ static void drain_held(struct zs_sweep *s)
 		}
 		if (ret != 0) {
 			zs_log_error(ZS_LOG_MAIN, "%s: result could not be stored: %s", r->domain,
-				     zs_err_str(ret));
+			             zs_err_str(ret));
 			s->fatal = ret;
 			return;
 		}
@@ -157,7 +158,7 @@ static void drain_held(struct zs_sweep *s)
 }
 
 static void defer_domain(struct zs_sweep *s, const struct zs_probe_result *r,
-			 const struct sweep_slot *slot)
+                         const struct sweep_slot *slot)
 {
 	if (s->deferred_count == s->deferred_cap) {
 		s->deferred_cap = s->deferred_cap == 0 ? 256 : s->deferred_cap * 2;
@@ -329,8 +330,8 @@ static void resolver_closed(struct zs_resolver *r, void *arg)
 static void close_all(struct zs_sweep *s)
 {
 	uv_handle_t *handles[] = {
-		(uv_handle_t *)&s->topup,    (uv_handle_t *)&s->kick,
-		(uv_handle_t *)&s->wake,     (uv_handle_t *)&s->progress,
+		(uv_handle_t *)&s->topup,       (uv_handle_t *)&s->kick,
+		(uv_handle_t *)&s->wake,        (uv_handle_t *)&s->progress,
 		(uv_handle_t *)&s->retry_timer, (uv_handle_t *)&s->sigint,
 		(uv_handle_t *)&s->sigterm,
 	};
@@ -365,9 +366,9 @@ static void maybe_finish(struct zs_sweep *s)
 	if (s->inflight_count > 0) {
 		return;
 	}
-	bool pass_over = s->stopping || s->fatal != 0 ||
-			 (s->phase == SWEEP_MAIN ? s->zone_done
-						 : s->deferred_next >= s->deferred_count);
+	bool pass_over =
+	        s->stopping || s->fatal != 0 ||
+	        (s->phase == SWEEP_MAIN ? s->zone_done : s->deferred_next >= s->deferred_count);
 	if (!pass_over || (s->held_count > 0 && s->fatal == 0 && !s->stopping)) {
 		return;
 	}
@@ -376,7 +377,7 @@ static void maybe_finish(struct zs_sweep *s)
 		s->sum.deferred = s->deferred_count;
 		set_phase(s, SWEEP_RETRY_WAIT);
 		zs_log_info(ZS_LOG_MAIN, "%zu domains had DNS failures; retrying them in %.1f s",
-			    s->deferred_count, delay / 1000.0);
+		            s->deferred_count, delay / 1000.0);
 		(void)uv_timer_start(&s->retry_timer, retry_start, delay, 0);
 		return;
 	}
@@ -391,7 +392,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		return;
 	}
 	zs_log_warn(ZS_LOG_MAIN, "%s received: stopping; %zu domains in flight are abandoned",
-		    strsignal(signum), s->inflight_count);
+	            strsignal(signum), s->inflight_count);
 	s->stopping = true;
 	s->sum.interrupted = true;
 	while (s->inflight != NULL) {
@@ -431,14 +432,16 @@ static void show_progress(uv_timer_t *t)
 		(void)snprintf(eta, sizeof(eta), " | ETA %.0f s", left);
 	}
 	if (s->tty) {
-		fprintf(stderr, "\r\033[K%s: %llu of %llu%s domains | %zu in flight | %.0f q/s | cache %.0f%%%s",
-			phase_names[s->phase], (unsigned long long)done, (unsigned long long)total,
-			s->zone_done ? "" : "+", s->inflight_count,
-			secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
+		fprintf(stderr,
+		        "\r\033[K%s: %llu of %llu%s domains | %zu in flight | %.0f q/s | cache %.0f%%%s",
+		        phase_names[s->phase], (unsigned long long)done, (unsigned long long)total,
+		        s->zone_done ? "" : "+", s->inflight_count,
+		        secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
 	} else {
-		zs_log_info(ZS_LOG_MAIN, "progress: %llu domains done, %zu in flight, %.0f q/s, cache %.0f%%%s",
-			    (unsigned long long)done, s->inflight_count,
-			    secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
+		zs_log_info(ZS_LOG_MAIN,
+		            "progress: %llu domains done, %zu in flight, %.0f q/s, cache %.0f%%%s",
+		            (unsigned long long)done, s->inflight_count,
+		            secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
 	}
 	s->last_progress_done = done;
 }
@@ -450,6 +453,11 @@ static void preflight_done(const struct zs_answer *ans, void *arg)
 	s->sum.preflight = ans->status;
 	if (zs_dns_status_is_answer(ans->status)) {
 		s->started = true;
+	} else if (++s->preflight_tries < 3 && !s->stopping &&
+	           zs_resolver_query(s->res, s->opts.preflight, ZS_RR_SOA, preflight_done, s,
+	                             NULL) == 0) {
+		/* a resolver busy with slow recursions may miss one deadline: ask again */
+		return;
 	} else {
 		s->fatal = ZS_ERR_DNS;
 	}
@@ -526,7 +534,7 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 
 	if (s->opts.preflight != NULL) {
 		ret = zs_resolver_query(s->res, s->opts.preflight, ZS_RR_SOA, preflight_done, s,
-					NULL);
+		                        NULL);
 		if (ret != 0) {
 			s->fatal = ret;
 		}

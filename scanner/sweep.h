@@ -47,29 +47,30 @@ struct zs_sweep_opts {
 	void *emit_arg;
 	zs_sweep_skip_fn skip; /**< NULL: probe everything */
 	void *skip_arg;
-	const char *preflight; /**< a name whose SOA must resolve before the sweep starts, so
-				    that an unreachable resolver stops the run at once (NULL: none) */
-	const struct zs_policy *policy;    /**< the policy the domains are judged by */
-	const struct zs_psl *psl;          /**< Public Suffix List, for DMARC discovery */
-	const char *const *selectors;      /**< the DKIM selector list */
+	const char
+	        *preflight; /**< a name whose SOA must resolve before the sweep starts, so
+	                         that an unreachable resolver stops the run at once (NULL: none) */
+	const struct zs_policy *policy; /**< the policy the domains are judged by */
+	const struct zs_psl *psl;       /**< Public Suffix List, for DMARC discovery */
+	const char *const *selectors;   /**< the DKIM selector list */
 	size_t selector_count;
-	const char *today;                 /**< YYYY-MM-DD, for exemptions */
-	zs_sweep_domain_fn domain_info;    /**< per-domain data (declared selectors,
-					        exemptions); NULL: none */
+	const char *today;              /**< YYYY-MM-DD, for exemptions */
+	zs_sweep_domain_fn domain_info; /**< per-domain data (declared selectors,
+	                                     exemptions); NULL: none */
 	void *domain_info_arg;
 };
 
 struct zs_sweep_summary {
-	uint64_t domains;       /**< domains whose result was emitted */
-	uint64_t skipped;       /**< domains skipped as already done */
+	uint64_t domains; /**< domains whose result was emitted */
+	uint64_t skipped; /**< domains skipped as already done */
 	uint64_t compliant;
 	uint64_t non_compliant;
 	uint64_t indeterminate;
-	uint64_t deferred;      /**< domains retried in the deferred pass */
-	uint64_t recovered;     /**< of those, domains whose retry finished every question */
-	double seconds;         /**< wall time of the sweep */
-	bool interrupted;       /**< stopped by a signal */
-	bool started;           /**< the preflight question was answered and probing began */
+	uint64_t deferred;            /**< domains retried in the deferred pass */
+	uint64_t recovered;           /**< of those, domains whose retry finished every question */
+	double seconds;               /**< wall time of the sweep */
+	bool interrupted;             /**< stopped by a signal */
+	bool started;                 /**< the preflight question was answered and probing began */
 	enum zs_dns_status preflight; /**< what became of the preflight question */
 	struct zs_zone_stats zone;
 	struct zs_resolver_stats dns;

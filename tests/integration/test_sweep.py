@@ -12,44 +12,39 @@ import zstest
 from zstest import check
 
 
-def expected_rules(e):
-    """The verdicts the rules a run stores must reach, from the facts the world published."""
-    f = e["facts"]
-    faults = f["faults"]
-    want = dict(e["verdicts"]["post"])
-    # The walking skeleton's two presence checks.
-    if "all" in faults:
-        want["SPF-PRESENT"] = want["DMARC-PRESENT"] = "error"
-    else:
-        want["SPF-PRESENT"] = "pass" if f["spf_count"] == 1 else "fail"
-        want["DMARC-PRESENT"] = ("error" if "dmarc" in faults
-                                 else "pass" if f["dmarc_count"] == 1 else "fail")
-    return want, faults
+def expected_rules(e, policy):
+    """The verdicts the world's facts call for, and the faults behind the domain."""
+    return e["verdicts"][policy], e["facts"]["faults"]
 
 
 def test(env, tmp):
     db = zstest.Database(env["ZS_PG_ADMIN"], "it_sweep")
     try:
-        run(env, tmp, db)
+        zstest.zonesweep(env["ZS_BINARY"], "db", "migrate", "--db", db.conninfo, check_rc=0)
+        # .post under the UPU policy, .bank under the fTLD requirement
+        run(env, tmp, db, "post", "post")
+        run(env, tmp, db, "bank", "ftld")
     finally:
         db.drop()
 
 
-def run(env, tmp, db):
+def run(env, tmp, db, tld, policy):
     zs = env["ZS_BINARY"]
     world = env["ZS_TEST_WORLD"]
-    exp = zstest.expected(world, "post")
-    jsonl = os.path.join(tmp, "post.jsonl.gz")
-    zstest.zonesweep(zs, "db", "migrate", "--db", db.conninfo, check_rc=0)
-    p = zstest.zonesweep(zs, "scan", "--zone", os.path.join(world, "post.zone"), "--tld", "post",
+    exp = zstest.expected(world, tld)
+    jsonl = os.path.join(tmp, tld + ".jsonl.gz")
+    p = zstest.zonesweep(zs, "scan", "--zone", os.path.join(world, tld + ".zone"), "--tld", tld,
                          "--resolver", env["ZS_UNBOUND_ADDR"], "--db", db.conninfo,
                          "--jsonl", jsonl, "--quiet", *zstest.FAST_FAULTS, check_rc=0)
-    check("compliant" in p.stdout and "zonesweep scan of .post" in p.stdout,
+    check("compliant" in p.stdout and "zonesweep scan of ." + tld in p.stdout,
           "no summary printed:\n" + p.stdout)
 
-    runs = db.q("SELECT id, status, zone_complete, zone_serial FROM runs")
-    check(len(runs) == 1, "want one run, got %r" % runs)
-    run_id, status, complete, serial = runs[0]
+    runs = db.q("SELECT r.id, r.status, r.zone_complete, r.zone_serial, p.name FROM runs r "
+                "JOIN tlds t ON t.id = r.tld_id JOIN policies p ON p.id = r.policy_id "
+                "WHERE t.name = '%s'" % tld)
+    check(len(runs) == 1, "want one run of .%s, got %r" % (tld, runs))
+    run_id, status, complete, serial, run_policy = runs[0]
+    check(run_policy == policy, "run of .%s recorded policy %s" % (tld, run_policy))
     check(status == "complete" and complete == "t", "run not complete: %r" % runs[0])
     check(serial == "2026112401", "zone serial not stored: %r" % serial)
 
@@ -66,26 +61,22 @@ def run(env, tmp, db):
 
     bad = []
     for dom, e in sorted(exp.items()):
-        want, faults = expected_rules(e)
+        want, faults = expected_rules(e, policy)
         have = verdicts.get(dom, {})
         for rule, v in want.items():
-            if rule in have and have[rule] != v:
+            if have.get(rule) != v:
                 bad.append("%s %s: stored %s, expected %s (profile %s)"
-                           % (dom, rule, have[rule], v, e["profile"]))
+                           % (dom, rule, have.get(rule), v, e["profile"]))
         # A DNS failure is never a "fail": domains behind faults are indeterminate.
         if "all" in faults:
             check(got[dom][1] == "indeterminate",
                   "%s (%s) behind a DNS fault is %s, not indeterminate"
                   % (dom, e["profile"], got[dom][1]))
-        want_status = e["status"]["post"]
-        if set(e["verdicts"]["post"]) <= set(have):
-            if got[dom][1] != want_status:
-                bad.append("%s: status %s, expected %s (profile %s)"
-                           % (dom, got[dom][1], want_status, e["profile"]))
-    checked = sum(1 for d in exp for r in expected_rules(exp[d])[0] if r in verdicts.get(d, {}))
-    check(checked >= 2 * len(exp), "only %d verdicts could be compared" % checked)
+        if got[dom][1] != e["status"][policy]:
+            bad.append("%s: status %s, expected %s (profile %s)"
+                       % (dom, got[dom][1], e["status"][policy], e["profile"]))
     check(not bad, "%d mismatches:\n  %s" % (len(bad), "\n  ".join(bad[:40])))
-    check_skeleton_facts(exp, got)
+    check_facts(exp, got)
     check_raw_bytes(db, run_id, exp)
 
     # The JSON Lines output holds the same domains and statuses.
@@ -95,29 +86,46 @@ def run(env, tmp, db):
           "JSON Lines output differs from the database")
 
     # The report lists every domain once, with its stored status.
-    report = os.path.join(tmp, "post.csv.gz")
-    zstest.zonesweep(zs, "report", "--run", "latest", "--db", db.conninfo, "--out", report,
-                     check_rc=0)
+    report = os.path.join(tmp, tld + ".csv.gz")
+    zstest.zonesweep(zs, "report", "--run", "latest", "--tld", tld, "--db", db.conninfo,
+                     "--out", report, check_rc=0)
     rows = zstest.read_csv_gz(report)
     check(len(rows) == len(exp), "report has %d rows, zone %d domains" % (len(rows), len(exp)))
     for r in rows:
         check(r["status"] == got[r["domain"]][1], "report status differs for %s" % r["domain"])
     # A second report to the same name is refused without --overwrite.
-    p = zstest.zonesweep(zs, "report", "--run", "latest", "--db", db.conninfo, "--out", report)
+    p = zstest.zonesweep(zs, "report", "--run", "latest", "--tld", tld, "--db", db.conninfo,
+                         "--out", report)
     check(p.returncode == 1 and "--overwrite" in p.stderr, "existing report overwritten")
 
 
-def check_skeleton_facts(exp, got):
-    """The facts of every domain record what the world published (counts of SPF, DMARC)."""
+def check_facts(exp, got):
+    """The stored facts record what the world published: counts of SPF and DMARC records,
+    the DMARC policy, the largest DKIM key, the mail kind, and every part's DNS status."""
     for dom, e in exp.items():
         f = e["facts"]
-        if f["faults"]:
-            continue
         facts = json.loads(got[dom][3])
-        spf = facts.get("spf", {})
-        if "count" in spf:
-            check(spf["count"] == f["spf_count"], "%s: %d SPF records found, world has %d"
-                  % (dom, spf["count"], f["spf_count"]))
+        s = facts["summary"]
+        for part in ("mx", "spf", "dmarc", "dkim", "rdns", "mta_sts", "tls_rpt", "bimi"):
+            check(part + "_status" in s, "%s: no DNS status for %s" % (dom, part))
+        if f["faults"]:
+            if "all" in f["faults"]:
+                check(s["mx_status"] not in ("noerror", "nodata", "nxdomain"),
+                      "%s: MX status %s behind a DNS fault" % (dom, s["mx_status"]))
+            continue
+        check(s["spf_count"] == f["spf_count"], "%s: %d SPF records found, world has %d"
+              % (dom, s["spf_count"], f["spf_count"]))
+        check(s["dmarc_count"] == f["dmarc_count"], "%s: %d DMARC records found, world has %d"
+              % (dom, s["dmarc_count"], f["dmarc_count"]))
+        if f["dmarc_valid"]:
+            check(s["dmarc_p"] == f["dmarc_p"], "%s: p=%s, world has %s"
+                  % (dom, s["dmarc_p"], f["dmarc_p"]))
+        check(s["dkim_rsa_bits"] == f["dkim_rsa_bits"], "%s: DKIM %d bits, world has %d"
+              % (dom, s["dkim_rsa_bits"], f["dkim_rsa_bits"]))
+        kind = {"mail": "hosts", "null": "null", "none": "none"}[f["mx"]]
+        check(s["mx_kind"] == kind, "%s: MX kind %s, world has %s" % (dom, s["mx_kind"], kind))
+        check(s["dnssec_signed"] == f["ds"], "%s: DNSSEC signed %s, zone says %s"
+              % (dom, s["dnssec_signed"], f["ds"]))
 
 
 def check_raw_bytes(db, run_id, exp):

@@ -42,7 +42,7 @@ def psql(conninfo, sql, *args):
            "-P", "null=\x1e", "-d", conninfo, "-c", sql]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     rows = []
-    for line in out.splitlines():
+    for line in out.split("\n")[:-1] if out else []:
         rows.append([None if c == "\x1e" else c for c in line.split("\x1f")])
     return rows
 
