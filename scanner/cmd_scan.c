@@ -128,9 +128,10 @@ static void scan_usage(FILE *f)
 	        "Exit status: 0 the sweep completed, 1 it failed or was interrupted, 2 usage error.\n");
 }
 
-static int emit_result(void *arg, const struct zs_probe_result *r)
+static int emit_result(void *arg, const struct zs_probe *p)
 {
 	struct scan_ctx *ctx = arg;
+	const struct zs_probe_result *r = zs_probe_result(p);
 
 	/* the database first: when it pushes back, nothing else is written twice */
 	if (ctx->writer != NULL) {
@@ -140,29 +141,8 @@ static int emit_result(void *arg, const struct zs_probe_result *r)
 		}
 	}
 	if (ctx->jsonl != NULL) {
-		struct zs_json j;
 		zs_buf_reset(&ctx->line);
-		zs_json_init(&j, &ctx->line);
-		zs_json_obj_begin(&j);
-		zs_json_kstr(&j, "domain", r->domain);
-		zs_json_kstr(&j, "policy", ctx->policy);
-		zs_json_kstr(&j, "status", r->status);
-		zs_json_kstr(&j, "mail", r->mail_kind);
-		zs_json_kint(&j, "warnings", r->warnings);
-		zs_json_key(&j, "rules");
-		zs_json_obj_begin(&j);
-		for (size_t i = 0; i < r->verdict_count; i++) {
-			zs_json_key(&j, r->verdicts[i].rule);
-			zs_json_obj_begin(&j);
-			zs_json_kstr(&j, "verdict", r->verdicts[i].verdict);
-			zs_json_kstr(&j, "reason", r->verdicts[i].reason);
-			zs_json_obj_end(&j);
-		}
-		zs_json_obj_end(&j);
-		zs_json_key(&j, "facts");
-		zs_json_raw(&j, zs_buf_cstr(&r->facts));
-		zs_json_obj_end(&j);
-		int ret = zs_json_error(&j);
+		int ret = zs_probe_result_json(p, &ctx->line);
 		if (ret == 0) {
 			ret = zs_buf_putc(&ctx->line, '\n');
 		}

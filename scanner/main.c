@@ -19,6 +19,9 @@ static const struct command commands[] = {
 	{ "scan", zs_cmd_scan, "sweep a TLD zone: query, evaluate, store, summarise" },
 	{ "report", zs_cmd_report, "write the report of a stored run (gzip CSV)" },
 	{ "db", zs_cmd_db, "database administration (migrate)" },
+	{ "check", zs_cmd_check, "check domains now: every rule, its reason and its fix" },
+	{ "spf", zs_cmd_spf, "analyse a domain's SPF policy, or check_host() for an address" },
+	{ "policy", zs_cmd_policy, "show, list or validate rulesets" },
 	{ "zone", zs_cmd_zone, "read a zone: count or list its delegations" },
 };
 

@@ -545,6 +545,57 @@ static void facts_sts(struct zs_probe *p, const struct zs_sts_result *r)
 	          b != NULL ? first_error(&b->findings) : NULL);
 }
 
+/* The JSON writers of the record machines, in one shape. */
+static void json_mx(struct zs_json *j, const struct zs_probe *p)
+{
+	zs_mx_result_json(j, zs_mx_result(p->mx));
+}
+
+static void json_spf(struct zs_json *j, const struct zs_probe *p)
+{
+	(void)zs_spf_report_json(zs_spf_report(p->spf.ctx), j);
+}
+
+static void json_dmarc(struct zs_json *j, const struct zs_probe *p)
+{
+	zs_dmarc_result_json(j, zs_dmarc_result(p->dmarc));
+}
+
+static void json_dkim(struct zs_json *j, const struct zs_probe *p)
+{
+	zs_dkim_result_json(j, zs_dkim_result(p->dkim));
+}
+
+/* Write a machine's result object with the part's DNS status as its first member, so that
+ * every fact says whether it could be checked. */
+static void json_part(struct zs_json *j, const char *key, enum zs_dns_status status,
+                      void (*write)(struct zs_json *, const struct zs_probe *),
+                      const struct zs_probe *p)
+{
+	struct zs_buf tmp;
+	struct zs_json tj;
+
+	zs_buf_init(&tmp, j->out->max);
+	zs_json_init(&tj, &tmp);
+	write(&tj, p);
+	zs_json_key(j, key);
+	if (zs_json_error(&tj) != 0 || tmp.len < 2 || tmp.data[0] != '{') {
+		zs_json_null(j);
+		j->err = j->err != 0 ? j->err : ZS_ERR_TOOBIG;
+	} else {
+		struct zs_buf head;
+		zs_buf_init(&head, 64);
+		(void)zs_buf_printf(&head, "{\"status\":\"%s\"%s", zs_dns_status_name(status),
+		                    tmp.len > 2 ? "," : "");
+		zs_json_raw(j, zs_buf_cstr(&head));
+		if (j->err == 0) {
+			j->err = zs_buf_append(j->out, tmp.data + 1, tmp.len - 1);
+		}
+		zs_buf_deinit(&head);
+	}
+	zs_buf_deinit(&tmp);
+}
+
 static void json_fact_record(struct zs_json *j, const char *key, const struct zs_fact_record *r)
 {
 	zs_json_key(j, key);
@@ -557,59 +608,85 @@ static void json_fact_record(struct zs_json *j, const char *key, const struct zs
 	zs_json_obj_end(j);
 }
 
-static void write_facts_json(struct zs_probe *p)
+/* The facts as members of the object being written (the database stores them as one object,
+ * the JSON outputs put them beside the verdicts). */
+static void write_facts_members(struct zs_json *j, const struct zs_probe *p)
 {
 	const struct zs_facts *f = &p->facts;
-	struct zs_json j;
 	static const char *const rdns_names[] = {
 		[ZS_FACT_RDNS_OK] = "ok",           [ZS_FACT_RDNS_MISMATCH] = "mismatch",
 		[ZS_FACT_RDNS_MISSING] = "missing", [ZS_FACT_RDNS_UNRESOLVABLE] = "unresolvable",
 		[ZS_FACT_RDNS_NONE] = "none",
 	};
 
+	json_part(j, "mx", f->mx.status, json_mx, p);
+	json_part(j, "spf", f->spf.status, json_spf, p);
+	json_part(j, "dmarc", f->dmarc.status, json_dmarc, p);
+	json_part(j, "dkim", f->dkim.status, json_dkim, p);
+	zs_json_key(j, "rdns");
+	zs_json_obj_begin(j);
+	zs_json_kstr(j, "status", zs_dns_status_name(f->rdns.status));
+	zs_json_kstr(j, "state", rdns_names[f->rdns.state]);
+	zs_json_kstr(j, "detail", f->rdns.detail);
+	zs_json_obj_end(j);
+	json_fact_record(j, "mta_sts", &f->mta_sts);
+	json_fact_record(j, "tls_rpt", &f->tls_rpt);
+	json_fact_record(j, "bimi", &f->bimi);
+	zs_json_key(j, "sts");
+	zs_sts_result_json(j, zs_sts_result(p->sts));
+	zs_json_key(j, "dnssec");
+	zs_json_obj_begin(j);
+	zs_json_kstr(j, "status", "noerror");
+	zs_json_kbool(j, "known", f->dnssec.known);
+	zs_json_kbool(j, "signed", f->dnssec.signed_delegation);
+	zs_json_kint(j, "ds", (long long)p->dom.ds_count);
+	zs_json_kbool(j, "validated", f->dnssec.validated);
+	zs_json_obj_end(j);
+	zs_json_key(j, "summary");
+	zs_facts_json(j, f);
+}
+
+static void write_facts_json(struct zs_probe *p)
+{
+	struct zs_json j;
+
 	zs_json_init(&j, &p->result.facts);
 	zs_json_obj_begin(&j);
-	zs_json_kstr(&j, "domain", f->domain);
-	zs_json_kstr(&j, "policy", p->env->policy->name);
-	zs_json_kstr(&j, "policy_version", p->env->policy->version);
-	zs_json_kstr(&j, "mail", p->result.mail_kind);
-	zs_json_key(&j, "mx");
-	zs_mx_result_json(&j, zs_mx_result(p->mx));
-	zs_json_key(&j, "spf");
-	(void)zs_spf_report_json(zs_spf_report(p->spf.ctx), &j);
-	zs_json_key(&j, "dmarc");
-	zs_dmarc_result_json(&j, zs_dmarc_result(p->dmarc));
-	zs_json_key(&j, "dkim");
-	zs_dkim_result_json(&j, zs_dkim_result(p->dkim));
-	zs_json_key(&j, "rdns");
-	zs_json_obj_begin(&j);
-	zs_json_kstr(&j, "status", zs_dns_status_name(f->rdns.status));
-	zs_json_kstr(&j, "state", rdns_names[f->rdns.state]);
-	zs_json_kstr(&j, "detail", f->rdns.detail);
-	zs_json_obj_end(&j);
-	json_fact_record(&j, "mta_sts", &f->mta_sts);
-	json_fact_record(&j, "tls_rpt", &f->tls_rpt);
-	json_fact_record(&j, "bimi", &f->bimi);
-	zs_json_key(&j, "sts");
-	zs_sts_result_json(&j, zs_sts_result(p->sts));
-	zs_json_key(&j, "dnssec");
-	zs_json_obj_begin(&j);
-	zs_json_kstr(&j, "status", "noerror");
-	zs_json_kbool(&j, "known", f->dnssec.known);
-	zs_json_kbool(&j, "signed", f->dnssec.signed_delegation);
-	zs_json_kint(&j, "ds", (long long)p->dom.ds_count);
-	zs_json_kbool(&j, "validated", f->dnssec.validated);
-	zs_json_obj_end(&j);
-	zs_json_key(&j, "summary");
-	zs_facts_json(&j, f);
+	write_facts_members(&j, p);
 	zs_json_obj_end(&j);
 	if (zs_json_error(&j) != 0) {
 		/* a domain whose records do not fit is still stored, with that fact */
 		zs_buf_reset(&p->result.facts);
-		(void)zs_buf_printf(&p->result.facts,
-		                    "{\"domain\":\"%s\",\"error\":\"facts too large to store\"}",
-		                    f->domain);
+		(void)zs_buf_puts(&p->result.facts, "{\"error\":\"facts too large to store\"}");
 	}
+}
+
+int zs_probe_result_json(const struct zs_probe *p, struct zs_buf *out)
+{
+	const struct zs_probe_result *r = &p->result;
+	struct zs_json j;
+
+	zs_json_init(&j, out);
+	zs_json_obj_begin(&j);
+	zs_json_kstr(&j, "domain", r->domain);
+	zs_json_kstr(&j, "policy", p->env->policy->name);
+	zs_json_kstr(&j, "policy_version", p->env->policy->version);
+	zs_json_kstr(&j, "status", r->status);
+	zs_json_kstr(&j, "mail", r->mail_kind);
+	zs_json_kint(&j, "warnings", r->warnings);
+	zs_json_key(&j, "rules");
+	zs_json_obj_begin(&j);
+	for (size_t i = 0; i < r->verdict_count; i++) {
+		zs_json_key(&j, r->verdicts[i].rule);
+		zs_json_obj_begin(&j);
+		zs_json_kstr(&j, "verdict", r->verdicts[i].verdict);
+		zs_json_kstr(&j, "reason", r->verdicts[i].reason);
+		zs_json_obj_end(&j);
+	}
+	zs_json_obj_end(&j);
+	write_facts_members(&j, p);
+	zs_json_obj_end(&j);
+	return zs_json_error(&j);
 }
 
 static void evaluate(struct zs_probe *p)

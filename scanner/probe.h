@@ -105,6 +105,15 @@ void zs_probe_cancel(struct zs_probe *p);
 void zs_probe_free(struct zs_probe *p);
 
 /**
+ * Write a finished probe as one JSON object (what `check --json` prints and `scan --jsonl`
+ * writes per line): domain, policy, status, mail kind, warnings, rules (id -> verdict and
+ * reason), and the facts (mx, spf, dmarc, dkim, rdns, mta_sts, tls_rpt, bimi, dnssec, each
+ * with its DNS status, and their summary).
+ * @return 0 or ZS_ERR_TOOBIG
+ */
+int zs_probe_result_json(const struct zs_probe *p, struct zs_buf *out);
+
+/**
  * Write the human view of a finished probe (`zonesweep check`): each rule with its verdict,
  * reason and, for failures, the fix.
  * @param colour  use ANSI colours

@@ -136,7 +136,7 @@ static void drain_held(struct zs_sweep *s)
 	while (s->held_head != NULL && s->fatal == 0) {
 		struct sweep_slot *slot = s->held_head;
 		const struct zs_probe_result *r = zs_probe_result(slot->probe);
-		int ret = s->opts.emit(s->opts.emit_arg, r);
+		int ret = s->opts.emit(s->opts.emit_arg, slot->probe);
 		if (ret == ZS_ERR_AGAIN) {
 			return;
 		}

@@ -23,7 +23,7 @@ struct zs_sweep;
  * @return 0, ZS_ERR_AGAIN when the destination is full (the sweep holds the result and
  *         calls again after zs_sweep_wake()), or another error, which stops the sweep
  */
-typedef int (*zs_sweep_emit_fn)(void *arg, const struct zs_probe_result *r);
+typedef int (*zs_sweep_emit_fn)(void *arg, const struct zs_probe *p);
 
 /** Whether a domain is already done (a resumed run) and must not be probed again. */
 typedef bool (*zs_sweep_skip_fn)(void *arg, const char *domain);
