@@ -439,7 +439,7 @@ static void parse_tag(struct parse *ps, const struct zs__tag *t, enum dmarc_tag 
 		(void)parse_uri_list(ps, t, &r->ruf, &r->ruf_count);
 		return;
 	case TAG_UNKNOWN:
-		ADD(ps, ZS_FIND_DMARC_TAG_UNKNOWN, "Unknown DMARC tag '%s' is ignored",
+		ADD(ps, ZS_FIND_DMARC_TAG_UNKNOWN, "Unknown DMARC tag %s is ignored",
 		    zs__quote(ps->a, t->name, t->name_len) /* quoted: may be any bytes */);
 		return;
 	}

@@ -477,6 +477,24 @@ static void addr_finalize(struct zs_mx_ctx *c, const struct zs_mx_host *h, struc
 	                zs__quote(a, ad->ptr[0].name, strlen(ad->ptr[0].name)), ad->text, host);
 }
 
+/*
+ * Put a host's IPv4 addresses before its IPv6 ones, each in answer order, so that a result does
+ * not depend on which of the A and AAAA answers came first. Only once every answer is in: the
+ * PTR questions refer to addresses by position.
+ */
+static void sort_addresses(struct zs_mx_host *h)
+{
+	for (size_t i = 1; i < h->addr_count; i++) {
+		struct zs_mx_addr tmp = h->addr[i];
+		size_t k = i;
+		while (k > 0 && h->addr[k - 1].family > tmp.family) {
+			h->addr[k] = h->addr[k - 1];
+			k--;
+		}
+		h->addr[k] = tmp;
+	}
+}
+
 static void finalize(struct zs_mx_ctx *c)
 {
 	struct zs_mx_result *r = &c->r;
@@ -514,6 +532,7 @@ static void finalize(struct zs_mx_ctx *c)
 			        zs_dns_status_name(h->a_status),
 			        zs_dns_status_name(h->aaaa_status));
 		}
+		sort_addresses(h);
 		for (size_t k = 0; k < h->addr_count; k++) {
 			addr_finalize(c, h, &h->addr[k]);
 		}
