@@ -598,8 +598,9 @@ static void dest_findings(struct zs_dmarc_ctx *c)
 	}
 }
 
-static void finalize(struct zs_dmarc_ctx *c)
+static void finalize(void *ctx)
 {
+	struct zs_dmarc_ctx *c = ctx;
 	struct zs_dmarc_result *r = &c->r;
 	struct zs_arena *a = c->a;
 
@@ -663,12 +664,7 @@ static void finalize(struct zs_dmarc_ctx *c)
 
 int zs_dmarc_step(struct zs_dmarc_ctx *c, struct zs_lookup *need, size_t max, size_t *n)
 {
-	int ret = zs__query_log_step(&c->r.log, need, max, n);
-	if (ret == ZS_POLICY_DONE && !c->finished) {
-		finalize(c);
-		c->finished = true;
-	}
-	return ret;
+	return zs__machine_step(&c->r.log, need, max, n, &c->finished, finalize, c);
 }
 
 const struct zs_dmarc_result *zs_dmarc_result(const struct zs_dmarc_ctx *c)
@@ -677,17 +673,7 @@ const struct zs_dmarc_result *zs_dmarc_result(const struct zs_dmarc_ctx *c)
 	return &c->r;
 }
 
-static int ops_step(void *ctx, struct zs_lookup *need, size_t max, size_t *n)
-{
-	return zs_dmarc_step(ctx, need, max, n);
-}
-
-static int ops_answer(void *ctx, uint32_t id, const struct zs_answer *a)
-{
-	return zs_dmarc_answer(ctx, id, a);
-}
-
-const struct zs_lookup_ops zs_dmarc_lookup_ops = { ops_step, ops_answer };
+ZS__DEFINE_LOOKUP_OPS(dmarc);
 
 static void site_json(struct zs_json *j, const struct zs_dmarc_site *s)
 {
@@ -696,14 +682,7 @@ static void site_json(struct zs_json *j, const struct zs_dmarc_site *s)
 	zs_json_kdata(j, "name", s->name, strlen(s->name));
 	zs_json_kstr(j, "outcome", zs_dmarc_outcome_name(s->outcome));
 	zs_json_kstr(j, "status", zs_dns_status_name(s->status));
-	if (s->cname_count > 0) {
-		zs_json_key(j, "cname");
-		zs_json_arr_begin(j);
-		for (size_t i = 0; i < s->cname_count; i++) {
-			zs_json_data(j, s->cname[i], strlen(s->cname[i]));
-		}
-		zs_json_arr_end(j);
-	}
+	zs__names_json(j, "cname", s->cname, s->cname_count, false);
 	zs_json_key(j, "records");
 	zs_json_arr_begin(j);
 	for (size_t i = 0; i < s->record_count; i++) {
@@ -711,9 +690,7 @@ static void site_json(struct zs_json *j, const struct zs_dmarc_site *s)
 	}
 	zs_json_arr_end(j);
 	zs_json_kint(j, "record_total", (long long)s->record_total);
-	zs_json_key(j, "other_txt");
-	zs__txt_json(j, s->other, s->other_count);
-	zs_json_kint(j, "other_total", (long long)s->other_total);
+	zs__other_txt_json(j, s->other, s->other_count, s->other_total);
 	zs_json_obj_end(j);
 }
 
@@ -765,9 +742,6 @@ void zs_dmarc_result_json(struct zs_json *j, const struct zs_dmarc_result *r)
 		zs_json_obj_end(j);
 	}
 	zs_json_arr_end(j);
-	zs_json_key(j, "findings");
-	zs_findings_json(j, &r->findings);
-	zs_json_key(j, "queries");
-	zs_query_log_json(j, &r->log);
+	zs__evidence_json(j, &r->findings, &r->log);
 	zs_json_obj_end(j);
 }
