@@ -465,12 +465,28 @@ int zs_dmarc_answer(struct zs_dmarc_ctx *c, uint32_t id, const struct zs_answer 
 	return 0;
 }
 
+static void apex_finding(struct zs_dmarc_ctx *c)
+{
+	if (c->apex_noted && c->apex_dmarc > 0) {
+		zs_findings_add(
+		        c->a, &c->r.findings, ZS_FIND_DMARC_RECORD_AT_APEX,
+		        "a v=DMARC1 record at %s itself has no effect: receivers only look at _dmarc.%s",
+		        c->r.domain, c->r.domain);
+	}
+}
+
 void zs_dmarc_note_apex(struct zs_dmarc_ctx *c, const struct zs_answer *apex_txt)
 {
 	struct zs__txt_select sel;
+	if (c->apex_noted) {
+		return; /* once is enough */
+	}
 	zs__txt_select(c->a, apex_txt, is_dmarc_candidate, &sel);
 	c->apex_noted = true;
 	c->apex_dmarc = sel.match_total;
+	if (c->finished) {
+		apex_finding(c); /* noted after the end: the finding is added now */
+	}
 }
 
 /* Findings about one _dmarc name; @p what is "the domain" or "the inherited policy". */
@@ -608,11 +624,18 @@ static void finalize(void *ctx)
 	if (r->inherited != NULL) {
 		struct zs_dmarc_site *s = r->inherited;
 		site_findings(c, s);
-		r->inherited_at_org =
-		        r->org_domain != NULL && strcmp(s->domain, r->org_domain) == 0;
-		r->inherited_psd =
-		        r->org_domain == NULL || (strcmp(s->domain, r->org_domain) != 0 &&
-		                                  zs__dname_within(r->org_domain, s->domain));
+		/*
+		 * Without a Public Suffix List neither is known, and both stay false. With one, a
+		 * domain that is itself a public suffix has no Organizational Domain: anything
+		 * above it sits at a public suffix too.
+		 */
+		if (c->opts.psl != NULL && r->org_domain == NULL) {
+			r->inherited_psd = true;
+		} else if (r->org_domain != NULL) {
+			r->inherited_at_org = strcmp(s->domain, r->org_domain) == 0;
+			r->inherited_psd =
+			        !r->inherited_at_org && zs__dname_within(r->org_domain, s->domain);
+		}
 		if (s->outcome == ZS_DMARC_RECORD) {
 			zs_findings_add(
 			        a, &r->findings, ZS_FIND_DMARC_INHERITED,
@@ -626,12 +649,7 @@ static void finalize(void *ctx)
 			        s->domain);
 		}
 	}
-	if (c->apex_noted && c->apex_dmarc > 0) {
-		zs_findings_add(
-		        a, &r->findings, ZS_FIND_DMARC_RECORD_AT_APEX,
-		        "a v=DMARC1 record at %s itself has no effect: receivers only look at _dmarc.%s",
-		        r->domain, r->domain);
-	}
+	apex_finding(c);
 	dest_findings(c);
 
 	r->source = ZS_DMARC_SRC_NONE;

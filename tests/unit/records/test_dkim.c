@@ -286,6 +286,26 @@ static void test_dkim_discovery_wildcard(void **state)
 	zs_arena_deinit(&a);
 }
 
+static void test_dkim_discovery_key_in_many_strings(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	const char *rec = rsa_record(&a, 2048, false);
+	size_t len = strlen(rec);
+	const char **strs = zs_arena_calloc(&a, len, sizeof(*strs));
+	for (size_t i = 0; i < len; i++) {
+		strs[i] = zs_arena_strndup(&a, rec + i, 1); /* one byte per character-string */
+	}
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt_strings(z, "google._domainkey.example.com", strs, len);
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", NULL, 0, NULL);
+	assert_int_equal(r->keys_found, 1);
+	assert_int_equal(r->sel[0].keys[0].len, len);
+	assert_int_equal(r->sel[0].keys[0].bits, 2048);
+	assert_int_equal(r->sel[0].keys[0].status, ZS_DKIM_VALID);
+	zs_arena_deinit(&a);
+}
+
 static void test_dkim_discovery_limit_and_json(void **state)
 {
 	struct zs_arena a;
@@ -327,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_dkim_discovery_nxdomain_asks_no_selector),
 		cmocka_unit_test(test_dkim_discovery_keys_and_cname),
 		cmocka_unit_test(test_dkim_discovery_wildcard),
+		cmocka_unit_test(test_dkim_discovery_key_in_many_strings),
 		cmocka_unit_test(test_dkim_discovery_limit_and_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

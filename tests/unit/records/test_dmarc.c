@@ -399,6 +399,29 @@ static void test_dmarc_bad_domain_asks_nothing(void **state)
 	zs_arena_deinit(&a);
 }
 
+static void test_dmarc_apex_and_no_psl(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "example.com", "v=DMARC1; p=reject");
+	fake_txt(z, "_dmarc.com", "v=DMARC1; p=reject");
+	struct zs_dmarc_ctx *c = zs_dmarc_new(&a, "example.com", NULL); /* no PSL */
+	assert_int_equal(fake_drive(z, &zs_dmarc_lookup_ops, c, 4, FAKE_FIFO, NULL), 0);
+	const struct zs_dmarc_result *r = zs_dmarc_result(c);
+	assert_null(r->org_domain);
+	assert_non_null(r->inherited);
+	assert_false(r->inherited_psd); /* unknown without a list, never guessed */
+	assert_false(r->inherited_at_org);
+	assert_false(zs_findings_has(&r->findings, ZS_FIND_DMARC_RECORD_AT_APEX));
+	struct zs_lookup q = { .id = 0, .type = ZS_RR_TXT, .name = "example.com" };
+	struct zs_answer apex;
+	fake_resolve(z, &q, &a, &apex);
+	zs_dmarc_note_apex(c, &apex); /* after the end: still reported */
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DMARC_RECORD_AT_APEX));
+	zs_arena_deinit(&a);
+}
+
 static void test_dmarc_result_json(void **state)
 {
 	struct zs_arena a;
@@ -444,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_dmarc_report_destinations),
 		cmocka_unit_test(test_dmarc_answer_checks_ids),
 		cmocka_unit_test(test_dmarc_bad_domain_asks_nothing),
+		cmocka_unit_test(test_dmarc_apex_and_no_psl),
 		cmocka_unit_test(test_dmarc_result_json),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
