@@ -76,8 +76,7 @@ size_t conf_list_yaml(const char *dir, char **names, size_t max)
 		return 0;
 	}
 	size_t n = 0;
-	struct dirent *e;
-	while (n < max && (e = readdir(d)) != NULL) {
+	for (struct dirent *e = readdir(d); e != NULL && n < max; e = readdir(d)) {
 		size_t l = strlen(e->d_name);
 		if (l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) {
 			names[n++] = zs_strdup(e->d_name);
