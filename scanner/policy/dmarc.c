@@ -432,6 +432,11 @@ static void check_whole(struct parse *ps, const bool *seen)
 	struct zs_dmarc_record *r = ps->r;
 	bool auth = (ps->flags & ZS_DMARC_PARSE_REPORT_AUTH) != 0;
 
+	/*
+	 * Choice: an invalid p=, sp= or np= value stays an error even when rua= is valid: the
+	 * published record is wrong (checkdmarc-008, -039; OpenDMARC). RFC 7489 6.6.3 only tells
+	 * a receiver to fall back to p=none then, which mox-dmarc-parse-037 tests.
+	 */
 	if (!auth && r->p == ZS_DMARC_POLICY_UNSET && !seen[TAG_P]) {
 		/*
 		 * Choice: no p= is acceptable only with a valid rua= (RFC 7489 6.6.3: act as

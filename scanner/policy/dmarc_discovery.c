@@ -159,6 +159,11 @@ static void classify_site(struct zs_dmarc_ctx *c, struct zs_dmarc_site *site,
 		site->outcome = ZS_DMARC_DNS_ERROR;
 		return;
 	}
+	/*
+	 * Choice: TXT records that are not DMARC records are ignored, as RFC 7489 6.6.3 and
+	 * RFC 9989 say (kept as evidence, info dmarc.unrelated_txt); checkdmarc-lookup-003 makes
+	 * them an error.
+	 */
 	struct zs__txt_select sel;
 	zs__txt_select(c->a, ans, is_dmarc_candidate, &sel);
 	site->other = sel.other;
@@ -465,6 +470,10 @@ int zs_dmarc_answer(struct zs_dmarc_ctx *c, uint32_t id, const struct zs_answer 
 	return 0;
 }
 
+/*
+ * Choice: a v=DMARC1 record at the apex only is reported (warning), but the outcome stays "no
+ * record", since no receiver looks there; checkdmarc-lookup-005 calls the outcome an error.
+ */
 static void apex_finding(struct zs_dmarc_ctx *c)
 {
 	if (c->apex_noted && c->apex_dmarc > 0) {
