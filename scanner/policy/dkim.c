@@ -299,37 +299,19 @@ static void decode_key(struct parse *ps, const char *p, size_t plen, enum declar
 /* Split a colon-separated list into its items as published, whitespace around them dropped. */
 static const char **split_list(struct parse *ps, const struct zs__tag *t, size_t *count)
 {
-	size_t items = 1;
-	for (size_t i = 0; i < t->value_len; i++) {
-		if (t->value[i] == ':') {
-			items++;
-		}
-	}
-	const char **list = zs_arena_calloc(ps->a, items, sizeof(*list));
+	struct zs__split it;
+	const char *s = NULL;
 	size_t n = 0;
-	size_t b = 0;
-	while (b <= t->value_len) {
-		const char *p = memchr(t->value + b, ':', t->value_len - b);
-		size_t e = p == NULL ? t->value_len : (size_t)(p - t->value);
-		size_t ib = b;
-		size_t ie = e;
-		while (ib < ie && (zs__is_wsp((unsigned char)t->value[ib]) ||
-		                   t->value[ib] == '\r' || t->value[ib] == '\n')) {
-			ib++;
+	size_t items = 0;
+	const char **list =
+	        zs_arena_calloc(ps->a, zs__split_count(t->value, t->value_len, ':'), sizeof(*list));
+	zs__split_init(&it, t->value, t->value_len, ':');
+	while (zs__split_next(&it, &s, &n)) {
+		if (n > 0) {
+			list[items++] = zs_arena_strndup(ps->a, s, n);
 		}
-		while (ie > ib && (zs__is_wsp((unsigned char)t->value[ie - 1]) ||
-		                   t->value[ie - 1] == '\r' || t->value[ie - 1] == '\n')) {
-			ie--;
-		}
-		if (ie > ib) {
-			list[n++] = zs_arena_strndup(ps->a, t->value + ib, ie - ib);
-		}
-		if (p == NULL) {
-			break;
-		}
-		b = e + 1;
 	}
-	*count = n;
+	*count = items;
 	return list;
 }
 
@@ -520,16 +502,6 @@ void zs_dkim_key_parse(struct zs_arena *arena, const char *text, size_t len,
 	}
 }
 
-static void strings_json(struct zs_json *j, const char *key, const char **list, size_t count)
-{
-	zs_json_key(j, key);
-	zs_json_arr_begin(j);
-	for (size_t i = 0; i < count; i++) {
-		zs_json_data(j, list[i], strlen(list[i]));
-	}
-	zs_json_arr_end(j);
-}
-
 void zs_dkim_key_json(struct zs_json *j, const struct zs_dkim_key *k)
 {
 	zs_json_obj_begin(j);
@@ -541,9 +513,9 @@ void zs_dkim_key_json(struct zs_json *j, const struct zs_dkim_key *k)
 	if (k->k != NULL) {
 		zs_json_kdata(j, "k", k->k, strlen(k->k));
 	}
-	strings_json(j, "h", k->h, k->h_count);
-	strings_json(j, "s", k->s, k->s_count);
-	strings_json(j, "t", k->t, k->t_count);
+	zs__names_json(j, "h", k->h, k->h_count, true);
+	zs__names_json(j, "s", k->s, k->s_count, true);
+	zs__names_json(j, "t", k->t, k->t_count, true);
 	zs_json_kbool(j, "testing", k->testing);
 	zs_json_kbool(j, "strict", k->strict);
 	zs_json_kbool(j, "email", k->email);
@@ -939,8 +911,9 @@ static void selector_findings(struct zs_dkim_ctx *c, const struct zs_dkim_select
 	}
 }
 
-static void finalize(struct zs_dkim_ctx *c)
+static void finalize(void *ctx)
 {
+	struct zs_dkim_ctx *c = ctx;
 	struct zs_dkim_result *r = &c->r;
 	struct zs_arena *a = c->a;
 
@@ -988,12 +961,7 @@ static void finalize(struct zs_dkim_ctx *c)
 
 int zs_dkim_step(struct zs_dkim_ctx *c, struct zs_lookup *need, size_t max, size_t *n)
 {
-	int ret = zs__query_log_step(&c->r.log, need, max, n);
-	if (ret == ZS_POLICY_DONE && !c->finished) {
-		finalize(c);
-		c->finished = true;
-	}
-	return ret;
+	return zs__machine_step(&c->r.log, need, max, n, &c->finished, finalize, c);
 }
 
 const struct zs_dkim_result *zs_dkim_result(const struct zs_dkim_ctx *c)
@@ -1008,17 +976,7 @@ bool zs_dkim_wildcard_revoked(const struct zs_dkim_result *r)
 	       r->wildcard.keys[0].status == ZS_DKIM_REVOKED;
 }
 
-static int ops_step(void *ctx, struct zs_lookup *need, size_t max, size_t *n)
-{
-	return zs_dkim_step(ctx, need, max, n);
-}
-
-static int ops_answer(void *ctx, uint32_t id, const struct zs_answer *a)
-{
-	return zs_dkim_answer(ctx, id, a);
-}
-
-const struct zs_lookup_ops zs_dkim_lookup_ops = { ops_step, ops_answer };
+ZS__DEFINE_LOOKUP_OPS(dkim);
 
 static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)
 {
@@ -1027,14 +985,7 @@ static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)
 	zs_json_kdata(j, "name", s->name, strlen(s->name));
 	zs_json_kbool(j, "declared", s->declared);
 	zs_json_kstr(j, "status", zs_dns_status_name(s->status));
-	if (s->cname_count > 0) {
-		zs_json_key(j, "cname");
-		zs_json_arr_begin(j);
-		for (size_t i = 0; i < s->cname_count; i++) {
-			zs_json_data(j, s->cname[i], strlen(s->cname[i]));
-		}
-		zs_json_arr_end(j);
-	}
+	zs__names_json(j, "cname", s->cname, s->cname_count, false);
 	zs_json_kbool(j, "wildcard_match", s->wildcard_match);
 	zs_json_key(j, "keys");
 	zs_json_arr_begin(j);
@@ -1043,9 +994,7 @@ static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)
 	}
 	zs_json_arr_end(j);
 	zs_json_kint(j, "key_total", (long long)s->key_total);
-	zs_json_key(j, "other_txt");
-	zs__txt_json(j, s->other, s->other_count);
-	zs_json_kint(j, "other_total", (long long)s->other_total);
+	zs__other_txt_json(j, s->other, s->other_count, s->other_total);
 	zs_json_obj_end(j);
 }
 
@@ -1073,9 +1022,6 @@ void zs_dkim_result_json(struct zs_json *j, const struct zs_dkim_result *r)
 		}
 	}
 	zs_json_arr_end(j);
-	zs_json_key(j, "findings");
-	zs_findings_json(j, &r->findings);
-	zs_json_key(j, "queries");
-	zs_query_log_json(j, &r->log);
+	zs__evidence_json(j, &r->findings, &r->log);
 	zs_json_obj_end(j);
 }
