@@ -280,7 +280,9 @@ static void server_timed_out(struct zs_resolver *r, unsigned server)
 	if (++s->timeouts_in_row >= ZS_DNS_SERVER_DOWN_AFTER && s->down_until <= now) {
 		s->down_until = now + ZS_DNS_SERVER_DOWN_MS;
 		s->stats.marked_down++;
-		zs_log_warn(ZS_LOG_DNS, "%s: %u timeouts in a row, avoided for %u ms", s->name,
+		/* counted (marked_down) and logged only when asked: with slow authoritative
+		 * servers behind a resolver, timeouts in a row are common and not its fault */
+		zs_log_debug(ZS_LOG_DNS, "%s: %u timeouts in a row, avoided for %u ms", s->name,
 		            s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
 	}
 }

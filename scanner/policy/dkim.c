@@ -824,14 +824,21 @@ int zs_dkim_answer(struct zs_dkim_ctx *c, uint32_t id, const struct zs_answer *a
 			break;
 		}
 		/*
-		 * Any other answer, a failure included, leads to probing: the NXDOMAIN shortcut
-		 * only saves queries, and a failed lookup of _domainkey says nothing about keys.
+		 * Any other answer leads to probing. After a failure (timeout, SERVFAIL) only the
+		 * selectors the registrant declared are asked: a failed lookup of _domainkey says
+		 * nothing about keys, but the domain's servers are failing, and asking them for the
+		 * whole common list would only multiply the failures (the result stays unknown).
 		 */
-		if (r->wildcard.status != ZS_DNS_BADNAME) {
+		bool failed = !zs_dns_status_is_answer(a->status);
+		if (r->wildcard.status != ZS_DNS_BADNAME && !failed) {
 			(void)zs__query_log_add(c->a, &r->log, ZS_RR_TXT, r->wildcard.name, Q_WILD,
 			                        0);
 		}
 		for (size_t i = 0; i < r->sel_count; i++) {
+			if (failed && !r->sel[i].declared) {
+				r->sel[i].status = a->status;
+				continue;
+			}
 			if (r->sel[i].status != ZS_DNS_BADNAME) {
 				(void)zs__query_log_add(c->a, &r->log, ZS_RR_TXT, r->sel[i].name,
 				                        Q_SEL, i);
