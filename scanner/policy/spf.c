@@ -401,9 +401,13 @@ static int parse_term(struct parser *p, struct zs_spf_record *rec, size_t b, siz
 	if (i == name) {
 		return syntax(p, name, "expected a mechanism or modifier");
 	}
-	for (size_t m = 0; m < sizeof(mechanisms) / sizeof(mechanisms[0]); m++) {
-		if (strlen(mechanisms[m].name) == i - name &&
-		    strncasecmp(s + name, mechanisms[m].name, i - name) == 0) {
+	char lower[8] = { 0 };
+	for (size_t k = 0; k < i - name && k < sizeof(lower) - 1; k++) {
+		char ch = s[name + k];
+		lower[k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	for (size_t m = 0; m < sizeof(mechanisms) / sizeof(mechanisms[0]) && i - name < 8; m++) {
+		if (strcmp(lower, mechanisms[m].name) == 0) {
 			t->kind = mechanisms[m].kind;
 			int ret = parse_mechanism_args(p, i, e, t);
 			if (ret == 0 && t->kind == ZS_SPF_ALL && rec->all == NULL) {
