@@ -59,13 +59,26 @@ static bool touches(unsigned __int128 hi, unsigned __int128 lo)
 	return lo <= hi || (hi != U128_MAX && lo == hi + 1);
 }
 
+/* The first interval that ends at or after lo - 1 (binary search: intervals are sorted). */
+static size_t first_touching(const struct iset *s, unsigned __int128 lo)
+{
+	size_t a = 0;
+	size_t b = s->n;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (touches(s->v[m].hi, lo)) {
+			b = m;
+		} else {
+			a = m + 1;
+		}
+	}
+	return a;
+}
+
 static void iset_add(struct zs_spf_ctx *c, struct iset *s, unsigned __int128 lo,
                      unsigned __int128 hi)
 {
-	size_t i = 0;
-	while (i < s->n && !touches(s->v[i].hi, lo)) {
-		i++;
-	}
+	size_t i = first_touching(s, lo);
 	size_t j = i;
 	while (j < s->n && touches(hi, s->v[j].lo)) {
 		lo = s->v[j].lo < lo ? s->v[j].lo : lo;
@@ -94,7 +107,7 @@ static void iset_add_minus(struct zs_spf_ctx *c, struct iset *dst, unsigned __in
 {
 	unsigned __int128 cur = lo;
 
-	for (size_t k = 0; k < d->n; k++) {
+	for (size_t k = first_touching(d, lo); k < d->n; k++) {
 		if (d->v[k].hi < cur) {
 			continue;
 		}

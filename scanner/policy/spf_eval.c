@@ -228,16 +228,31 @@ enum zs__spf_look zs__spf_lookup(struct zs_spf_ctx *c, const char *name, uint16_
 int zs_spf_answer(struct zs_spf_ctx *c, const char *name, uint16_t type,
                   const struct zs_answer *ans)
 {
-	struct zs_arena tmp;
-	zs_arena_init(&tmp);
-	const char *n = norm_name(&tmp, name);
+	char buf[512];
+	size_t name_len = strlen(name);
+	const char *n = name;
+
+	if (name_len < sizeof(buf)) {
+		/* the usual case, questions this context asked: already in normal form */
+		memcpy(buf, name, name_len + 1);
+		if (name_len > 0 && buf[name_len - 1] == '.') {
+			buf[name_len - 1] = '\0';
+		}
+		for (char *p = buf; *p != '\0'; p++) {
+			if (*p >= 'A' && *p <= 'Z') {
+				*p = (char)(*p + 32);
+			}
+		}
+		n = buf;
+	} else {
+		n = norm_name(&c->arena, name);
+	}
 	uint32_t h = hash_question(n, type);
 	struct zs__spf_entry *e = find_entry(c, n, type, h);
 
 	if (e == NULL && c->entries < ZS__SPF_MAX_QUESTIONS) {
 		e = new_entry(c, n, type, h);
 	}
-	zs_arena_deinit(&tmp);
 	if (e == NULL || e->answered) {
 		return 0;
 	}
@@ -450,13 +465,18 @@ bool zs__spf_name_ok(const char *name, bool multi_label)
 int zs__spf_target(struct zs_spf_ctx *c, const struct zs_spf_macro_env *env, const char *spec,
                    const char **out, char *missing)
 {
-	zs_buf_reset(&c->scratch);
-	int ret = zs_spf_macro_expand(env, spec, strlen(spec), 0, &c->scratch, missing);
-	if (ret != 0) {
-		return ret;
+	const char *s = spec;
+	size_t n = strlen(spec);
+
+	if (memchr(spec, '%', n) != NULL) {
+		zs_buf_reset(&c->scratch);
+		int ret = zs_spf_macro_expand(env, spec, n, 0, &c->scratch, missing);
+		if (ret != 0) {
+			return ret;
+		}
+		s = zs_buf_cstr(&c->scratch);
+		n = c->scratch.len;
 	}
-	const char *s = zs_buf_cstr(&c->scratch);
-	size_t n = c->scratch.len;
 	if (n > 0 && s[n - 1] == '.') {
 		n--;
 	}

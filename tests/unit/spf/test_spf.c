@@ -353,6 +353,8 @@ static void test_spf_macro_expand_missing_and_errors(void **state)
 	                 ZS_ERR_NOTFOUND);
 	assert_int_equal(missing, 'p');
 	assert_string_equal(zs_buf_cstr(&b), "keep"); /* nothing appended on failure */
+	/* a syntax error after a missing value still makes the string a syntax error */
+	assert_int_equal(zs_spf_macro_expand(&env, "%{p}@\x05", 6, 0, &b, &missing), ZS_ERR_PARSE);
 	assert_int_equal(zs_spf_macro_expand(&env, "%{i}", 4, 0, &b, &missing), ZS_ERR_NOTFOUND);
 	assert_int_equal(missing, 'i');
 	assert_int_equal(zs_spf_macro_expand(&env, "%{t}", 4, 0, &b, &missing), ZS_ERR_PARSE);
