@@ -41,8 +41,79 @@ struct scan_ctx {
 	size_t rows_cap;
 	struct zs_db_raw_txt *raws;
 	size_t raws_cap;
-	char resolvers[256]; /* the --resolver texts, for messages */
+	char resolvers[256];     /* the --resolver texts, for messages */
+	struct zs_strset extras; /* domain -> struct domain_extra, from the database */
 };
+
+/* What the registry knows of a domain beyond the zone: declared selectors, exemptions. */
+struct domain_extra {
+	const char **selectors;
+	size_t selector_count;
+	size_t selector_cap;
+	struct zs_exemption *exemptions;
+	size_t exemption_count;
+	size_t exemption_cap;
+};
+
+static struct domain_extra *extra_of(struct scan_ctx *ctx, const char *domain)
+{
+	void **slot = zs_strset_slot(&ctx->extras, domain);
+	if (*slot == NULL) {
+		*slot = zs_arena_calloc(&ctx->extras.arena, 1, sizeof(struct domain_extra));
+	}
+	return *slot;
+}
+
+/* Grow an arena array by one element (the arena keeps the old copy until the end). */
+static void *arena_push(struct zs_arena *a, void *base, size_t *count, size_t *cap, size_t size)
+{
+	if (*count == *cap) {
+		*cap = *cap == 0 ? 4 : *cap * 2;
+		void *grown = zs_arena_calloc(a, *cap, size);
+		if (*count > 0) {
+			memcpy(grown, base, *count * size);
+		}
+		base = grown;
+	}
+	(*count)++;
+	return base;
+}
+
+static int add_selector(const char *domain, const char *selector, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	struct domain_extra *x = extra_of(ctx, domain);
+	x->selectors = arena_push(&ctx->extras.arena, x->selectors, &x->selector_count,
+	                          &x->selector_cap, sizeof(*x->selectors));
+	x->selectors[x->selector_count - 1] = zs_arena_strdup(&ctx->extras.arena, selector);
+	return 0;
+}
+
+static int add_exemption(const struct zs_db_exemption *e, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	struct zs_arena *a = &ctx->extras.arena;
+	struct domain_extra *x = extra_of(ctx, e->domain);
+	x->exemptions = arena_push(a, x->exemptions, &x->exemption_count, &x->exemption_cap,
+	                           sizeof(*x->exemptions));
+	struct zs_exemption *ex = &x->exemptions[x->exemption_count - 1];
+	ex->rule = zs_arena_strdup(a, e->rule);
+	ex->until = zs_arena_strdup(a, e->until);
+	ex->why = e->why != NULL ? zs_arena_strdup(a, e->why) : NULL;
+	return 0;
+}
+
+static void domain_info(void *arg, struct zs_probe_domain *dom)
+{
+	struct scan_ctx *ctx = arg;
+	const struct domain_extra *x = zs_strset_get(&ctx->extras, dom->name);
+	if (x != NULL) {
+		dom->declared_selectors = x->selectors;
+		dom->declared_count = x->selector_count;
+		dom->exemptions = x->exemptions;
+		dom->exemption_count = x->exemption_count;
+	}
+}
 
 static int push_db(struct scan_ctx *ctx, const struct zs_probe_result *r)
 {
@@ -287,6 +358,14 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 			return ret;
 		}
 	}
+	ret = zs_db_selectors_each(ctx->db, ctx->tld, add_selector, ctx);
+	if (ret == 0) {
+		ret = zs_db_exemptions_each(ctx->db, ctx->tld, add_exemption, ctx);
+	}
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+		return ret;
+	}
 	struct zs_db_writer_opts wo = { .wake = zs_sweep_wake, .wake_arg = sweep };
 	ret = zs_db_writer_new(ctx->db, ctx->run_id, &wo, &ctx->writer);
 	if (ret != 0) {
@@ -359,6 +438,8 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 		o->skip = already_stored;
 		o->skip_arg = ctx;
 	}
+	o->domain_info = domain_info;
+	o->domain_info_arg = ctx;
 	int ret = zs_sweep_new(o, &sweep);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s", o->zone_path,
@@ -633,6 +714,7 @@ int zs_cmd_scan(int argc, char **argv)
 	o.psl = psl;
 	o.today = today;
 	zs_strset_init(&ctx.stored);
+	zs_strset_init(&ctx.extras);
 	zs_buf_init(&ctx.line, 64 * 1024 * 1024);
 
 	int status = scan_run(&ctx, &o,
@@ -642,6 +724,7 @@ int zs_cmd_scan(int argc, char **argv)
 	                      resume, jsonl_path, overwrite);
 
 	zs_strset_deinit(&ctx.stored);
+	zs_strset_deinit(&ctx.extras);
 	zs_buf_deinit(&ctx.line);
 	zs_free(ctx.rows);
 	zs_free(ctx.raws);

@@ -145,6 +145,13 @@ static void test_strset_add_has_grow(void **state)
 	assert_true(zs_strset_has(&set, "d999.post"));
 	assert_false(zs_strset_has(&set, "d1000.post"));
 	assert_int_equal(set.count, 1000);
+	assert_null(zs_strset_get(&set, "d7.post"));
+	*zs_strset_slot(&set, "d7.post") = &set;
+	*zs_strset_slot(&set, "new.post") = &set.count;
+	assert_ptr_equal(zs_strset_get(&set, "d7.post"), &set);
+	assert_ptr_equal(zs_strset_get(&set, "new.post"), &set.count);
+	assert_null(zs_strset_get(&set, "absent.post"));
+	assert_int_equal(set.count, 1001);
 	zs_strset_deinit(&set);
 }
 
