@@ -781,7 +781,8 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	p->budget.data = p;
 
 	p->spf.probe = p;
-	p->spf.ctx = zs_spf_analysis_new(name, NULL);
+	struct zs_spf_analysis_opts sopts = { .cache = env->spf_cache };
+	p->spf.ctx = zs_spf_analysis_new(name, &sopts);
 	struct zs_dmarc_opts dopts = { .psl = env->psl };
 	p->dmarc = zs_dmarc_new(&p->arena, name, &dopts);
 	struct zs_dkim_opts kopts = {

@@ -30,6 +30,7 @@
 #include "scanner/base/err.h"
 #include "scanner/base/log.h"
 #include "scanner/base/mem.h"
+#include "scanner/policy/spf_eval.h"
 
 enum sweep_phase {
 	SWEEP_MAIN,       /* reading the zone */
@@ -508,6 +509,7 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		.today = s->opts.today,
 		.budget_ms = s->opts.budget_ms,
 		.validating = s->opts.resolver.validating,
+		.spf_cache = zs_spf_cache_new(10000),
 	};
 	(void)uv_check_init(&s->loop, &s->topup);
 	init_handle(s, (uv_handle_t *)&s->topup);
@@ -561,6 +563,8 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 	}
 	s->sum.seconds = elapsed_s(s);
 	s->sum.started = s->started;
+	zs_spf_cache_free(s->env.spf_cache);
+	s->env.spf_cache = NULL;
 	s->sum.zone = *zs_zone_reader_stats(s->zone);
 	*sum = s->sum;
 	if (s->fatal != 0) {

@@ -154,7 +154,11 @@ class World:
             return "198.51.100.%d" % n
         if n < 500:
             return "203.0.113.%d" % (n - 249)
-        raise SystemExit("gen_world: too many mail hosts for the address plan")
+        # large worlds (benchmarks): the benchmarking range 198.18.0.0/15 (RFC 2544)
+        n -= 500
+        if n >= 2 * 256 * 250:
+            raise SystemExit("gen_world: too many mail hosts for the address plan")
+        return "198.%d.%d.%d" % (18 + n // (256 * 250), (n // 250) % 256, 1 + n % 250)
 
     def new_v6(self):
         n = self.v6_next
@@ -661,11 +665,15 @@ def status_of(verdicts):
     return "compliant"
 
 
-def populate(w, tld, count):
-    plan = [p for p in PROFILES]  # every profile at least once, then weighted draws
-    weights = [p[1] for p in PROFILES]
+FAULT_PROFILES = ("timeout", "dmarc-timeout", "dkim-timeout", "lame")
+
+
+def populate(w, tld, count, faults=True):
+    profiles = [p for p in PROFILES if faults or p[0] not in FAULT_PROFILES]
+    plan = list(profiles)  # every profile at least once, then weighted draws
+    weights = [p[1] for p in profiles]
     while len(plan) < count:
-        plan.append(w.rng.choices(PROFILES, weights)[0])
+        plan.append(w.rng.choices(profiles, weights)[0])
     for i, (pname, _, builder) in enumerate(plan[:count]):
         label = "%s-%d" % (pname, i)
         d = "%s.%s" % (label, tld)
@@ -687,10 +695,10 @@ def populate(w, tld, count):
                                status={"post": status_of(post), "ftld": status_of(ftld)}))
 
 
-def generate(out, tlds, seed):
+def generate(out, tlds, seed, faults=True):
     w = World(seed)
     for tld, count in tlds:
-        populate(w, tld, count)
+        populate(w, tld, count, faults)
     os.makedirs(os.path.join(out, "zones"), exist_ok=True)
     conf = []
     for tld in w.tld_zones:
@@ -719,6 +727,8 @@ def main():
                     help="a TLD of the world and its number of domains (repeatable; "
                     "default post:300)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-faults", action="store_true",
+                    help="leave out the DNS-fault profiles (for benchmarks)")
     a = ap.parse_args()
     tlds = []
     for spec in a.tld or ["post:300"]:
@@ -731,7 +741,7 @@ def main():
         if not name or n < 1:
             ap.error("--tld %s: needs a name and a count of at least 1" % spec)
         tlds.append((name, n))
-    generate(a.out, tlds, a.seed)
+    generate(a.out, tlds, a.seed, faults=not a.no_faults)
 
 
 if __name__ == "__main__":
