@@ -250,7 +250,7 @@ static bool group_end(struct zs_zone_reader *r)
 	}
 	d->active = false;
 	if (!d->has_ns) {
-		if (d->yielded.count > 0 && below_yielded(d, d->name)) {
+		if (below_yielded(d, d->name)) {
 			r->stats.late_records += d->group_records;
 		}
 		return false;

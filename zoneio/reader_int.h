@@ -59,10 +59,22 @@ struct zs__zone_src {
 	void (*close)(struct zs__zone_src *src);
 };
 
-/** 128-bit hashes of names, open addressing, for the delegations already yielded. */
-struct zs__nameset {
+#define ZS__NAMESET_SEGMENTS 64
+
+/** One segment of the set: open addressing, linear probing, grown on its own. */
+struct zs__nameset_seg {
 	uint64_t *slots; /**< pairs of words; a pair of zeros is an empty slot */
-	size_t cap;      /**< slots, a power of two */
+	uint32_t cap;    /**< slots, a power of two */
+	uint32_t count;
+};
+
+/**
+ * 128-bit hashes of names, for the delegations already yielded. The set is cut into segments
+ * chosen by the hash, each doubled alone when 80% full, so that growing never holds two copies
+ * of the whole set: memory stays about 16 / load bytes a name (20 to 40, 32 at one million).
+ */
+struct zs__nameset {
+	struct zs__nameset_seg seg[ZS__NAMESET_SEGMENTS];
 	size_t count;
 	uint64_t seed;
 };
