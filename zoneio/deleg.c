@@ -283,6 +283,14 @@ static void add_own(struct zs__deleg *d, const struct zs__zone_rr *rr)
 	}
 }
 
+static void apex_record(struct zs_zone_reader *r, const struct zs__zone_rr *rr)
+{
+	if (rr->type == ZS__RR_SOA && !r->stats.has_serial) {
+		r->stats.serial = rr->u.serial;
+		r->stats.has_serial = true;
+	}
+}
+
 int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
                   const struct zs_delegation **out)
 {
@@ -291,7 +299,31 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 
 	r->stats.records++;
 	if (rr->rclass != ZS__CLASS_IN) {
+		d->last_kind = ZS__KIND_NONE;
 		return 0;
+	}
+	/* The owner of the previous record again (omitted owner): it falls where that one fell. */
+	if (rr->same_owner) {
+		switch (d->last_kind) {
+		case ZS__KIND_OUT:
+			r->stats.out_of_zone++;
+			return 0;
+		case ZS__KIND_OWN:
+			d->group_records++;
+			add_own(d, rr);
+			return 0;
+		case ZS__KIND_BELOW:
+			d->group_records++;
+			if (rr->type == ZS__RR_A || rr->type == ZS__RR_AAAA) {
+				add_cand(d, rr);
+			}
+			return 0;
+		case ZS__KIND_APEX:
+			apex_record(r, rr);
+			return 0;
+		default:
+			break;
+		}
 	}
 	if (!d->has_apex) {
 		const uint8_t *apex = rr->type == ZS__RR_SOA ? rr->owner : rr->origin;
@@ -304,16 +336,19 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 		zs__deleg_set_apex(d, apex);
 	}
 	if (!zs__name_below(rr->owner, d->apex, false)) {
+		d->last_kind = ZS__KIND_OUT;
 		r->stats.out_of_zone++;
 		return 0;
 	}
 	if (d->active && zs__name_eq(rr->owner, d->name)) {
+		d->last_kind = ZS__KIND_OWN;
 		d->group_records++;
 		add_own(d, rr);
 		return 0;
 	}
 	if (d->active && d->has_ns && zs__name_below(rr->owner, d->name, true)) {
 		/* Glue or occluded data of the delegation being gathered. */
+		d->last_kind = ZS__KIND_BELOW;
 		d->group_records++;
 		if (rr->type == ZS__RR_A || rr->type == ZS__RR_AAAA) {
 			add_cand(d, rr);
@@ -322,11 +357,10 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 	}
 	yielded = group_end(r);
 	if (zs__name_eq(rr->owner, d->apex)) {
-		if (rr->type == ZS__RR_SOA && !r->stats.has_serial) {
-			r->stats.serial = rr->u.serial;
-			r->stats.has_serial = true;
-		}
+		d->last_kind = ZS__KIND_APEX;
+		apex_record(r, rr);
 	} else {
+		d->last_kind = ZS__KIND_OWN;
 		group_start(d, rr->owner);
 		d->group_records++;
 		add_own(d, rr);

@@ -9,6 +9,7 @@
  * zone from aiming at one probe chain. The set is cut into 64 segments that grow one at a time,
  * so that a doubling never needs a second copy of the whole set.
  */
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -67,26 +68,23 @@ bool zs__name_below(const uint8_t *name, const uint8_t *apex, bool strict)
 }
 
 /* Bytes written as \X (1) or \DDD (2) in the text form of a name. */
-static const uint8_t *escape_table(void)
+static uint8_t escapes[256];
+static pthread_once_t escapes_once = PTHREAD_ONCE_INIT;
+
+static void escapes_init(void)
 {
-	static uint8_t table[256];
-	static bool ready;
-	if (!ready) {
-		uint8_t t[256];
-		for (int c = 0; c < 256; c++) {
-			t[c] = (c <= ' ' || c >= 0x7f) ? 2 : 0;
-		}
-		t['.'] = t['\\'] = t['"'] = t[';'] = t['('] = t[')'] = t['@'] = t['$'] = 1;
-		memcpy(table, t, sizeof(t));
-		ready = true;
+	for (int c = 0; c < 256; c++) {
+		escapes[c] = (c <= ' ' || c >= 0x7f) ? 2 : 0;
 	}
-	return table;
+	escapes['.'] = escapes['\\'] = escapes['"'] = escapes[';'] = 1;
+	escapes['('] = escapes[')'] = escapes['@'] = escapes['$'] = 1;
 }
 
 size_t zs__name_to_text(const uint8_t *name, char *out)
 {
 	static const char digits[] = "0123456789";
-	const uint8_t *esc = escape_table();
+	const uint8_t *esc = escapes;
+	(void)pthread_once(&escapes_once, escapes_init);
 	size_t o = 0;
 	if (name[0] == 0) {
 		out[0] = '.';
@@ -101,10 +99,10 @@ size_t zs__name_to_text(const uint8_t *name, char *out)
 			out[o++] = '.';
 		}
 		for (size_t j = 0; j < len; j++) {
+			out[o + j] = (char)label[j];
 			any |= esc[label[j]];
 		}
 		if (any == 0) {
-			memcpy(out + o, label, len);
 			o += len;
 			continue;
 		}

@@ -46,6 +46,16 @@ struct zs__zone_rr {
 	} u;
 	const char *file; /**< where it was read, for messages */
 	unsigned long line;
+	bool same_owner; /**< the owner is the previous record's (omitted): a hint, may be false */
+};
+
+/** Where the previous record's owner fell, for records that repeat it. */
+enum zs__owner_kind {
+	ZS__KIND_NONE,
+	ZS__KIND_OUT,   /**< outside the zone */
+	ZS__KIND_APEX,  /**< the apex */
+	ZS__KIND_OWN,   /**< the name of the group */
+	ZS__KIND_BELOW, /**< below the delegation of the group */
 };
 
 /** A source of records: a master-file parser or a zone transfer. */
@@ -101,6 +111,7 @@ struct zs__deleg {
 	bool has_ns;
 	uint64_t group_records; /**< records of the group, counted as late if it was yielded */
 	uint64_t hash[2];       /**< of name, computed (and its slot prefetched) at the start */
+	enum zs__owner_kind last_kind;
 	uint8_t name[ZS__NAME_MAX];
 	struct zs__pool pool;
 	size_t *ns; /**< offsets of NS targets in pool */
