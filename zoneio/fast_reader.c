@@ -1148,7 +1148,10 @@ static int refill(struct fast_src *s, struct frame *f)
 		}
 	}
 	f->buf[f->len] = '\0';
-	(void)s;
+	s->r->stats.bytes = s->done_bytes;
+	for (int i = 0; i < s->depth; i++) {
+		s->r->stats.bytes += zs__input_bytes(s->frames[i].in);
+	}
 	return 0;
 }
 
