@@ -4,6 +4,7 @@
 # (bench/gen_zone.py, seeded), then in one hyperfine run times:
 #   - `zonesweep zone --count` on the plain file and on its gzip copy,
 #   - bench/ldns_count.c: the same file read with ldns_rr_new_frm_fp_l() record by record,
+#   - bench/zscanner_count.c: the same file read with Knot DNS's libzscanner (for comparison),
 #   - `zcat` of the gzip copy alone,
 # and measures peak memory (/usr/bin/time -v) for 100,000 and 1,000,000 delegations.
 # Prints MB/s and the ratios, and writes them to $OUT/zone_read.md.
@@ -25,6 +26,7 @@ command -v hyperfine >/dev/null || need+=(hyperfine)
 [ -x /usr/bin/time ] || need+=(time)
 command -v cc >/dev/null || need+=(gcc)
 pkg-config --exists ldns 2>/dev/null || need+=(libldns-dev)
+pkg-config --exists libzscanner 2>/dev/null || need+=(libknot-dev)
 command -v python3 >/dev/null || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
 	echo "installing: ${need[*]}"
@@ -41,6 +43,7 @@ else
 	reader="$build/tests/unit/zoneio/zs_zone_cmd"
 fi
 cc -O2 -o "$out/ldns_count" "$here/ldns_count.c" $(pkg-config --cflags --libs ldns)
+cc -O2 -o "$out/zscanner_count" "$here/zscanner_count.c" $(pkg-config --cflags --libs libzscanner)
 
 zone="$out/zone-$count.zone"
 small="$out/zone-100000.zone"
@@ -59,8 +62,11 @@ bytes=$(stat -c %s "$zone")
 n_fast=$("$reader" zone "$zone" --count 2>/dev/null)
 n_gz=$("$reader" zone "$zone.gz" --count 2>/dev/null)
 n_ldns=$("$out/ldns_count" "$zone" 2>/dev/null)
-if [ "$n_fast" != "$count" ] || [ "$n_gz" != "$count" ] || [ "$n_ldns" != "$count" ]; then
-	echo "delegation counts differ: zonesweep $n_fast, gzip $n_gz, ldns $n_ldns, expected $count"
+n_zsc=$("$out/zscanner_count" "$zone" bank. 2>/dev/null)
+if [ "$n_fast" != "$count" ] || [ "$n_gz" != "$count" ] || [ "$n_ldns" != "$count" ] ||
+	[ "$n_zsc" != "$count" ]; then
+	echo "delegation counts differ: zonesweep $n_fast, gzip $n_gz, ldns $n_ldns," \
+		"zscanner $n_zsc, expected $count"
 	exit 1
 fi
 
@@ -68,6 +74,7 @@ hyperfine -N -w 1 -r "$runs" --export-json "$out/zone_read.json" \
 	-n zonesweep-plain "$reader zone $zone --count" \
 	-n zonesweep-gzip "$reader zone $zone.gz --count" \
 	-n zcat "zcat $zone.gz" \
+	-n zscanner "$out/zscanner_count $zone bank." \
 	-n ldns "$out/ldns_count $zone"
 
 peak() { # peak RSS in KiB of a command
@@ -93,12 +100,17 @@ print(f"Zone: {count:,} delegations, {mb:.1f} MB plain (bench/gen_zone.py --seed
 print("| command | time (s) | speed |")
 print("| --- | --- | --- |")
 for n, label in [("zonesweep-plain", "`zone --count` plain"), ("zonesweep-gzip", "`zone --count` gzip"),
-                 ("zcat", "`zcat` of the gzip copy"), ("ldns", "ldns_count (`ldns_rr_new_frm_fp_l`)")]:
+                 ("zcat", "`zcat` of the gzip copy"), ("zscanner", "zscanner_count (libzscanner)"),
+                 ("ldns", "ldns_count (`ldns_rr_new_frm_fp_l`)")]:
     print(f"| {label} | {mean(n):.3f} ± {sd(n):.3f} | {mb / mean(n):.0f} MB/s |")
 print()
 print(f"- plain: {mb / mean('zonesweep-plain'):.0f} MB/s, "
       f"{mean('ldns') / mean('zonesweep-plain'):.1f}x the ldns reference (goal: 100 MB/s, 5x)")
 print(f"- gzip: {mean('zonesweep-gzip') / mean('zcat'):.2f}x the time of zcat alone (goal: <= 1.5x)")
+print(f"- libzscanner (callback per record, counting only): "
+      f"{mean('zonesweep-plain') / mean('zscanner'):.2f}x the time of zonesweep")
+users = ", ".join(f"{n} {t[n]['user']:.2f} s" for n in t)
+print(f"- CPU (user) time: {users}")
 print(f"- peak RSS: {rss_small / 1024:.1f} MiB for 100,000 delegations, "
       f"{rss_big / 1024:.1f} MiB for {count:,} "
       f"({(rss_big - rss_small) * 1024 / (count - 100000):.0f} bytes per added delegation); "

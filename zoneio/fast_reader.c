@@ -19,7 +19,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1338,13 +1337,7 @@ int zs__fast_src_open(struct zs_zone_reader *r, const char *path, struct zs__zon
 		memcpy(s->origin, r->deleg.apex, zs__name_len(r->deleg.apex));
 		s->has_origin = true;
 	}
-	if (strcmp(path, "-") != 0) {
-		char *real = realpath(path, NULL);
-		if (real != NULL) {
-			s->base_dir = zs_strdup(dirname(real));
-			free(real);
-		}
-	}
+	s->base_dir = zs__zone_base_dir(path);
 	ret = push_file(s, path);
 	if (ret != 0) {
 		goto fail;

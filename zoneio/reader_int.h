@@ -155,6 +155,12 @@ int zs__zone_error(struct zs_zone_reader *r, const char *file, unsigned long lin
                    ...) __attribute__((format(printf, 4, 5)));
 
 /**
+ * The real path of the directory of a zone file, where its $INCLUDEs may read.
+ * @return owned by the caller (zs_free), or NULL for stdin or a path that cannot be resolved
+ */
+char *zs__zone_base_dir(const char *path);
+
+/**
  * Resolve the argument of a $INCLUDE against the directory of the zone file.
  * @param base_dir  the real path of the zone file's directory, NULL when there is none (stdin)
  * @param[out] out  on success the real path of the file, owned by the caller (zs_free)
