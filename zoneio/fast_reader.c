@@ -115,6 +115,25 @@ static int lex_fail(struct lex *x, const char *msg, bool hard)
 
 static int lex_next(struct lex *x, struct tok *t)
 {
+	/* The common case first: blanks, then a plain token that ends inside the block. */
+	const char *p0 = x->p;
+	while (cls[(uint8_t)*p0] & C_WS) {
+		p0++;
+	}
+	x->p = p0;
+	if (!(cls[(uint8_t)*p0] & (C_STOP | C_ESC))) {
+		const char *q = p0 + 1;
+		while (!(cls[(uint8_t)*q] & (C_STOP | C_ESC))) {
+			q++;
+		}
+		if (*q != '\\' && (*q != '\0' || q != x->end)) {
+			t->p = p0;
+			t->n = (size_t)(q - p0);
+			t->quoted = false;
+			x->p = q;
+			return L_TOKEN;
+		}
+	}
 	for (;;) {
 		const char *p = x->p;
 		uint8_t c = (uint8_t)*p;

@@ -114,7 +114,8 @@ struct zs__deleg {
 	enum zs__owner_kind last_kind;
 	uint8_t name[ZS__NAME_MAX];
 	struct zs__pool pool;
-	size_t *ns; /**< offsets of NS targets in pool */
+	size_t *ns;       /**< offsets of NS targets in pool */
+	uint16_t *ns_len; /**< their wire lengths */
 	size_t ns_count;
 	size_t ns_cap;
 	struct zs_zone_ds *ds;
