@@ -25,7 +25,7 @@ static int golden_dir(enum zs_zone_engine engine)
 	int failed = 0;
 
 	assert_non_null(dir);
-	while ((e = readdir(dir)) != NULL) {
+	for (e = readdir(dir); e != NULL; e = readdir(dir)) {
 		size_t n = strlen(e->d_name);
 		char zone[1024];
 		char expected_path[1024];
