@@ -34,8 +34,8 @@ int zs_csv_cell(struct zs_buf *line, bool first, const char *p, size_t n)
 	}
 	const char *s = zs_buf_cstr(&esc);
 	bool neutralise = is_formula_start(s[0]);
-	bool quote = neutralise || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' ||
-		     s[esc.len - 1] == ' ';
+	bool quote =
+	        neutralise || strpbrk(s, ",\"\r\n") != NULL || s[0] == ' ' || s[esc.len - 1] == ' ';
 	if (quote) {
 		ret = zs_buf_putc(line, '"');
 	}

@@ -28,16 +28,16 @@ struct zs_out {
 	char *path;     /* final name */
 	char *tmp_path; /* where it is written; NULL for stdout */
 	int fd;
-	gzFile gz;      /* NULL when plain */
-	int err;        /* first write error */
-	char *buf;      /* plain output buffer */
+	gzFile gz; /* NULL when plain */
+	int err;   /* first write error */
+	char *buf; /* plain output buffer */
 	size_t len;
 };
 
 bool zs_out_name_wants_gzip(const char *path)
 {
 	static const char *const plain[] = { ".csv", ".jsonl", ".json", ".html", ".htm",
-					     ".txt", ".mbox", ".eml", ".svg" };
+		                             ".txt", ".mbox",  ".eml",  ".svg" };
 	size_t n = strlen(path);
 
 	if (n >= 3 && strcmp(path + n - 3, ".gz") == 0) {

@@ -4,7 +4,10 @@
 
 #include <stdbool.h>
 
+#include "scanner/base/mem.h"
 #include "scanner/dns/resolver.h"
+
+struct zs_policy;
 
 /**
  * Parse an unsigned number option within [min, max]; logs "--name: ..." on error.
@@ -32,3 +35,24 @@ int zs_cli_default_resolver(struct zs_resolver_opts *opts);
 
 /** Print "zonesweep CMD: try 'zonesweep CMD --help'" for a usage error. */
 void zs_cli_usage_hint(const char *cmd);
+
+/**
+ * Load the policy a command runs with: --policy NAME|FILE, or the TLD's default; logs the
+ * errors (file:line) on failure.
+ * @param name  the --policy argument, or NULL
+ * @param tld   the TLD, for the default (may be NULL: "baseline")
+ * @return 0, ZS_ERR_NOTFOUND, ZS_ERR_PARSE or -errno
+ */
+int zs_cli_load_policy(const char *name, const char *tld, struct zs_policy **out);
+
+/**
+ * Load the DKIM selector list: a file given with --selectors, or the built-in list
+ * (policies/dkim-selectors.txt); logs errors with file:line.
+ * @param path  the file, or NULL for the built-in list
+ * @return 0, ZS_ERR_PARSE, ZS_ERR_TOOBIG or -errno
+ */
+int zs_cli_load_selectors(const char *path, struct zs_arena *arena, const char ***out,
+                          size_t *count);
+
+/** Today's date in UTC as YYYY-MM-DD (exemptions compare with it). */
+void zs_cli_today(char out[11]);

@@ -15,3 +15,4 @@ int zs_cmd_db(int argc, char **argv);
 int zs_cmd_zone(int argc, char **argv);
 int zs_cmd_check(int argc, char **argv);
 int zs_cmd_spf(int argc, char **argv);
+int zs_cmd_policy(int argc, char **argv);

@@ -19,19 +19,24 @@ static const struct command commands[] = {
 	{ "scan", zs_cmd_scan, "sweep a TLD zone: query, evaluate, store, summarise" },
 	{ "report", zs_cmd_report, "write the report of a stored run (gzip CSV)" },
 	{ "db", zs_cmd_db, "database administration (migrate)" },
+	{ "check", zs_cmd_check, "check domains now: every rule, its reason and its fix" },
+	{ "spf", zs_cmd_spf, "analyse a domain's SPF policy, or check_host() for an address" },
+	{ "policy", zs_cmd_policy, "show, list or validate rulesets" },
+	{ "zone", zs_cmd_zone, "read a zone: count or list its delegations" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: zonesweep [--version] [--help] <command> [options]\n\n"
-		   "Registry-side e-mail authentication compliance scanner for a whole TLD zone.\n\n"
-		   "commands:\n");
+	fprintf(f,
+	        "usage: zonesweep [--version] [--help] <command> [options]\n\n"
+	        "Registry-side e-mail authentication compliance scanner for a whole TLD zone.\n\n"
+	        "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	}
 	fprintf(f, "\nRun 'zonesweep <command> --help' for a command's options.\n"
-		   "Exit status: 0 success, 1 findings or failure (as each command documents), "
-		   "2 usage error.\n");
+	           "Exit status: 0 success, 1 findings or failure (as each command documents), "
+	           "2 usage error.\n");
 }
 
 int main(int argc, char **argv)

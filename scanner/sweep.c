@@ -45,11 +45,18 @@ static const char *const phase_names[] = {
 	[SWEEP_CLOSING] = "closing",
 };
 
+/* A domain whose questions failed, probed again in the deferred pass. */
+struct deferred {
+	char *name;
+	size_t ds_count;
+};
+
 /* A probe in flight or a finished one waiting for the sink. */
 struct sweep_slot {
 	struct sweep_slot *next;
 	struct zs_sweep *sweep;
 	struct zs_probe *probe;
+	size_t ds_count; /* of the delegation, for the deferred pass */
 };
 
 struct zs_sweep {
@@ -73,14 +80,17 @@ struct zs_sweep {
 	struct sweep_slot *held_tail;
 	size_t held_count;
 
-	char **deferred; /* domains for the deferred pass */
+	struct zs_probe_env env;
+	struct deferred *deferred; /* domains for the deferred pass */
 	size_t deferred_count;
 	size_t deferred_cap;
 	size_t deferred_next;
 
 	bool zone_done;
-	bool stopping;  /* signal: no new probes */
-	int fatal;      /* the first error that ends the sweep */
+	bool started; /* the preflight question was answered */
+	unsigned preflight_tries;
+	bool stopping; /* signal: no new probes */
+	int fatal;     /* the first error that ends the sweep */
 	bool tty;
 	uint64_t started_ns;
 	uint64_t last_progress_done;
@@ -126,13 +136,13 @@ static void drain_held(struct zs_sweep *s)
 	while (s->held_head != NULL && s->fatal == 0) {
 		struct sweep_slot *slot = s->held_head;
 		const struct zs_probe_result *r = zs_probe_result(slot->probe);
-		int ret = s->opts.emit(s->opts.emit_arg, r);
+		int ret = s->opts.emit(s->opts.emit_arg, slot->probe);
 		if (ret == ZS_ERR_AGAIN) {
 			return;
 		}
 		if (ret != 0) {
 			zs_log_error(ZS_LOG_MAIN, "%s: result could not be stored: %s", r->domain,
-				     zs_err_str(ret));
+			             zs_err_str(ret));
 			s->fatal = ret;
 			return;
 		}
@@ -147,13 +157,16 @@ static void drain_held(struct zs_sweep *s)
 	}
 }
 
-static void defer_domain(struct zs_sweep *s, const char *domain)
+static void defer_domain(struct zs_sweep *s, const struct zs_probe_result *r,
+                         const struct sweep_slot *slot)
 {
 	if (s->deferred_count == s->deferred_cap) {
 		s->deferred_cap = s->deferred_cap == 0 ? 256 : s->deferred_cap * 2;
 		s->deferred = zs_reallocarray(s->deferred, s->deferred_cap, sizeof(*s->deferred));
 	}
-	s->deferred[s->deferred_count++] = zs_strdup(domain);
+	s->deferred[s->deferred_count].name = zs_strdup(r->domain);
+	s->deferred[s->deferred_count].ds_count = slot->ds_count;
+	s->deferred_count++;
 }
 
 static void probe_done(struct zs_probe *p, void *arg)
@@ -165,7 +178,7 @@ static void probe_done(struct zs_probe *p, void *arg)
 	slot_unlink(&s->inflight, slot);
 	s->inflight_count--;
 	if (s->phase == SWEEP_MAIN && r->unfinished && !s->opts.no_retry) {
-		defer_domain(s, r->domain);
+		defer_domain(s, r, slot);
 		zs_probe_free(p);
 		zs_free(slot);
 	} else {
@@ -185,12 +198,21 @@ static void probe_done(struct zs_probe *p, void *arg)
 	maybe_finish(s);
 }
 
-static int start_probe(struct zs_sweep *s, const char *domain)
+static int start_probe(struct zs_sweep *s, const char *domain, size_t ds_count)
 {
 	struct sweep_slot *slot = zs_calloc(1, sizeof(*slot));
+	struct zs_probe_domain dom = {
+		.name = domain,
+		.delegation_known = true,
+		.ds_count = ds_count,
+	};
+
 	slot->sweep = s;
-	unsigned budget = s->opts.budget_ms != 0 ? s->opts.budget_ms : 60000;
-	int ret = zs_probe_start(&s->loop, s->res, domain, budget, probe_done, slot, &slot->probe);
+	slot->ds_count = ds_count;
+	if (s->opts.domain_info != NULL) {
+		s->opts.domain_info(s->opts.domain_info_arg, &dom);
+	}
+	int ret = zs_probe_start(&s->env, &dom, probe_done, slot, &slot->probe);
 	if (ret != 0) {
 		zs_free(slot);
 		return ret;
@@ -202,10 +224,14 @@ static int start_probe(struct zs_sweep *s, const char *domain)
 }
 
 /* The next domain to probe, or NULL when the current pass has none left. */
-static const char *next_domain(struct zs_sweep *s)
+static const char *next_domain(struct zs_sweep *s, size_t *ds_count)
 {
 	if (s->phase == SWEEP_RETRY) {
-		return s->deferred_next < s->deferred_count ? s->deferred[s->deferred_next++] : NULL;
+		if (s->deferred_next == s->deferred_count) {
+			return NULL;
+		}
+		*ds_count = s->deferred[s->deferred_next].ds_count;
+		return s->deferred[s->deferred_next++].name;
 	}
 	while (!s->zone_done) {
 		const struct zs_delegation *d;
@@ -225,6 +251,7 @@ static const char *next_domain(struct zs_sweep *s)
 			s->sum.skipped++;
 			continue;
 		}
+		*ds_count = d->ds_count;
 		return d->name;
 	}
 	return NULL;
@@ -238,7 +265,7 @@ static bool window_full(const struct zs_sweep *s)
 
 static bool can_topup(const struct zs_sweep *s)
 {
-	if (s->stopping || s->fatal != 0 || window_full(s) || s->held_count > 0) {
+	if (!s->started || s->stopping || s->fatal != 0 || window_full(s) || s->held_count > 0) {
 		return false;
 	}
 	if (s->phase == SWEEP_MAIN) {
@@ -250,11 +277,12 @@ static bool can_topup(const struct zs_sweep *s)
 static void topup(struct zs_sweep *s)
 {
 	while (can_topup(s)) {
-		const char *domain = next_domain(s);
+		size_t ds_count = 0;
+		const char *domain = next_domain(s, &ds_count);
 		if (domain == NULL) {
 			break;
 		}
-		int ret = start_probe(s, domain);
+		int ret = start_probe(s, domain, ds_count);
 		if (ret != 0) {
 			s->fatal = ret;
 			break;
@@ -302,8 +330,8 @@ static void resolver_closed(struct zs_resolver *r, void *arg)
 static void close_all(struct zs_sweep *s)
 {
 	uv_handle_t *handles[] = {
-		(uv_handle_t *)&s->topup,    (uv_handle_t *)&s->kick,
-		(uv_handle_t *)&s->wake,     (uv_handle_t *)&s->progress,
+		(uv_handle_t *)&s->topup,       (uv_handle_t *)&s->kick,
+		(uv_handle_t *)&s->wake,        (uv_handle_t *)&s->progress,
 		(uv_handle_t *)&s->retry_timer, (uv_handle_t *)&s->sigint,
 		(uv_handle_t *)&s->sigterm,
 	};
@@ -331,15 +359,16 @@ static void retry_start(uv_timer_t *t)
 /* Called whenever something finished: moves to the next phase when the current one is done. */
 static void maybe_finish(struct zs_sweep *s)
 {
-	if (s->phase == SWEEP_CLOSING || s->phase == SWEEP_RETRY_WAIT) {
+	if (s->phase == SWEEP_CLOSING || s->phase == SWEEP_RETRY_WAIT ||
+	    (!s->started && s->fatal == 0 && !s->stopping)) {
 		return;
 	}
 	if (s->inflight_count > 0) {
 		return;
 	}
-	bool pass_over = s->stopping || s->fatal != 0 ||
-			 (s->phase == SWEEP_MAIN ? s->zone_done
-						 : s->deferred_next >= s->deferred_count);
+	bool pass_over =
+	        s->stopping || s->fatal != 0 ||
+	        (s->phase == SWEEP_MAIN ? s->zone_done : s->deferred_next >= s->deferred_count);
 	if (!pass_over || (s->held_count > 0 && s->fatal == 0 && !s->stopping)) {
 		return;
 	}
@@ -348,7 +377,7 @@ static void maybe_finish(struct zs_sweep *s)
 		s->sum.deferred = s->deferred_count;
 		set_phase(s, SWEEP_RETRY_WAIT);
 		zs_log_info(ZS_LOG_MAIN, "%zu domains had DNS failures; retrying them in %.1f s",
-			    s->deferred_count, delay / 1000.0);
+		            s->deferred_count, delay / 1000.0);
 		(void)uv_timer_start(&s->retry_timer, retry_start, delay, 0);
 		return;
 	}
@@ -363,7 +392,7 @@ static void on_signal(uv_signal_t *h, int signum)
 		return;
 	}
 	zs_log_warn(ZS_LOG_MAIN, "%s received: stopping; %zu domains in flight are abandoned",
-		    strsignal(signum), s->inflight_count);
+	            strsignal(signum), s->inflight_count);
 	s->stopping = true;
 	s->sum.interrupted = true;
 	while (s->inflight != NULL) {
@@ -403,16 +432,37 @@ static void show_progress(uv_timer_t *t)
 		(void)snprintf(eta, sizeof(eta), " | ETA %.0f s", left);
 	}
 	if (s->tty) {
-		fprintf(stderr, "\r\033[K%s: %llu of %llu%s domains | %zu in flight | %.0f q/s | cache %.0f%%%s",
-			phase_names[s->phase], (unsigned long long)done, (unsigned long long)total,
-			s->zone_done ? "" : "+", s->inflight_count,
-			secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
+		fprintf(stderr,
+		        "\r\033[K%s: %llu of %llu%s domains | %zu in flight | %.0f q/s | cache %.0f%%%s",
+		        phase_names[s->phase], (unsigned long long)done, (unsigned long long)total,
+		        s->zone_done ? "" : "+", s->inflight_count,
+		        secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
 	} else {
-		zs_log_info(ZS_LOG_MAIN, "progress: %llu domains done, %zu in flight, %.0f q/s, cache %.0f%%%s",
-			    (unsigned long long)done, s->inflight_count,
-			    secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
+		zs_log_info(ZS_LOG_MAIN,
+		            "progress: %llu domains done, %zu in flight, %.0f q/s, cache %.0f%%%s",
+		            (unsigned long long)done, s->inflight_count,
+		            secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
 	}
 	s->last_progress_done = done;
+}
+
+static void preflight_done(const struct zs_answer *ans, void *arg)
+{
+	struct zs_sweep *s = arg;
+
+	s->sum.preflight = ans->status;
+	if (zs_dns_status_is_answer(ans->status)) {
+		s->started = true;
+	} else if (++s->preflight_tries < 3 && !s->stopping &&
+	           zs_resolver_query(s->res, s->opts.preflight, ZS_RR_SOA, preflight_done, s,
+	                             NULL) == 0) {
+		/* a resolver busy with slow recursions may miss one deadline: ask again */
+		return;
+	} else {
+		s->fatal = ZS_ERR_DNS;
+	}
+	topup(s);
+	maybe_finish(s);
 }
 
 int zs_sweep_new(const struct zs_sweep_opts *opts, struct zs_sweep **out)
@@ -448,6 +498,17 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		(void)uv_loop_close(&s->loop);
 		return ret;
 	}
+	s->env = (struct zs_probe_env){
+		.loop = &s->loop,
+		.res = s->res,
+		.policy = s->opts.policy,
+		.psl = s->opts.psl,
+		.selectors = s->opts.selectors,
+		.selector_count = s->opts.selector_count,
+		.today = s->opts.today,
+		.budget_ms = s->opts.budget_ms,
+		.validating = s->opts.resolver.validating,
+	};
 	(void)uv_check_init(&s->loop, &s->topup);
 	init_handle(s, (uv_handle_t *)&s->topup);
 	(void)uv_idle_init(&s->loop, &s->kick);
@@ -471,6 +532,15 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		(void)uv_timer_start(&s->progress, show_progress, every, every);
 	}
 
+	if (s->opts.preflight != NULL) {
+		ret = zs_resolver_query(s->res, s->opts.preflight, ZS_RR_SOA, preflight_done, s,
+		                        NULL);
+		if (ret != 0) {
+			s->fatal = ret;
+		}
+	} else {
+		s->started = true;
+	}
 	topup(s);
 	maybe_finish(s);
 	(void)uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -490,12 +560,18 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		zs_log_warn(ZS_LOG_MAIN, "sweep: event loop closed with handles still open");
 	}
 	s->sum.seconds = elapsed_s(s);
+	s->sum.started = s->started;
 	s->sum.zone = *zs_zone_reader_stats(s->zone);
 	*sum = s->sum;
 	if (s->fatal != 0) {
 		return s->fatal;
 	}
 	return s->stopping ? ZS_ERR_INTERRUPTED : 0;
+}
+
+const struct zs_zone_stats *zs_sweep_zone_stats(const struct zs_sweep *s)
+{
+	return zs_zone_reader_stats(s->zone);
 }
 
 void zs_sweep_wake(void *sweep)
@@ -510,7 +586,7 @@ void zs_sweep_free(struct zs_sweep *s)
 		return;
 	}
 	for (size_t i = 0; i < s->deferred_count; i++) {
-		zs_free(s->deferred[i]);
+		zs_free(s->deferred[i].name);
 	}
 	zs_free(s->deferred);
 	zs_zone_reader_close(s->zone);

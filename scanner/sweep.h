@@ -23,10 +23,16 @@ struct zs_sweep;
  * @return 0, ZS_ERR_AGAIN when the destination is full (the sweep holds the result and
  *         calls again after zs_sweep_wake()), or another error, which stops the sweep
  */
-typedef int (*zs_sweep_emit_fn)(void *arg, const struct zs_probe_result *r);
+typedef int (*zs_sweep_emit_fn)(void *arg, const struct zs_probe *p);
 
 /** Whether a domain is already done (a resumed run) and must not be probed again. */
 typedef bool (*zs_sweep_skip_fn)(void *arg, const char *domain);
+
+/**
+ * Complete what the sweep knows of a domain before it is probed (registrant-declared DKIM
+ * selectors, exemptions). Strings must stay valid until the domain's result was emitted.
+ */
+typedef void (*zs_sweep_domain_fn)(void *arg, struct zs_probe_domain *dom);
 
 struct zs_sweep_opts {
 	const char *zone_path;            /**< zone file, "-" for stdin */
@@ -41,18 +47,31 @@ struct zs_sweep_opts {
 	void *emit_arg;
 	zs_sweep_skip_fn skip; /**< NULL: probe everything */
 	void *skip_arg;
+	const char
+	        *preflight; /**< a name whose SOA must resolve before the sweep starts, so
+	                         that an unreachable resolver stops the run at once (NULL: none) */
+	const struct zs_policy *policy; /**< the policy the domains are judged by */
+	const struct zs_psl *psl;       /**< Public Suffix List, for DMARC discovery */
+	const char *const *selectors;   /**< the DKIM selector list */
+	size_t selector_count;
+	const char *today;              /**< YYYY-MM-DD, for exemptions */
+	zs_sweep_domain_fn domain_info; /**< per-domain data (declared selectors,
+	                                     exemptions); NULL: none */
+	void *domain_info_arg;
 };
 
 struct zs_sweep_summary {
-	uint64_t domains;       /**< domains whose result was emitted */
-	uint64_t skipped;       /**< domains skipped as already done */
+	uint64_t domains; /**< domains whose result was emitted */
+	uint64_t skipped; /**< domains skipped as already done */
 	uint64_t compliant;
 	uint64_t non_compliant;
 	uint64_t indeterminate;
-	uint64_t deferred;      /**< domains retried in the deferred pass */
-	uint64_t recovered;     /**< of those, domains whose retry finished every question */
-	double seconds;         /**< wall time of the sweep */
-	bool interrupted;       /**< stopped by a signal */
+	uint64_t deferred;            /**< domains retried in the deferred pass */
+	uint64_t recovered;           /**< of those, domains whose retry finished every question */
+	double seconds;               /**< wall time of the sweep */
+	bool interrupted;             /**< stopped by a signal */
+	bool started;                 /**< the preflight question was answered and probing began */
+	enum zs_dns_status preflight; /**< what became of the preflight question */
 	struct zs_zone_stats zone;
 	struct zs_resolver_stats dns;
 };
@@ -68,10 +87,13 @@ int zs_sweep_new(const struct zs_sweep_opts *opts, struct zs_sweep **out);
  * Run the sweep to its end.
  * @param[out] sum  figures of the sweep, filled whatever the outcome
  * @return 0, ZS_ERR_INTERRUPTED after SIGINT/SIGTERM (the results so far were emitted),
- *         the zone reader's error (ZS_ERR_GZIP, ZS_ERR_PARSE in strict mode, -errno), or the
- *         sink's error
+ *         the zone reader's error (ZS_ERR_GZIP, ZS_ERR_PARSE in strict mode, -errno),
+ *         ZS_ERR_DNS when the preflight question got no answer, or the sink's error
  */
 int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum);
+
+/** The zone reader's figures so far (before the run: what opening the zone read). */
+const struct zs_zone_stats *zs_sweep_zone_stats(const struct zs_sweep *s);
 
 /** Tell the sweep its sink has room again. Safe to call from any thread. */
 void zs_sweep_wake(void *sweep);

@@ -272,7 +272,7 @@ def std_dkim(w, z, bits=2048, selector="selector1"):
 
 
 def base_facts():
-    return dict(mx="mail", spf_count=1, spf_valid=True, spf_authorizes=True, spf_all="-",
+    return dict(mx="mail", mx_count=1, ds=False, spf_count=1, spf_valid=True, spf_authorizes=True, spf_all="-",
                 dmarc_count=1, dmarc_valid=True, dmarc_p="reject", dmarc_pct=100, dmarc_sp=None,
                 dmarc_adkim="r", dmarc_aspf="r", dkim_rsa_bits=2048, dkim_wildcard_empty=False,
                 rdns="ok", faults=[])
@@ -367,8 +367,10 @@ def p_spf_toomany(w, d, z):
 
 
 def p_spf_split(w, d, z):
-    f = mail_domain(w, d, z, spf=["v=spf1 mx ip4:198.51.100.0/24 ", "include:_spf.bigmail.example -all"])
-    f["spf_count"] = 1
+    # one TXT record of two character-strings, joined without a separator (RFC 7208 3.3)
+    f = mail_domain(w, d, z, spf=None)
+    z.add("@", "TXT", txt_rdata(["v=spf1 mx ip4:198.51.100.0/24 ",
+                                  "include:_spf.bigmail.example -all"]))
     return f
 
 
@@ -499,9 +501,20 @@ def p_hostile(w, d, z):
 
 
 def p_many_mx(w, d, z):
+    # ip4 rather than mx: an "mx" mechanism over more than 10 MX records is a permerror
+    f = mail_domain(w, d, z, spf="v=spf1 ip4:198.51.100.0/24 include:_spf.mailhost.example -all")
+    for i in range(11):
+        z.add("@", "MX", "%d mx%d.mailhost.example." % (20 + i, 1 + i % 2))
+    f["mx_count"] = 12
+    return f
+
+
+def p_spf_mx_over_limit(w, d, z):
+    # the mx mechanism of a domain with 12 MX records: permerror (RFC 7208 4.6.4)
     f = mail_domain(w, d, z, spf="v=spf1 mx -all")
     for i in range(11):
-        z.add("@", "MX", "%d mx1.mailhost.example." % (20 + i))
+        z.add("@", "MX", "%d mx%d.mailhost.example." % (20 + i, 1 + i % 2))
+    f.update(mx_count=12, spf_valid=False)
     return f
 
 
@@ -566,6 +579,7 @@ PROFILES = [
     ("big-txt", 1, p_big_txt),
     ("hostile", 1, p_hostile),
     ("many-mx", 1, p_many_mx),
+    ("spf-mx-over-limit", 1, p_spf_mx_over_limit),
     ("timeout", 1, p_timeout),
     ("dmarc-timeout", 1, p_dmarc_timeout),
     ("dkim-timeout", 1, p_dkim_timeout),
@@ -587,8 +601,10 @@ def expected_verdicts(f, today="2026-11-24"):
                   "POST-NOMX-SPF", "POST-NOMX-DKIM", "POST-NOMX-DMARC"):
             post[r] = "error"
         for r in ("FTLD-DMARC-VALID", "FTLD-DMARC-REJECT", "FTLD-SPF", "FTLD-DMARC-STRICT",
-                  "FTLD-DMARC-SP"):
+                  "FTLD-DMARC-SP", "FTLD-SPF-ALL"):
             ftld[r] = "error"
+        post["POST-SPF-ALL"] = post["POST-MX-WELLFORMED"] = "error"
+        ftld["FTLD-DNSSEC"] = "pass" if f["ds"] else "warn"
         return post, ftld
     mail = f["mx"] == "mail"
     spf_ok = f["spf_count"] == 1 and f["spf_valid"]
@@ -614,6 +630,10 @@ def expected_verdicts(f, today="2026-11-24"):
         post["POST-NOMX-DKIM"] = "error" if dkim_err else v(f["dkim_wildcard_empty"])
         post["POST-NOMX-DMARC"] = "error" if dmarc_err else v(dmarc_ok and f["dmarc_p"] == "reject")
 
+    spf_all = "na" if not spf_ok else "pass" if f["spf_all"] == "-" else "warn"
+    post["POST-SPF-ALL"] = spf_all
+    post["POST-MX-WELLFORMED"] = "warn" if f["mx_count"] > 10 else "pass"
+    ftld["FTLD-SPF-ALL"] = spf_all
     sending = mail or (spf_ok and f["spf_authorizes"])
     if dmarc_err:
         for r in ("FTLD-DMARC-VALID", "FTLD-DMARC-REJECT", "FTLD-DMARC-STRICT", "FTLD-DMARC-SP"):
@@ -628,6 +648,7 @@ def expected_verdicts(f, today="2026-11-24"):
             ftld["FTLD-DMARC-STRICT"] = "na"
             ftld["FTLD-DMARC-SP"] = "na"
     ftld["FTLD-SPF"] = v(spf_ok) if sending else "na"
+    ftld["FTLD-DNSSEC"] = "pass" if f["ds"] else "warn"
     return post, ftld
 
 
@@ -657,7 +678,8 @@ def populate(w, tld, count):
             owner_text = label.upper()  # owners are case-insensitive
         elif r < 0.10:
             owner_text = d + "."  # absolute owner
-        w.delegate(tld, d, owner_text=owner_text, ds=w.rng.random() < 0.3,
+        facts["ds"] = w.rng.random() < 0.3
+        w.delegate(tld, d, owner_text=owner_text, ds=facts["ds"],
                    in_bailiwick=w.rng.random() < 0.1, split=w.rng.random() < 0.05)
         post, ftld = expected_verdicts(facts)
         w.expected.append(dict(domain=d, tld=tld, profile=pname, facts=facts,
