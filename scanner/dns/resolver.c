@@ -471,9 +471,16 @@ static bool is_rcode_failure(enum zs_dns_status s)
 	       s == ZS_DNS_OTHER;
 }
 
+/* The usable servers, as bits. */
 static unsigned all_servers_mask(const struct zs_resolver *r)
 {
-	return (1u << r->opts.server_count) - 1;
+	unsigned mask = 0;
+	for (size_t i = 0; i < r->opts.server_count; i++) {
+		if (!r->servers[i].unusable) {
+			mask |= 1u << i;
+		}
+	}
+	return mask;
 }
 
 /*
@@ -495,7 +502,8 @@ static unsigned choose_server(struct zs__dns_lookup *lk)
 	}
 	for (unsigned k = 0; k < n; k++) {
 		unsigned s = (lk->next_server + k) % n;
-		if (avoid_failed && (lk->rcode_failed & (1u << s)) != 0) {
+		if (r->servers[s].unusable ||
+		    (avoid_failed && (lk->rcode_failed & (1u << s)) != 0)) {
 			continue;
 		}
 		if (fallback == n) {
@@ -506,8 +514,14 @@ static unsigned choose_server(struct zs__dns_lookup *lk)
 			break;
 		}
 	}
-	if (chosen == n) {
-		chosen = fallback == n ? lk->next_server % n : fallback;
+	if (chosen == n && fallback == n) {
+		/* every usable server answered with a failure rcode: any usable one */
+		for (unsigned k = 0; k < n && chosen == n; k++) {
+			unsigned s = (lk->next_server + k) % n;
+			chosen = r->servers[s].unusable ? n : s;
+		}
+	} else if (chosen == n) {
+		chosen = fallback;
 	}
 	lk->next_server = (chosen + 1) % n;
 	return chosen;

@@ -213,6 +213,7 @@ struct zs__dns_server {
 	struct zs__dns_link tcp_wait; /**< lookups waiting for room on a connection */
 	unsigned timeouts_in_row;
 	uint64_t down_until; /**< loop ms; avoided until then */
+	bool unusable;       /**< its sockets cannot be opened (no route, no IPv6): never asked */
 	struct zs_resolver_server_stats stats;
 };
 
@@ -312,7 +313,11 @@ uint64_t zs__dns_backoff_ms(unsigned base_ms, unsigned try);
 
 /* udp.c */
 
-/** Open the UDP sockets of every server. @return 0 or a -errno of libuv */
+/**
+ * Open the UDP sockets of every server; a server whose sockets cannot be opened is marked
+ * unusable and logged.
+ * @return 0 when at least one server is usable, else the last -errno of libuv
+ */
 int zs__udp_open_all(struct zs_resolver *r);
 
 /**

@@ -219,15 +219,27 @@ fail:
 
 int zs__udp_open_all(struct zs_resolver *r)
 {
+	int ret = 0;
+	unsigned usable = 0;
+
 	for (unsigned s = 0; s < r->opts.server_count; s++) {
+		struct zs__dns_server *sv = &r->servers[s];
 		for (unsigned i = 0; i < r->opts.udp_sockets; i++) {
-			int ret = udp_open(r, s, &r->servers[s].udp[i]);
+			ret = udp_open(r, s, &sv->udp[i]);
 			if (ret != 0) {
-				return ret;
+				break;
 			}
 		}
+		if (ret != 0) {
+			/* e.g. IPv6 unavailable here: the other servers are asked instead */
+			zs_log_warn(ZS_LOG_DNS, "%s: cannot open a UDP socket (%s), not used",
+			            sv->name, uv_err_name(ret));
+			sv->unusable = true;
+			continue;
+		}
+		usable++;
 	}
-	return 0;
+	return usable > 0 ? 0 : ret;
 }
 
 void zs__udp_close_all(struct zs_resolver *r)
@@ -424,9 +436,10 @@ int zs__udp_send(struct zs__dns_lookup *lk, unsigned server)
 	ob->len[n] = (uint16_t)lk->wire_len;
 	memcpy(ob->data[n], lk->wire + 2, lk->wire_len);
 	zs__dns_set_id(ob->data[n], id);
-	if (!uv_is_active((uv_handle_t *)&r->flush)) {
+	if (n == 0) {
+		/* flushed after the loop polls, or before it polls: it must not block first */
 		(void)uv_check_start(&r->flush, flush_cb);
-		zs__resolver_kick(r); /* the loop must not block in poll before the flush */
+		zs__resolver_kick(r);
 	}
 	struct zs__dns_try *t = &lk->udp[lk->tries - 1];
 	t->key = key;
