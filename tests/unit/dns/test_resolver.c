@@ -900,6 +900,30 @@ static void test_resolver_close_with_questions_pending(void **state)
 	}
 }
 
+/* A server whose sockets cannot be opened (a link-local address without a scope: connect()
+ * fails with EINVAL, nothing is sent) is left out; the others are asked. */
+static void test_resolver_skips_unusable_server(void **state)
+{
+	struct fixture f;
+	fx_setup(&f, 1);
+	add(&f, 0, "rule a.example A");
+	add(&f, 0, "rr a.example. 300 IN A 192.0.2.1");
+	struct zs_resolver_opts o = long_opts();
+	o.server_count = 2;
+	assert_int_equal(zs_resolver_parse_addr("[fe80::1]:53", &o.servers[0]), 0);
+	zs_fault_server_addr(f.srv[0], &o.servers[1]);
+	assert_int_equal(zs_resolver_new(&f.loop, &o, &f.r), 0);
+	struct result res[4] = { 0 };
+	ask(&f, "a.example", ZS_RR_A, &res[0], NULL);
+	ask(&f, "a.example", ZS_RR_MX, &res[1], NULL); /* REFUSED by the only usable server */
+	fx_wait(&f, 2);
+	assert_int_equal(res[0].status, ZS_DNS_NOERROR);
+	assert_int_equal(res[1].status, ZS_DNS_REFUSED);
+	assert_int_equal(zs_resolver_server_stats(f.r, 0)->sent, 0);
+	assert_int_equal(zs_resolver_server_stats(f.r, 1)->sent, 2);
+	fx_teardown(&f);
+}
+
 /* ---- options, addresses, counters --------------------------------------------------------- */
 
 static void test_resolver_new_rejects_bad_options(void **state)
@@ -1023,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_cancel),
 		cmocka_unit_test(test_resolver_callbacks_may_reenter),
 		cmocka_unit_test(test_resolver_close_with_questions_pending),
+		cmocka_unit_test(test_resolver_skips_unusable_server),
 		cmocka_unit_test(test_resolver_new_rejects_bad_options),
 		cmocka_unit_test(test_resolver_parse_addr_forms),
 		cmocka_unit_test(test_resolver_from_resolv_conf),
