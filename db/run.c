@@ -524,8 +524,9 @@ int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64
 		char text[24];
 		snprintf(text, sizeof(text), "%" PRId64, id);
 		param = text;
-		PGresult *res = zs__db_query(
-		        db, "resolve run", "SELECT id FROM runs WHERE id = $1::bigint", 1, &param);
+		PGresult *res = zs__db_query(db, "resolve run",
+		                             "SELECT run_id FROM v_runs WHERE run_id = $1::bigint",
+		                             1, &param);
 		if (res == NULL) {
 			return ZS_ERR_DB;
 		}
@@ -539,13 +540,11 @@ int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64
 		return 0;
 	}
 	if (strcmp(spec, "latest") == 0) {
-		sql = "SELECT r.id FROM runs r JOIN tlds t ON t.id = r.tld_id "
-		      "WHERE r.status <> 'running' AND ($1::text IS NULL OR t.name = $1) "
-		      "ORDER BY r.id DESC LIMIT 1";
+		sql = "SELECT run_id FROM v_runs WHERE status <> 'running' "
+		      "AND ($1::text IS NULL OR tld = $1) ORDER BY run_id DESC LIMIT 1";
 	} else if (strcmp(spec, "latest-complete") == 0) {
-		sql = "SELECT r.id FROM runs r JOIN tlds t ON t.id = r.tld_id "
-		      "WHERE r.status = 'complete' AND ($1::text IS NULL OR t.name = $1) "
-		      "ORDER BY r.id DESC LIMIT 1";
+		sql = "SELECT run_id FROM v_runs WHERE status = 'complete' "
+		      "AND ($1::text IS NULL OR tld = $1) ORDER BY run_id DESC LIMIT 1";
 	} else {
 		return zs__db_failf(db, ZS_ERR_USAGE,
 		                    "invalid run '%s': a run id, 'latest' or 'latest-complete'",
@@ -578,9 +577,9 @@ int zs_db_run_previous(struct zs_db *db, int64_t run_id, int64_t *prev_id)
 
 	snprintf(id, sizeof(id), "%" PRId64, run_id);
 	PGresult *res = zs__db_query(db, "previous run",
-	                             "SELECT p.id FROM runs r JOIN runs p ON p.tld_id = r.tld_id "
-	                             "WHERE r.id = $1::bigint AND p.id < r.id "
-	                             "AND p.status = 'complete' ORDER BY p.id DESC LIMIT 1",
+	                             "SELECT p.run_id FROM v_runs r JOIN v_runs p ON p.tld = r.tld "
+	                             "WHERE r.run_id = $1::bigint AND p.run_id < r.run_id "
+	                             "AND p.status = 'complete' ORDER BY p.run_id DESC LIMIT 1",
 	                             1, &param);
 	if (res == NULL) {
 		return ZS_ERR_DB;

@@ -106,7 +106,7 @@ SELECT c.domain, t.name AS tld, c.state, c.warnings, c.since_run, c.since_at,
 	(SELECT array_agg(v.rule ORDER BY v.rule) FROM verdicts v
 		WHERE v.run_id = c.run_id AND v.domain = c.domain AND v.verdict = 'error')
 		AS error_rules,
-	d.first_seen_run, d.first_seen_at, ct.email AS contact
+	d.first_seen_run, d.first_seen_at, d.removed_run, d.removed_at, ct.email AS contact
 FROM current_state c
 JOIN tlds t ON t.id = c.tld_id
 JOIN runs r ON r.id = c.run_id
@@ -144,6 +144,9 @@ SELECT re.domain, t.name AS tld, ru.id AS run_id, ru.started_at, ru.status AS ru
 	(SELECT array_agg(v.rule ORDER BY v.rule) FROM verdicts v
 		WHERE v.run_id = re.run_id AND v.domain = re.domain AND v.verdict = 'error')
 		AS error_rules,
+	(SELECT array_agg(v.rule ORDER BY v.rule) FROM verdicts v
+		WHERE v.run_id = re.run_id AND v.domain = re.domain AND v.verdict = 'warn')
+		AS warning_rules,
 	re.facts
 FROM runs ru JOIN tlds t ON t.id = ru.tld_id JOIN results re ON re.run_id = ru.id;
 
@@ -165,6 +168,9 @@ FROM attestations a ORDER BY a.domain, a.item, a.attested_on DESC, a.id DESC;
 
 CREATE VIEW v_contacts AS
 SELECT c.domain, c.email, c.name, c.organisation, c.source, c.imported_at FROM contacts c;
+
+CREATE VIEW v_selectors AS
+SELECT s.domain, s.selector, s.source, s.imported_at FROM dkim_selectors s;
 
 CREATE VIEW v_notices AS
 SELECT n.id, n.run_id, n.domain, n.kind, n.recipient, n.message_id, n.rules, n.generated_at
