@@ -90,7 +90,8 @@ bool zs_strset_add(struct zs_strset *s, const char *str)
 void **zs_strset_slot(struct zs_strset *s, const char *str)
 {
 	bool added;
-	return &s->values[insert(s, str, &added)];
+	size_t i = insert(s, str, &added); /* before reading s->values: insert may grow it */
+	return &s->values[i];
 }
 
 void *zs_strset_get(const struct zs_strset *s, const char *str)

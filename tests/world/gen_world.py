@@ -439,6 +439,15 @@ def p_dkim_ed25519(w, d, z):
     return f
 
 
+def p_dkim_custom_selector(w, d, z):
+    # a good key at a selector no list guesses: found only when the registrant declares it
+    f = mail_domain(w, d, z, spf="v=spf1 mx -all", dkim=None)
+    z.add("zs2026q4._domainkey", "TXT", w.dkim_txt(2048))
+    z.add("_domainkey", "TXT", txt_rdata("o=-"))  # an old DomainKeys policy record
+    f.update(dkim_rsa_bits=0, dkim_declared_bits=2048, dkim_selector="zs2026q4")
+    return f
+
+
 def p_dkim_revoked(w, d, z):
     f = mail_domain(w, d, z, spf="v=spf1 mx -all", dkim=None)
     z.add("selector1._domainkey", "TXT", w.dkim_txt(0))
@@ -574,6 +583,7 @@ PROFILES = [
     ("dkim-1024", 2, p_dkim_1024),
     ("dkim-ed25519-only", 1, p_dkim_ed25519),
     ("dkim-revoked", 1, p_dkim_revoked),
+    ("dkim-custom-selector", 1, p_dkim_custom_selector),
     ("rdns-missing", 2, p_rdns_missing),
     ("rdns-mismatch", 2, p_rdns_mismatch),
     ("mx-unresolvable", 1, p_mx_unresolvable),

@@ -155,6 +155,15 @@ static void test_strset_add_has_grow(void **state)
 	zs_strset_deinit(&set);
 }
 
+static void test_strset_slot_on_empty_set_grows_first(void **state)
+{
+	struct zs_strset set;
+	zs_strset_init(&set);
+	*zs_strset_slot(&set, "first.post") = &set; /* the first slot makes the table */
+	assert_ptr_equal(zs_strset_get(&set, "first.post"), &set);
+	zs_strset_deinit(&set);
+}
+
 int main(void)
 {
 	zs_test_use_cmocka_allocator();
@@ -168,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_json_writer_overflow_is_sticky),
 		cmocka_unit_test(test_dns_status_names_roundtrip),
 		cmocka_unit_test(test_strset_add_has_grow),
+		cmocka_unit_test(test_strset_slot_on_empty_set_grows_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
