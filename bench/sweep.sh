@@ -21,6 +21,7 @@ build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
 ZS=$BUILD/scanner/zonesweep
 
 WORK=$(mktemp -d /tmp/zs-bench-sweep.XXXXXX)
+chmod 755 "$WORK" # the rig inside runs PostgreSQL as an unprivileged user
 RIG=$WORK/rig
 cleanup() {
 	"$ZS_ROOT/scripts/rig.sh" stop "$RIG" || true

@@ -45,6 +45,8 @@ start_pg() {
 	mkdir -p "$pgdir"
 	chmod 755 "$DIR"
 	[ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$pgdir"
+	as_pg test -w "$pgdir" ||
+		die "$DIR: user $PG_USER cannot reach it (a parent directory is private); use a directory under /tmp"
 	as_pg "$PG_BIN/initdb" -D "$pgdir/data" -U "$PG_USER" -A trust -E UTF8 --locale=C.UTF-8 \
 		>"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
 	port=$(free_port)
