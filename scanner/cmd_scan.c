@@ -168,18 +168,10 @@ static void scan_usage(FILE *f)
 	        "  --tld TLD            the zone's apex, e.g. post or bank\n"
 	        "  --strict             stop at the first zone syntax error (default: skip, count)\n"
 	        "  --allow-include      permit $INCLUDE of files under the zone file's directory\n"
-	        "DNS:\n"
-	        "  --resolver ADDR[:PORT]  a recursive resolver (repeatable; default: the first\n"
-	        "                       nameserver of /etc/resolv.conf)\n"
-	        "  --max-inflight N     queries on the wire at once (default 500)\n"
-	        "  --qps N              global query rate limit (default: none)\n"
-	        "  --timeout MS         first per-query timeout, doubled on each try (default 2000)\n"
-	        "  --tries N            tries per question (default 3)\n"
-	        "  --window N           domains in flight (default 1000)\n"
+	        "DNS:\n" ZS_CLI_DNS_HELP "  --window N           domains in flight (default 1000)\n"
 	        "  --budget SECONDS     time allowed per domain (default 60)\n"
 	        "  --no-retry           no deferred retry pass for domains with DNS failures\n"
 	        "  --retry-delay SECONDS  pause before the deferred pass (default 5)\n"
-	        "  --resolver-validates the resolvers validate DNSSEC (the AD bit is meaningful)\n"
 	        "storage:\n"
 	        "  --db CONNINFO        PostgreSQL connection string or URI (default: the PG*\n"
 	        "                       environment variables and ~/.pgpass, as psql)\n"
@@ -510,16 +502,10 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_TLD,
 		OPT_STRICT,
 		OPT_ALLOW_INCLUDE,
-		OPT_RESOLVER,
-		OPT_MAX_INFLIGHT,
-		OPT_QPS,
-		OPT_TIMEOUT,
-		OPT_TRIES,
 		OPT_WINDOW,
 		OPT_BUDGET,
 		OPT_NO_RETRY,
 		OPT_RETRY_DELAY,
-		OPT_VALIDATES,
 		OPT_JSONL,
 		OPT_OVERWRITE,
 		OPT_QUIET,
@@ -536,16 +522,11 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "tld", required_argument, NULL, OPT_TLD },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "allow-include", no_argument, NULL, OPT_ALLOW_INCLUDE },
-		{ "resolver", required_argument, NULL, OPT_RESOLVER },
-		{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
-		{ "qps", required_argument, NULL, OPT_QPS },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "tries", required_argument, NULL, OPT_TRIES },
 		{ "window", required_argument, NULL, OPT_WINDOW },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
 		{ "no-retry", no_argument, NULL, OPT_NO_RETRY },
 		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
-		{ "resolver-validates", no_argument, NULL, OPT_VALIDATES },
+		ZS_CLI_DNS_OPTIONS,
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
@@ -585,24 +566,11 @@ int zs_cmd_scan(int argc, char **argv)
 		case OPT_ALLOW_INCLUDE:
 			o.zone.allow_include = true;
 			break;
-		case OPT_RESOLVER:
-			bad |= zs_cli_add_resolver(&o.resolver, optarg);
+		case ZS_CLI_OPT_RESOLVER:
+			(void)zs_cli_dns_option(c, optarg, &o.resolver, &bad);
 			(void)snprintf(ctx.resolvers + strlen(ctx.resolvers),
 			               sizeof(ctx.resolvers) - strlen(ctx.resolvers), "%s%s",
 			               ctx.resolvers[0] != '\0' ? "," : "", optarg);
-			break;
-		case OPT_MAX_INFLIGHT:
-			bad |= zs_cli_uint("max-inflight", optarg, 1, 65536,
-			                   &o.resolver.max_inflight);
-			break;
-		case OPT_QPS:
-			bad |= zs_cli_double("qps", optarg, &o.resolver.qps);
-			break;
-		case OPT_TIMEOUT:
-			bad |= zs_cli_uint("timeout", optarg, 10, 120000, &o.resolver.timeout_ms);
-			break;
-		case OPT_TRIES:
-			bad |= zs_cli_uint("tries", optarg, 1, 20, &o.resolver.tries);
 			break;
 		case OPT_WINDOW:
 			bad |= zs_cli_uint("window", optarg, 1, 1000000, &o.window);
@@ -617,9 +585,6 @@ int zs_cmd_scan(int argc, char **argv)
 		case OPT_RETRY_DELAY:
 			bad |= zs_cli_uint("retry-delay", optarg, 0, 3600, &v);
 			o.retry_delay_ms = v == 0 ? 1 : v * 1000;
-			break;
-		case OPT_VALIDATES:
-			o.resolver.validating = true;
 			break;
 		case OPT_JSONL:
 			jsonl_path = optarg;
@@ -655,6 +620,9 @@ int zs_cmd_scan(int argc, char **argv)
 			scan_usage(stdout);
 			return ZS_EXIT_OK;
 		default:
+			if (zs_cli_dns_option(c, optarg, &o.resolver, &bad)) {
+				break;
+			}
 			zs_cli_usage_hint("scan");
 			return ZS_EXIT_USAGE;
 		}
