@@ -255,6 +255,7 @@ int zs_cmd_check(int argc, char **argv)
 		.selector_count = selector_count,
 		.today = today,
 		.budget_ms = budget_s * 1000,
+		.validating = ropts.validating,
 	};
 	for (size_t i = 0; i < count; i++) {
 		struct check_item *item = &ctx.items[i];

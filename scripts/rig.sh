@@ -161,6 +161,13 @@ server:
 	val-log-level: 0
 	verbosity: 0
 EOF
+	# A signed world comes with trust anchors: Unbound then validates (the AD bit means something).
+	if grep -q '^anchor ' "$world/world.conf"; then
+		sed -i 's/^\tmodule-config: "iterator"$/\tmodule-config: "validator iterator"/' "$conf"
+		awk -v w="$world" '$1 == "anchor" { printf "\ttrust-anchor-file: \"%s/%s\"\n", w, $2 }' \
+			"$world/world.conf" >>"$conf"
+		echo "export ZS_UNBOUND_VALIDATES=1" >>"$DIR/env.sh"
+	fi
 	# The world's reverse zones sit in ranges Unbound answers locally by default (RFC 6303).
 	while read -r kind name _; do
 		case "$kind:$name" in zone:*.arpa) printf '\tlocal-zone: "%s." nodefault\n' "$name" >>"$conf" ;; esac
