@@ -218,6 +218,32 @@ static void test_dkim_discovery_nxdomain_asks_no_selector(void **state)
 	zs_arena_deinit(&a);
 }
 
+/* A failed _domainkey lookup: only the declared selectors are asked, not the common list. */
+static void test_dkim_discovery_failed_base_asks_declared_only(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_fail(z, "_domainkey.example.com", ZS_RR_TXT, ZS_DNS_TIMEOUT);
+	fake_txt(z, "mine._domainkey.example.com", rsa_record(&a, 2048, false));
+	fake_txt(z, "google._domainkey.example.com", rsa_record(&a, 2048, false));
+	static const char *const declared[] = { "mine" };
+	struct fake_stats st;
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", declared, 1, &st);
+	assert_int_equal(r->base_status, ZS_DNS_TIMEOUT);
+	assert_int_equal(st.questions, 2); /* _domainkey, then the declared selector */
+	assert_int_equal(r->keys_found, 1);
+	for (size_t i = 0; i < r->sel_count; i++) {
+		if (strcmp(r->sel[i].selector, "mine") == 0) {
+			assert_int_equal(r->sel[i].status, ZS_DNS_NOERROR);
+		} else {
+			/* not asked: they carry the failure of _domainkey, never "no record" */
+			assert_int_equal(r->sel[i].status, ZS_DNS_TIMEOUT);
+		}
+	}
+	zs_arena_deinit(&a);
+}
+
 static void test_dkim_discovery_keys_and_cname(void **state)
 {
 	struct zs_arena a;
@@ -345,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_dkim_key_malformed_data),
 		cmocka_unit_test(test_dkim_selectors_file),
 		cmocka_unit_test(test_dkim_discovery_nxdomain_asks_no_selector),
+		cmocka_unit_test(test_dkim_discovery_failed_base_asks_declared_only),
 		cmocka_unit_test(test_dkim_discovery_keys_and_cname),
 		cmocka_unit_test(test_dkim_discovery_wildcard),
 		cmocka_unit_test(test_dkim_discovery_key_in_many_strings),
