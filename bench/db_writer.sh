@@ -56,6 +56,20 @@ parts = [p for p in sys.argv[1].split() if not p.startswith("dbname=")]
 print(" ".join(parts + ["dbname=" + sys.argv[2]]))
 EOF
 }
+# CPU seconds used so far by the PostgreSQL server: the postmaster with its reaped children and
+# its live ones (/proc; only for a server on this machine whose data directory we may read).
+pg_pid=$(head -n 1 "$(psql -X -A -t "$ZS_PG_ADMIN" -c 'SHOW data_directory' 2>/dev/null)/postmaster.pid" 2>/dev/null || true)
+server_cpu() {
+	[ -n "$pg_pid" ] && [ -r "/proc/$pg_pid/stat" ] || { echo 0; return; }
+	sleep 0.5 # let the benchmark's backend exit and be reaped
+	{
+		sed 's/^.*) //' "/proc/$pg_pid/stat" | awk '{ print $12 + $13 + $14 + $15 }'
+		for c in $(pgrep -P "$pg_pid"); do
+			sed 's/^.*) //' "/proc/$c/stat" 2>/dev/null | awk '{ print $12 + $13 }'
+		done
+	} | awk -v hz="$(getconf CLK_TCK)" '{ t += $1 } END { printf "%.2f", t / hz }'
+}
+
 checkpoint() { # flush what earlier phases left, so that no phase pays for another
 	psql -X -q "$ZS_PG_ADMIN" -c CHECKPOINT >/dev/null 2>&1 || true
 }
@@ -67,8 +81,13 @@ writer_phase() {
 	"$driver" --db "$(conn $wdb)" --prepare >/dev/null # migrations outside the timing
 	psql -X -q "$(conn $wdb)" -c "DELETE FROM runs"
 	checkpoint
-	"$driver" --db "$(conn $wdb)" --domains "$domains" --verdicts "$verdicts" >"$work/writer.out"
+	s0=$(server_cpu)
+	/usr/bin/time -f "%U %S" -o "$work/time" \
+		"$driver" --db "$(conn $wdb)" --domains "$domains" --verdicts "$verdicts" >"$work/writer.out"
+	s1=$(server_cpu)
 	. "$work/writer.out"
+	writer_server="$writer_server $(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f", b - a }')"
+	writer_client="$writer_client $(awk '{ printf "%.1f", $1 + $2 }' "$work/time")"
 	if [ ! -f "$work/results.copy" ]; then # the same rows, for \copy (not timed)
 		run=$(psql -X -A -t "$(conn $wdb)" -c "SELECT max(id) FROM runs")
 		psql -X -q "$(conn $wdb)" \
@@ -87,10 +106,15 @@ copy_phase() {
 	psql -X -q "$ZS_PG_ADMIN" -c "CREATE DATABASE $cdb"
 	"$driver" --db "$(conn $cdb)" --prepare >/dev/null
 	checkpoint
+	s0=$(server_cpu)
 	start=$(date +%s.%N)
-	psql -X -q -v ON_ERROR_STOP=1 "$(conn $cdb)" -c "\\copy results FROM '$work/results.copy'" \
+	/usr/bin/time -f "%U %S" -o "$work/time" \
+		psql -X -q -v ON_ERROR_STOP=1 "$(conn $cdb)" -c "\\copy results FROM '$work/results.copy'" \
 		-c "\\copy verdicts FROM '$work/verdicts.copy'"
 	end=$(date +%s.%N)
+	s1=$(server_cpu)
+	copy_server="$copy_server $(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.1f", b - a }')"
+	copy_client="$copy_client $(awk '{ printf "%.1f", $1 + $2 }' "$work/time")"
 	copied=$(psql -X -A -t "$(conn $cdb)" -c "SELECT (SELECT count(*) FROM results) + (SELECT count(*) FROM verdicts)")
 	[ "$copied" = "$rows" ] || { echo "db_writer.sh: \\copy loaded $copied rows, expected $rows" >&2; exit 1; }
 	psql -X -q "$ZS_PG_ADMIN" -c "DROP DATABASE $cdb WITH (FORCE)"
@@ -101,7 +125,7 @@ copy_phase() {
 }
 
 # Rounds alternate which phase goes first; the median of each is reported.
-writer_times="" copy_times=""
+writer_times="" copy_times="" writer_server="" copy_server="" writer_client="" copy_client=""
 echo "$domains domains, $verdicts verdicts each, $rounds rounds" >&2
 for r in $(seq 1 "$rounds"); do
 	if [ $((r % 2)) = 1 ]; then
@@ -117,13 +141,20 @@ done
 median() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ws=$(echo "$writer_times" | median)
 cs=$(echo "$copy_times" | median)
+wsv=$(echo "$writer_server" | median)
+csv=$(echo "$copy_server" | median)
+wcl=$(echo "$writer_client" | median)
+ccl=$(echo "$copy_client" | median)
 awk -v ws="$ws" -v cs="$cs" -v rows="$rows" -v push="$push_us_per_result" -v d="$domains" \
-	-v wt="$writer_times" -v ct="$copy_times" 'BEGIN {
+	-v wt="$writer_times" -v ct="$copy_times" -v wsv="$wsv" -v csv="$csv" -v wcl="$wcl" \
+	-v ccl="$ccl" -v wsvs="$writer_server" -v csvs="$copy_server" 'BEGIN {
 	wr = rows / ws; cr = rows / cs
 	printf "domains            %d\n", d
 	printf "rows               %d (results + verdicts)\n", rows
 	printf "writer             %.1f s, %.0f rows/s (median; runs:%s s)\n", ws, wr, wt
 	printf "psql \\copy         %.1f s, %.0f rows/s (median; runs:%s s)\n", cs, cr, ct
 	printf "ratio              %.0f%% of \\copy (goal >= 70%%)\n", 100 * wr / cr
+	printf "server CPU         writer %.1f s, \\copy %.1f s (median; runs:%s /%s s)\n", wsv, csv, wsvs, csvs
+	printf "client CPU         writer %.1f s (incl. generating the results), psql %.1f s\n", wcl, ccl
 	printf "push cost          %.2f us per result on the caller thread\n", push
 }'

@@ -6,8 +6,11 @@
  * how much time the caller's thread (the DNS loop, in a sweep) spent in zs_db_writer_push().
  *
  *   zs_bench_db_writer --db CONNINFO [--domains N] [--verdicts K] [--batch B] [--prepare]
+ *                      [--complete] [--salt S]
  *
- * --prepare only migrates and begins the run (for the \copy reference database).
+ * --prepare only migrates and begins the run (for the \copy reference database); --complete
+ * finishes the run as complete (deriving history) and times that too; --salt S changes the
+ * status of 1% of the domains, so that a second run has status changes.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -69,6 +72,8 @@ int main(int argc, char **argv)
 		{ "verdicts", required_argument, NULL, 'k' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "prepare", no_argument, NULL, 'p' },
+		{ "complete", no_argument, NULL, 'c' },
+		{ "salt", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conninfo = NULL;
@@ -76,6 +81,8 @@ int main(int argc, char **argv)
 	long verdicts = 10;
 	long batch = 0;
 	bool prepare = false;
+	bool complete = false;
+	long salt = 0;
 	int c = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -93,6 +100,12 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			prepare = true;
+			break;
+		case 'c':
+			complete = true;
+			break;
+		case 's':
+			salt = arg_long(optarg, "--salt");
 			break;
 		default:
 			fprintf(stderr, "usage: zs_bench_db_writer --db CONNINFO [--domains N] "
@@ -198,7 +211,8 @@ int main(int argc, char **argv)
 		raw[1] = (struct zs_db_raw_txt){ owner1, (const uint8_t *)txt1, strlen(txt1) };
 		struct zs_db_result res = {
 			.domain = domain,
-			.status = (enum zs_db_status)(i % ZS_DB_STATUS_COUNT_),
+			.status = (enum zs_db_status)((i % 100 == 0 ? i + salt : i) %
+			                              ZS_DB_STATUS_COUNT_),
 			.warnings = (unsigned)(i % 3),
 			.mail = (enum zs_db_mail)(i % 2),
 			.facts_json = facts,
@@ -234,8 +248,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "writer: %s\n", zs_err_name(ret));
 		return 1;
 	}
-	struct zs_db_run_end end = { .status = ZS_DB_RUN_INTERRUPTED };
-	(void)zs_db_run_finish(db, run, &end); /* no history: the benchmark measures the writer */
+	/* Without --complete no history is derived: the benchmark measures the writer. */
+	struct zs_db_run_end end = { .status =
+		                             complete ? ZS_DB_RUN_COMPLETE : ZS_DB_RUN_INTERRUPTED,
+		                     .zone_complete = true };
+	double t0 = now();
+	if (zs_db_run_finish(db, run, &end) != 0) {
+		fprintf(stderr, "%s\n", zs_db_error(db));
+		return 1;
+	}
+	printf("finish_seconds=%.3f\n", now() - t0);
 	zs_db_close(db);
 	uint64_t rows = st.results + st.verdicts;
 	printf("writer_seconds=%.3f\n", elapsed);

@@ -261,6 +261,7 @@ int zs_db_open(const char *conninfo, struct zs_db **out)
 	int ret = 0;
 
 	db->conninfo = zs_strdup(conninfo != NULL ? conninfo : "");
+	db->relock_wait_ms = 30000;
 	ret = zs__db_connect(db->conninfo, &db->conn, db->where, sizeof(db->where), open_err,
 	                     sizeof(open_err));
 	if (ret != 0) {
@@ -345,8 +346,39 @@ int zs__db_ensure(struct zs_db *db)
 	}
 	PQfinish(db->conn);
 	db->conn = conn;
-	db->lock_tld = 0; /* the old session's locks went with it */
+	if (db->lock_tld == 0) {
+		return 0;
+	}
+	/* The old session's lock went with it (or goes: a backend whose client vanished may
+	 * hold it a little longer): a sweep must hold its TLD's lock again before it goes on,
+	 * or stop. */
+	char id[16];
+	char wait[24];
+	const char *params[2] = { id, wait };
+	snprintf(id, sizeof(id), "%d", db->lock_tld);
+	snprintf(wait, sizeof(wait), "%ums", db->relock_wait_ms);
+	PGresult *res = zs__db_query(db, "lock TLD again",
+	                             "SELECT set_config('lock_timeout', $2, false), "
+	                             "pg_advisory_lock(" ZS__DB_STR(ZS__DB_LOCK_TLD) ", $1::int)",
+	                             2, params);
+	bool got = res != NULL;
+	PQclear(res);
+	PQclear(PQexec(db->conn, "RESET lock_timeout"));
+	if (!got && strstr(db->err, "lock timeout") == NULL) {
+		return ZS_ERR_DB; /* the message says what went wrong */
+	}
+	if (!got) {
+		return zs__db_failf(db, ZS_ERR_LOCKED,
+		                    "%s: the connection was lost and another session took the "
+		                    "TLD's lock meanwhile",
+		                    db->where);
+	}
 	return 0;
+}
+
+void zs__db_set_relock_wait(struct zs_db *db, unsigned ms)
+{
+	db->relock_wait_ms = ms;
 }
 
 PGresult *zs__db_query(struct zs_db *db, const char *what, const char *sql, int nparams,

@@ -387,15 +387,6 @@ static int text_array(struct zs_buf *out, const char *const *v, size_t n)
 	return ret != 0 ? ret : zs_buf_putc(out, '}');
 }
 
-static int relock_after_reconnect(struct zs_db *db, int64_t run_id)
-{
-	char tld_id[24];
-	char tld_name[256];
-	enum zs_db_run_status status = ZS_DB_RUN_RUNNING;
-	int ret = run_tld(db, run_id, tld_id, sizeof(tld_id), &status, tld_name, sizeof(tld_name));
-	return ret != 0 ? ret : lock_tld(db, tld_id, tld_name);
-}
-
 int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_end *end)
 {
 	char id[24];
@@ -409,17 +400,9 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 		return zs__db_failf(db, ZS_ERR_USAGE,
 		                    "a run finishes complete, interrupted or failed");
 	}
-	bool had_lock = db->lock_tld != 0;
-	ret = zs__db_ensure(db);
+	ret = zs__db_ensure(db); /* takes the TLD's lock again after a lost connection */
 	if (ret != 0) {
 		return ret;
-	}
-	if (had_lock && db->lock_tld == 0) {
-		/* The session was lost during the sweep and its lock with it. */
-		ret = relock_after_reconnect(db, run_id);
-		if (ret != 0) {
-			return ret;
-		}
 	}
 	zs_buf_init(&errors, 1024 * 1024);
 	ret = text_array(&errors, end->zone_first_errors, end->zone_first_error_count);

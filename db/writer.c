@@ -642,9 +642,20 @@ static int quarantine(struct zs_db_writer *w, struct item *it)
 	return ret;
 }
 
-/* The safe path with bisection. @return 0 (stored or quarantined) or ZS_ERR_DB (gave up) */
+/* Whether the last failure was about the rows themselves (a data exception or a violated
+ * constraint: SQLSTATE classes 22 and 23), as opposed to the database's state (permissions,
+ * disk full, too many connections...), which no bisection can help. */
+static bool row_error(const struct zs_db_writer *w)
+{
+	return strncmp(w->sqlstate, "22", 2) == 0 || strncmp(w->sqlstate, "23", 2) == 0;
+}
+
+/* The safe path with bisection. A failure that is not the rows' fault is retried with backoff
+ * until give_up_ms, as a lost connection. @return 0 (stored or quarantined) or ZS_ERR_DB */
 static int write_safe(struct zs_db_writer *w, struct item **items, size_t n)
 {
+	uint64_t deadline = 0;
+	unsigned delay = BACKOFF_FIRST_MS;
 	for (;;) {
 		enum outcome out = write_staged(w, items, n);
 		if (out == OUT_OK) {
@@ -655,6 +666,21 @@ static int write_safe(struct zs_db_writer *w, struct item **items, size_t n)
 			if (ret != 0) {
 				return ret;
 			}
+			continue;
+		}
+		if (!row_error(w)) {
+			if (deadline == 0) {
+				zs_log_warn(ZS_LOG_DB, "%s (retrying)", w->msg);
+				deadline = now_ms() + w->opts.give_up_ms;
+			}
+			if (now_ms() + delay > deadline) {
+				size_t len = strlen(w->msg);
+				snprintf(w->msg + len, sizeof(w->msg) - len, " (giving up after %u ms)",
+				         w->opts.give_up_ms);
+				return ZS_ERR_DB;
+			}
+			sleep_ms(delay);
+			delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
 			continue;
 		}
 		if (n == 1) {

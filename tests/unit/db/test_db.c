@@ -927,6 +927,65 @@ static void test_db_writer_gives_up_then_resume(void **state)
 	zs_db_close(db);
 }
 
+static void test_db_writer_gives_up_on_non_row_error(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *db = open_db(t);
+	int64_t run = begin_run(db, "post");
+	/* A failure that is not the rows' fault (here "disk full" from a trigger): no bisection,
+	 * no quarantine; retried until the limit, then the writer gives up. */
+	dbtest_exec(t, "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+	               "RAISE EXCEPTION 'could not extend file' USING ERRCODE = '53100'; END $$; "
+	               "CREATE TRIGGER disk_full BEFORE INSERT ON results FOR EACH ROW "
+	               "WHEN (NEW.domain = 'd00003.post') EXECUTE FUNCTION disk_full()");
+	struct zs_db_writer_opts o = { .batch_max = 100, .give_up_ms = 400, .flush_ms = 600000 };
+	struct zs_db_writer *w = NULL;
+	struct zs_db_writer_stats st;
+	assert_int_equal(zs_db_writer_new(db, run, &o, &w), 0);
+	for (int i = 0; i < 10; i++) {
+		struct fake f;
+		fake_result(&f, i, 0, "post");
+		assert_int_equal(zs_db_writer_push(w, &f.res), 0);
+	}
+	assert_int_equal(zs_db_writer_finish(w, &st), ZS_ERR_DB);
+	assert_int_equal(st.quarantined, 0);
+	assert_int_equal(st.lost, 10);
+	assert_int_equal(count_rows(t, "results", run), 0);
+	assert_int_equal(count_rows(t, "quarantine", run), 0);
+	zs_db_close(db);
+}
+
+static void test_db_run_lock_after_reconnect(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *a = open_db(t);
+	struct zs_db *b = open_db(t);
+	int64_t run = begin_run(a, "post");
+	char sql[128];
+	struct zs_db_run_params p = {
+		.tld = "post", .policy = "post", .zone_source = "z", .zone_serial = -1
+	};
+	int64_t id = 0;
+	int n = 0;
+
+	/* The sweep's connection dies; the next call reconnects and holds the lock again (the
+	 * killed backend may still hold it for a moment: the relock waits for it). */
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d)", PQbackendPID(a->conn));
+	dbtest_admin_exec(t, sql);
+	assert_int_equal(zs_db_run_stored(a, run, collect_cb, &n), 0);
+	assert_int_equal(zs_db_run_begin(b, &p, &id), ZS_ERR_LOCKED);
+
+	/* Dies again, and another session takes the lock meanwhile: the sweep is told. */
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d, 10000)", PQbackendPID(a->conn));
+	dbtest_admin_exec(t, sql);
+	assert_int_equal(zs_db_run_begin(b, &p, &id), 0);
+	struct zs_db_run_end end = { .status = ZS_DB_RUN_COMPLETE };
+	assert_int_equal(zs_db_run_finish(a, run, &end), ZS_ERR_LOCKED);
+	assert_non_null(strstr(zs_db_error(a), "another session took the TLD's lock"));
+	zs_db_close(a);
+	zs_db_close(b);
+}
+
 /* ---- history ---- */
 
 static void test_db_run_history_and_since(void **state)
@@ -1055,6 +1114,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_writer_lost_commit_confirmation,
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_gives_up_then_resume,
+		                                dbtest_setup_migrated, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_writer_gives_up_on_non_row_error,
+		                                dbtest_setup_migrated, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_run_lock_after_reconnect,
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_run_history_and_since,
 		                                dbtest_setup_migrated, dbtest_teardown),
