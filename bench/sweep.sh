@@ -52,6 +52,9 @@ rss() {
 }
 RSS_NODB=$(rss "$ZS" "${COMMON[@]}" --no-db)
 RSS_DB=$(rss "$ZS" "${COMMON[@]}" --db "$ZS_PG_CONNINFO")
+# Whether the sweep ever waited for the writer: pushes refused because its queue was full.
+FULL=$(psql "$ZS_PG_CONNINFO" -Atc "SELECT coalesce(sum((db_counters->>'full')::bigint), 0) FROM runs")
+echo "writer queue full (pushes refused, all runs): $FULL"
 
 python3 - "$WORK/hyperfine.json" "$N" "$RSS_NODB" "$RSS_DB" <<'EOF'
 import json, sys

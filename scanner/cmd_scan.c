@@ -382,12 +382,16 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 	}
 	zs_buf_init(&dns, 1024 * 1024);
 	dns_json(&dns, sum);
+	struct zs_buf writer;
+	zs_buf_init(&writer, 64 * 1024);
+	(void)zs_db_writer_stats_json(&ws, &writer);
 	struct zs_db_run_end end = {
 		.zone_complete = sum->zone.complete,
 		.zone_errors = sum->zone.errors,
 		.zone_first_errors = first,
 		.zone_first_error_count = nfirst,
 		.dns_json = zs_buf_cstr(&dns),
+		.db_json = zs_buf_cstr(&writer),
 		.has_zone_serial = sum->zone.has_serial,
 		.zone_serial = sum->zone.serial,
 	};
@@ -416,6 +420,7 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 		zs_free((void *)first[i]);
 	}
 	zs_buf_deinit(&dns);
+	zs_buf_deinit(&writer);
 	return ret != 0 ? ret : wret;
 }
 
