@@ -675,8 +675,8 @@ static int write_safe(struct zs_db_writer *w, struct item **items, size_t n)
 			}
 			if (now_ms() + delay > deadline) {
 				size_t len = strlen(w->msg);
-				snprintf(w->msg + len, sizeof(w->msg) - len, " (giving up after %u ms)",
-				         w->opts.give_up_ms);
+				snprintf(w->msg + len, sizeof(w->msg) - len,
+				         " (giving up after %u ms)", w->opts.give_up_ms);
 				return ZS_ERR_DB;
 			}
 			sleep_ms(delay);
