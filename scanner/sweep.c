@@ -94,7 +94,8 @@ struct zs_sweep {
 	int fatal;     /* the first error that ends the sweep */
 	bool tty;
 	uint64_t started_ns;
-	uint64_t last_progress_done;
+	uint64_t last_progress_ns;   /* when the last progress was shown */
+	uint64_t last_progress_sent; /* queries sent by then */
 	struct zs_sweep_summary sum;
 };
 
@@ -432,19 +433,22 @@ static void show_progress(uv_timer_t *t)
 		double left = (double)(total - done) * secs / (double)done;
 		(void)snprintf(eta, sizeof(eta), " | ETA %.0f s", left);
 	}
+	/* the rate since the last line, not since the start */
+	uint64_t now = uv_hrtime();
+	double span = (double)(now - s->last_progress_ns) / 1e9;
+	double qps = span > 0 ? (double)(st->sent - s->last_progress_sent) / span : 0;
+	s->last_progress_ns = now;
+	s->last_progress_sent = st->sent;
 	if (s->tty) {
 		fprintf(stderr,
 		        "\r\033[K%s: %llu of %llu%s domains | %zu in flight | %.0f q/s | cache %.0f%%%s",
 		        phase_names[s->phase], (unsigned long long)done, (unsigned long long)total,
-		        s->zone_done ? "" : "+", s->inflight_count,
-		        secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
+		        s->zone_done ? "" : "+", s->inflight_count, qps, hit, eta);
 	} else {
 		zs_log_info(ZS_LOG_MAIN,
 		            "progress: %llu domains done, %zu in flight, %.0f q/s, cache %.0f%%%s",
-		            (unsigned long long)done, s->inflight_count,
-		            secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
+		            (unsigned long long)done, s->inflight_count, qps, hit, eta);
 	}
-	s->last_progress_done = done;
 }
 
 static void preflight_done(const struct zs_answer *ans, void *arg)
@@ -529,7 +533,9 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 	(void)uv_signal_start(&s->sigint, on_signal, SIGINT);
 	(void)uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	s->tty = isatty(STDERR_FILENO) == 1;
+	s->last_progress_ns = s->started_ns;
 	if (s->opts.progress) {
+		zs_log_set_status_line(s->tty);
 		unsigned every = s->tty ? 250 : 10000;
 		(void)uv_timer_start(&s->progress, show_progress, every, every);
 	}
@@ -548,6 +554,7 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 	(void)uv_run(&s->loop, UV_RUN_DEFAULT);
 	if (s->tty && s->opts.progress) {
 		fprintf(stderr, "\r\033[K");
+		zs_log_set_status_line(false);
 	}
 
 	/* every handle is closed by now; whatever is left was abandoned by a stop */
