@@ -65,7 +65,7 @@ ensure_packages() {
 	done
 }
 
-ensure_packages nsd unbound dnsperf hyperfine ldnsutils python3 cmake gcc
+ensure_packages nsd unbound dnsperf hyperfine ldnsutils python3 cmake gcc time
 say "building zs-dnsbench (Release) in $BUILD"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$BUILD" -j2 --target zs-dnsbench >/dev/null
@@ -204,8 +204,13 @@ say "NSD on 127.0.0.1:$NSD_PORT, Unbound on 127.0.0.1:$UB_PORT"
 
 # ---- throughput --------------------------------------------------------------------------------
 
+# CPU microseconds per query of the last run (user + system, from /usr/bin/time)
+cpu_us() { # QUERIES
+	awk -v q="$1" '{ printf "%.1f", (q > 0) ? ($1 + $2) * 1e6 / q : 0 }' "$TMP/time.out"
+}
+
 run_dnsperf() { # PASSES -> "qps completed lost"
-	dnsperf -s 127.0.0.1 -p "$UB_PORT" -d "$TMP/queries.txt" -c 10 -q 1000 -b 1024 -n "$1" \
+	/usr/bin/time -o "$TMP/time.out" -f "%U %S" dnsperf -s 127.0.0.1 -p "$UB_PORT" -d "$TMP/queries.txt" -c 10 -q 1000 -b 1024 -n "$1" \
 		>"$TMP/dnsperf.out" 2>&1 || { cat "$TMP/dnsperf.out" >&2; die "dnsperf failed"; }
 	awk '/Queries per second:/ { qps = $4 }
 	     /Queries completed:/ { done = $3 }
@@ -214,7 +219,8 @@ run_dnsperf() { # PASSES -> "qps completed lost"
 }
 
 run_engine() { # PASSES -> "answered_per_s answered lost"
-	"$ENGINE" -s "127.0.0.1:$UB_PORT" -n "$DOMAINS" -m "$INFLIGHT" -r "$1" -C -t 5000 \
+	/usr/bin/time -o "$TMP/time.out" -f "%U %S" \
+		"$ENGINE" -s "127.0.0.1:$UB_PORT" -n "$DOMAINS" -m "$INFLIGHT" -r "$1" -C -t 5000 \
 		>"$TMP/engine.out" 2>&1 || { cat "$TMP/engine.out" >&2; die "zs-dnsbench lost answers"; }
 	head -n 1 "$TMP/engine.out" | tr ' ' '\n' |
 		awk -F= '{ v[$1] = $2 } END { printf "%d %d %d\n", v["answered_per_s"], v["answered"], v["lost"] }'
@@ -226,18 +232,23 @@ read -r _ warm_done warm_lost < <(run_dnsperf 1)
 
 PASSES=2
 best_perf=0 best_engine=0 perf_lost=0 engine_lost=0
-rounds_text=""
+rounds_text="" ratios=""
 for r in $(seq 1 "$ROUNDS"); do
 	read -r pq pdone plost < <(run_dnsperf $PASSES)
+	pcpu=$(cpu_us "$pdone")
 	read -r eq edone elost < <(run_engine $PASSES)
-	say "round $r: dnsperf $pq q/s ($pdone completed, $plost lost), engine $eq answered/s ($edone answered, $elost lost)"
-	rounds_text="$rounds_text| $r | $pq | $plost | $eq | $elost |"$'\n'
+	ecpu=$(cpu_us "$edone")
+	rr=$(awk -v e="$eq" -v p="$pq" 'BEGIN { printf "%.1f", (p > 0) ? 100 * e / p : 0 }')
+	say "round $r: dnsperf $pq q/s ($pdone completed, $plost lost, $pcpu us CPU/query), engine $eq answered/s ($edone answered, $elost lost, $ecpu us CPU/query), $rr %"
+	rounds_text="$rounds_text| $r | $pq | $plost | $pcpu | $eq | $elost | $ecpu | $rr % |"$'\n'
+	ratios="$ratios $rr"
 	[ "$pq" -gt "$best_perf" ] && best_perf=$pq
 	[ "$eq" -gt "$best_engine" ] && best_engine=$eq
 	perf_lost=$((perf_lost + plost))
 	engine_lost=$((engine_lost + elost))
 done
 ratio=$(awk -v e="$best_engine" -v p="$best_perf" 'BEGIN { printf "%.1f", (p > 0) ? 100 * e / p : 0 }')
+median=$(echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
 cp "$TMP/engine.out" "$TMP/engine-last.out"
 
 # ---- memory ------------------------------------------------------------------------------------
@@ -260,17 +271,18 @@ cat <<EOF
 ## DNS engine (issue 5)
 
 Command: \`bench/dns_engine.sh --domains $DOMAINS --rounds $ROUNDS --inflight $INFLIGHT\`
-($(nproc) cores, $(uname -r), Unbound $(unbound -V 2>/dev/null | awk '/^Version/ { print $2 }'),
-NSD $(nsd -v 2>&1 | awk '/^NSD version/ { print $3 }'), $(dnsperf -h 2>&1 | awk '/^DNS Performance Testing Tool/ { print "dnsperf " $NF; exit }')).
+($(nproc) cores, Linux $(uname -r), Unbound $(dpkg-query -W -f='${Version}' unbound),
+NSD $(dpkg-query -W -f='${Version}' nsd), dnsperf $(dpkg-query -W -f='${Version}' dnsperf)).
 
 Throughput through Unbound (2 threads, warm cache, stub zone to NSD), $DOMAINS domains,
 $QUERIES_PER_PASS questions per pass (73.7 % NXDOMAIN), $PASSES passes per round:
 
-| round | dnsperf q/s | dnsperf lost | engine answered/s | engine lost |
-| --- | --- | --- | --- | --- |
+| round | dnsperf q/s | lost | CPU µs/query | engine answered/s | lost | CPU µs/query | engine / dnsperf |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 $rounds_text
-Best: dnsperf $best_perf q/s, engine $best_engine answered/s = **$ratio %** of dnsperf
-(goal >= 80 %); answers lost over all rounds: dnsperf $perf_lost, engine $engine_lost.
+Best of each: dnsperf $best_perf q/s, engine $best_engine answered/s = **$ratio %** of dnsperf
+(goal >= 80 %); median of the per-round ratios $median %; answers lost over all rounds:
+dnsperf $perf_lost, engine $engine_lost.
 EOF
 if [ -n "$rss_text" ]; then
 	cat <<EOF

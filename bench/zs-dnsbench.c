@@ -146,13 +146,13 @@ int main(int argc, char **argv)
 	const char *server = NULL;
 	bool print = false;
 	uint64_t passes = 1;
-	int opt;
 
 	memset(&b, 0, sizeof(b));
 	memset(&o, 0, sizeof(o));
 	b.zone = "bench";
 	o.max_inflight = 1000;
-	while ((opt = getopt(argc, argv, "s:n:z:m:w:r:t:q:Cc:u:P")) != -1) {
+	for (int opt = getopt(argc, argv, "s:n:z:m:w:r:t:q:Cc:u:P"); opt != -1;
+	     opt = getopt(argc, argv, "s:n:z:m:w:r:t:q:Cc:u:P")) {
 		switch (opt) {
 		case 's':
 			server = optarg;

@@ -54,9 +54,9 @@ void zs__dns_random(struct zs_resolver *r, void *out, size_t len)
 					continue;
 				}
 				if (n <= 0) {
+					/* no unpredictable IDs: never send predictable ones */
 					zs_log_error(ZS_LOG_DNS, "getrandom: %s", strerror(errno));
-					abort(); /* no unpredictable IDs: never send predictable
-					            ones */
+					abort();
 				}
 				got += (size_t)n;
 			}
@@ -312,7 +312,7 @@ static void server_timed_out(struct zs_resolver *r, unsigned server)
 		/* counted (marked_down) and logged only when asked: with slow authoritative
 		 * servers behind a resolver, timeouts in a row are common and not its fault */
 		zs_log_debug(ZS_LOG_DNS, "%s: %u timeouts in a row, avoided for %u ms", s->name,
-		             s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
+		            s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
 	}
 }
 
@@ -429,8 +429,8 @@ static void finish(struct zs__dns_lookup *lk, struct zs__dns_entry *e)
 	if (!r->opts.no_cache) {
 		(void)zs__dns_cache_put(&r->cache, e, r->opts.ttl_cap, uv_now(r->loop));
 	}
-	struct zs__dns_link *l;
-	while ((l = zs__dns_list_pop(&lk->waiters)) != NULL) {
+	for (struct zs__dns_link *l = zs__dns_list_pop(&lk->waiters); l != NULL;
+	     l = zs__dns_list_pop(&lk->waiters)) {
 		make_ready(r, ZS_DNS_CONTAINER(l, struct zs_dns_query, link), zs__dns_entry_ref(e),
 		           false);
 	}
@@ -984,8 +984,8 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 	r->closing = true;
 	r->close_cb = close_cb;
 	r->close_arg = arg;
-	struct zs__dns_link *l;
-	while ((l = zs__dns_list_pop(&r->ready)) != NULL) {
+	for (struct zs__dns_link *l = zs__dns_list_pop(&r->ready); l != NULL;
+	     l = zs__dns_list_pop(&r->ready)) {
 		struct zs_dns_query *qu = ZS_DNS_CONTAINER(l, struct zs_dns_query, link);
 		zs__dns_entry_unref(qu->entry);
 		zs_free(qu);
@@ -994,7 +994,8 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 		while (r->lookups.buckets[b] != NULL) {
 			struct zs__dns_lookup *lk = ZS_DNS_CONTAINER(r->lookups.buckets[b],
 			                                             struct zs__dns_lookup, node);
-			while ((l = zs__dns_list_pop(&lk->waiters)) != NULL) {
+			for (struct zs__dns_link *l = zs__dns_list_pop(&lk->waiters); l != NULL;
+			     l = zs__dns_list_pop(&lk->waiters)) {
 				zs_free(ZS_DNS_CONTAINER(l, struct zs_dns_query, link));
 			}
 			lookup_abort(lk);

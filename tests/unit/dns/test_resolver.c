@@ -20,6 +20,7 @@
 #include "scanner/base/err.h"
 #include "scanner/base/json.h"
 #include "scanner/dns/resolver.h"
+#include "scanner/dns/resolver_int.h"
 #include "tests/dns_fault/fault_server.h"
 #include "tests/unit/test.h"
 
@@ -567,6 +568,31 @@ static void test_resolver_large_answer_over_tcp_pipelined(void **state)
 	fx_teardown(&f);
 }
 
+/* A server that ignores the EDNS buffer size: a 4 KB UDP reply is read whole, no TCP needed. */
+static void test_resolver_oversized_udp_reply_read_whole(void **state)
+{
+	struct fixture f;
+	enum { STRINGS = 16 };
+	fx_setup(&f, 1);
+	add(&f, 0, "rule huge.example TXT fault=oversize");
+	for (int i = 0; i < STRINGS; i++) {
+		addf(&f, 0, "rr huge.example. 300 IN TXT \"%02d%0248d\"", i, 0);
+	}
+	struct zs_resolver_opts o = long_opts();
+	fx_resolver(&f, &o);
+	struct result res = { 0 };
+	ask(&f, "huge.example", ZS_RR_TXT, &res, NULL);
+	fx_wait(&f, 1);
+	assert_int_equal(res.status, ZS_DNS_NOERROR);
+	assert_int_equal(res.count, STRINGS);
+	const struct zs_resolver_stats *st = zs_resolver_stats(f.r);
+	assert_int_equal(st->truncated, 0);
+	assert_int_equal(st->tcp_fallbacks, 0);
+	assert_int_equal(st->malformed, 0);
+	assert_int_equal(zs_fault_server_stats(f.srv[0])->tcp_queries, 0);
+	fx_teardown(&f);
+}
+
 static void test_resolver_tcp_closed_mid_answer(void **state)
 {
 	struct fixture f;
@@ -926,6 +952,16 @@ static void test_resolver_skips_unusable_server(void **state)
 
 /* ---- options, addresses, counters --------------------------------------------------------- */
 
+static void test_resolver_backoff_doubles_and_caps(void **state)
+{
+	assert_int_equal(zs__dns_backoff_ms(2000, 0), 2000);
+	assert_int_equal(zs__dns_backoff_ms(2000, 1), 4000);
+	assert_int_equal(zs__dns_backoff_ms(2000, 2), 8000);
+	assert_int_equal(zs__dns_backoff_ms(2000, 5), ZS_DNS_BACKOFF_MAX_MS);
+	assert_int_equal(zs__dns_backoff_ms(1, 200), ZS_DNS_BACKOFF_MAX_MS); /* no overflow */
+	assert_int_equal(zs__dns_backoff_ms(100000, 0), ZS_DNS_BACKOFF_MAX_MS);
+}
+
 static void test_resolver_new_rejects_bad_options(void **state)
 {
 	uv_loop_t loop;
@@ -1037,6 +1073,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_delayed_answer_arrives),
 		cmocka_unit_test(test_resolver_truncated_goes_to_tcp_and_ignores_udp_data),
 		cmocka_unit_test(test_resolver_large_answer_over_tcp_pipelined),
+		cmocka_unit_test(test_resolver_oversized_udp_reply_read_whole),
 		cmocka_unit_test(test_resolver_tcp_closed_mid_answer),
 		cmocka_unit_test(test_resolver_tc_over_tcp_is_an_error),
 		cmocka_unit_test(test_resolver_ignores_wrong_id_question_and_qdcount),
@@ -1048,6 +1085,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_callbacks_may_reenter),
 		cmocka_unit_test(test_resolver_close_with_questions_pending),
 		cmocka_unit_test(test_resolver_skips_unusable_server),
+		cmocka_unit_test(test_resolver_backoff_doubles_and_caps),
 		cmocka_unit_test(test_resolver_new_rejects_bad_options),
 		cmocka_unit_test(test_resolver_parse_addr_forms),
 		cmocka_unit_test(test_resolver_from_resolv_conf),
