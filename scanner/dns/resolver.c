@@ -312,7 +312,7 @@ static void server_timed_out(struct zs_resolver *r, unsigned server)
 		/* counted (marked_down) and logged only when asked: with slow authoritative
 		 * servers behind a resolver, timeouts in a row are common and not its fault */
 		zs_log_debug(ZS_LOG_DNS, "%s: %u timeouts in a row, avoided for %u ms", s->name,
-		            s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
+		             s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
 	}
 }
 
