@@ -55,6 +55,7 @@ struct deferred {
 /* A probe in flight or a finished one waiting for the sink. */
 struct sweep_slot {
 	struct sweep_slot *next;
+	struct sweep_slot *prev; /* in the in-flight list only */
 	struct zs_sweep *sweep;
 	struct zs_probe *probe;
 	size_t ds_count; /* of the delegation, for the deferred pass */
@@ -121,15 +122,18 @@ static void count_status(struct zs_sweep *s, const struct zs_probe_result *r)
 	}
 }
 
-static void slot_unlink(struct sweep_slot **head, struct sweep_slot *slot)
+/* Take a slot out of the doubly linked in-flight list. */
+static void inflight_unlink(struct zs_sweep *s, struct sweep_slot *slot)
 {
-	for (struct sweep_slot **pp = head; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == slot) {
-			*pp = slot->next;
-			slot->next = NULL;
-			return;
-		}
+	if (slot->prev != NULL) {
+		slot->prev->next = slot->next;
+	} else {
+		s->inflight = slot->next;
 	}
+	if (slot->next != NULL) {
+		slot->next->prev = slot->prev;
+	}
+	slot->next = slot->prev = NULL;
 }
 
 /* Try to hand the held results to the sink, oldest first. */
@@ -177,7 +181,7 @@ static void probe_done(struct zs_probe *p, void *arg)
 	struct zs_sweep *s = slot->sweep;
 	const struct zs_probe_result *r = zs_probe_result(p);
 
-	slot_unlink(&s->inflight, slot);
+	inflight_unlink(s, slot);
 	s->inflight_count--;
 	if (s->phase == SWEEP_MAIN && r->unfinished && !s->opts.no_retry) {
 		defer_domain(s, r, slot);
@@ -220,6 +224,9 @@ static int start_probe(struct zs_sweep *s, const char *domain, size_t ds_count)
 		return ret;
 	}
 	slot->next = s->inflight;
+	if (s->inflight != NULL) {
+		s->inflight->prev = slot;
+	}
 	s->inflight = slot;
 	s->inflight_count++;
 	return 0;
@@ -399,7 +406,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	s->sum.interrupted = true;
 	while (s->inflight != NULL) {
 		struct sweep_slot *slot = s->inflight;
-		s->inflight = slot->next;
+		inflight_unlink(s, slot);
 		zs_probe_cancel(slot->probe);
 		zs_free(slot);
 	}

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """A sweep killed with SIGKILL in the middle, then resumed, ends with the same database as an
 uninterrupted sweep of the same world: no domain lost, none twice. While the first sweep runs,
-a second sweep of the same TLD exits at once with a clear message (the advisory lock)."""
+a second sweep of the same TLD exits at once with a clear message (the advisory lock). SIGTERM
+stops a sweep cleanly: what was done is stored, the run is marked interrupted, the message says
+how to resume it."""
 
 import os
 import signal
@@ -86,9 +88,37 @@ def test(env, tmp):
         check(not diff, "results differ from an uninterrupted sweep: %r" % diff[:10])
         diff = sorted(set(map(tuple, got[1])) ^ set(map(tuple, want[1])))
         check(not diff, "verdicts differ from an uninterrupted sweep: %r" % diff[:10])
+        stopped = zstest.Database(env["ZS_PG_ADMIN"], "it_term")
+        try:
+            sigterm(env, stopped)
+        finally:
+            stopped.drop()
     finally:
         killed.drop()
         clean.drop()
+
+
+def sigterm(env, db):
+    zstest.zonesweep(env["ZS_BINARY"], "db", "migrate", "--db", db.conninfo, check_rc=0)
+    proc = subprocess.Popen(scan_args(env, db, "--qps", "400", "--window", "20"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: int(db.q("SELECT count(*) FROM results")[0][0]) >= 20,
+                 "results before SIGTERM")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+    check(proc.returncode == 1, "SIGTERM: exit %d, wanted 1" % proc.returncode)
+    check("--resume" in err and "interrupted" in err, "SIGTERM message:\n" + err)
+    rows = db.q("SELECT id, status, domains FROM runs")
+    check(len(rows) == 1 and rows[0][1] == "interrupted", "after SIGTERM: %r" % rows)
+    stored = int(db.q("SELECT count(*) FROM results")[0][0])
+    check(0 < stored < 300, "after SIGTERM %d results stored" % stored)
+    zstest.zonesweep(*scan_args(env, db, "--resume", rows[0][0]), check_rc=0)
+    check(int(db.q("SELECT count(*) FROM results")[0][0]) == 300, "resume after SIGTERM")
 
 
 if __name__ == "__main__":
