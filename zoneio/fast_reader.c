@@ -723,7 +723,8 @@ static int next_field(struct lex *x, struct tok *t, const char *missing)
 {
 	int lr = lex_next(x, t);
 	if (lr == L_EOL) {
-		return lex_fail(x, missing, false);
+		lr = lex_fail(x, missing, false);
+		x->err_line--; /* the newline that ended the record was counted already */
 	}
 	return lr;
 }
