@@ -122,19 +122,19 @@ static void set_state(struct zs__dns_lookup *lk, enum zs__lookup_state s)
 	lk->state = s;
 }
 
-static struct zs_query *query_alloc(struct zs_resolver *r)
+static struct zs_dns_query *query_alloc(struct zs_resolver *r)
 {
-	struct zs_query *qu = r->free_queries;
+	struct zs_dns_query *qu = r->free_queries;
 	if (qu == NULL) {
 		return zs_calloc(1, sizeof(*qu));
 	}
-	r->free_queries = (struct zs_query *)(void *)qu->lk;
+	r->free_queries = (struct zs_dns_query *)(void *)qu->lk;
 	r->free_query_count--;
 	memset(qu, 0, sizeof(*qu));
 	return qu;
 }
 
-static void query_free(struct zs_resolver *r, struct zs_query *qu)
+static void query_free(struct zs_resolver *r, struct zs_dns_query *qu)
 {
 	if (r->closing || r->free_query_count >= ZS_DNS_FREE_LIST_MAX) {
 		zs_free(qu);
@@ -161,7 +161,7 @@ void zs__resolver_kick(struct zs_resolver *r)
 	kick(r);
 }
 
-static void make_ready(struct zs_resolver *r, struct zs_query *qu, struct zs__dns_entry *e,
+static void make_ready(struct zs_resolver *r, struct zs_dns_query *qu, struct zs__dns_entry *e,
                        bool from_cache)
 {
 	qu->lk = NULL;
@@ -178,7 +178,7 @@ static void deliver(struct zs_resolver *r)
 		if (l == NULL) {
 			break;
 		}
-		struct zs_query *qu = ZS_DNS_CONTAINER(l, struct zs_query, link);
+		struct zs_dns_query *qu = ZS_DNS_CONTAINER(l, struct zs_dns_query, link);
 		struct zs__dns_entry *e = qu->entry;
 		struct zs_answer ans = e->ans;
 		ans.from_cache = qu->from_cache;
@@ -309,8 +309,10 @@ static void server_timed_out(struct zs_resolver *r, unsigned server)
 	if (++s->timeouts_in_row >= ZS_DNS_SERVER_DOWN_AFTER && s->down_until <= now) {
 		s->down_until = now + ZS_DNS_SERVER_DOWN_MS;
 		s->stats.marked_down++;
-		zs_log_warn(ZS_LOG_DNS, "%s: %u timeouts in a row, avoided for %u ms", s->name,
-		            s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
+		/* counted (marked_down) and logged only when asked: with slow authoritative
+		 * servers behind a resolver, timeouts in a row are common and not its fault */
+		zs_log_debug(ZS_LOG_DNS, "%s: %u timeouts in a row, avoided for %u ms", s->name,
+		             s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
 	}
 }
 
@@ -429,7 +431,7 @@ static void finish(struct zs__dns_lookup *lk, struct zs__dns_entry *e)
 	}
 	for (struct zs__dns_link *l = zs__dns_list_pop(&lk->waiters); l != NULL;
 	     l = zs__dns_list_pop(&lk->waiters)) {
-		make_ready(r, ZS_DNS_CONTAINER(l, struct zs_query, link), zs__dns_entry_ref(e),
+		make_ready(r, ZS_DNS_CONTAINER(l, struct zs_dns_query, link), zs__dns_entry_ref(e),
 		           false);
 	}
 	zs__dns_entry_unref(e);
@@ -856,13 +858,13 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
 }
 
 int zs_resolver_query(struct zs_resolver *r, const char *name, uint16_t type, zs_resolver_cb cb,
-                      void *arg, struct zs_query **handle)
+                      void *arg, struct zs_dns_query **handle)
 {
 	ZS_REQUIRE(r != NULL && name != NULL && cb != NULL);
 	if (r->closing) {
 		return ZS_ERR_USAGE;
 	}
-	struct zs_query *qu = query_alloc(r);
+	struct zs_dns_query *qu = query_alloc(r);
 	qu->cb = cb;
 	qu->arg = arg;
 	r->stats.questions++;
@@ -909,7 +911,7 @@ static void lookup_abort(struct zs__dns_lookup *lk)
 	lookup_free(lk);
 }
 
-void zs_resolver_cancel(struct zs_resolver *r, struct zs_query *qu)
+void zs_resolver_cancel(struct zs_resolver *r, struct zs_dns_query *qu)
 {
 	if (qu == NULL || qu->running || r->closing) {
 		return;
@@ -962,7 +964,7 @@ void zs__resolver_handle_closed(struct zs_resolver *r)
 		r->free_lookups = next;
 	}
 	while (r->free_queries != NULL) {
-		struct zs_query *next = (struct zs_query *)(void *)r->free_queries->lk;
+		struct zs_dns_query *next = (struct zs_dns_query *)(void *)r->free_queries->lk;
 		zs_free(r->free_queries);
 		r->free_queries = next;
 	}
@@ -984,7 +986,7 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 	r->close_arg = arg;
 	for (struct zs__dns_link *l = zs__dns_list_pop(&r->ready); l != NULL;
 	     l = zs__dns_list_pop(&r->ready)) {
-		struct zs_query *qu = ZS_DNS_CONTAINER(l, struct zs_query, link);
+		struct zs_dns_query *qu = ZS_DNS_CONTAINER(l, struct zs_dns_query, link);
 		zs__dns_entry_unref(qu->entry);
 		zs_free(qu);
 	}
@@ -994,7 +996,7 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 			                                             struct zs__dns_lookup, node);
 			for (struct zs__dns_link *l = zs__dns_list_pop(&lk->waiters); l != NULL;
 			     l = zs__dns_list_pop(&lk->waiters)) {
-				zs_free(ZS_DNS_CONTAINER(l, struct zs_query, link));
+				zs_free(ZS_DNS_CONTAINER(l, struct zs_dns_query, link));
 			}
 			lookup_abort(lk);
 		}

@@ -18,7 +18,7 @@
 #include "scanner/base/answer.h"
 
 struct zs_resolver;
-struct zs_query;
+struct zs_dns_query;
 struct zs_json;
 
 enum { ZS_RESOLVER_MAX_SERVERS = 8 };
@@ -123,10 +123,10 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
  * @return 0, or ZS_ERR_USAGE when the resolver is closing
  */
 int zs_resolver_query(struct zs_resolver *r, const char *name, uint16_t type, zs_resolver_cb cb,
-                      void *arg, struct zs_query **handle);
+                      void *arg, struct zs_dns_query **handle);
 
 /** Withdraw a question: its callback will not run. */
-void zs_resolver_cancel(struct zs_resolver *r, struct zs_query *handle);
+void zs_resolver_cancel(struct zs_resolver *r, struct zs_dns_query *handle);
 
 /** The counters so far. @return owned by @p r */
 const struct zs_resolver_stats *zs_resolver_stats(const struct zs_resolver *r);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What resolver.c (questions, lookups, pacing, delivery), udp.c (the socket pool) and tcp.c
- * (pipelined connections) share. A question (struct zs_query) waits on a lookup, one per
+ * (pipelined connections) share. A question (struct zs_dns_query) waits on a lookup, one per
  * distinct (name, type) in flight, so that identical questions coalesce; a lookup owns the
  * tries sent for it and is driven by lookup_step() alone (STYLE.md section 5). Nothing here
  * calls back into the user: finished questions go to a ready list that an idle handle drains,
@@ -123,13 +123,13 @@ struct zs__dns_try {
 	bool registered;
 };
 
-/** A distinct question in flight; every struct zs_query asking it waits on it. */
+/** A distinct question in flight; every struct zs_dns_query asking it waits on it. */
 struct zs__dns_lookup {
 	struct zs__dns_node node; /**< key in r->lookups; name points to q.name */
 	struct zs_resolver *r;
 	enum zs__lookup_state state;
 	struct zs__dns_question q;
-	struct zs__dns_link waiters;    /**< struct zs_query waiting */
+	struct zs__dns_link waiters;    /**< struct zs_dns_query waiting */
 	struct zs__dns_link qlink;      /**< in r->waiting, r->paced or a server's tcp_wait */
 	struct zs__dns_link dlink;      /**< in r->deadlines[try] while a try runs */
 	struct zs__dns_link tlink;      /**< in its TCP connection's list */
@@ -154,7 +154,7 @@ struct zs__dns_lookup {
 };
 
 /** What became of a question the user asked (the opaque handle of resolver.h). */
-struct zs_query {
+struct zs_dns_query {
 	struct zs__dns_link link; /**< in its lookup's waiters or in r->ready */
 	zs_resolver_cb cb;
 	void *arg;
@@ -259,7 +259,7 @@ struct zs_resolver {
 	uint64_t tokens_at;       /**< loop ms of the last refill */
 	size_t inflight;          /**< lookups holding a slot */
 	size_t waiting_count;     /**< lookups in @a waiting */
-	size_t pending_questions; /**< struct zs_query alive */
+	size_t pending_questions; /**< struct zs_dns_query alive */
 	uint32_t next_sock_id;
 	uint8_t rnd[256]; /**< getrandom() pool */
 	size_t rnd_pos;
@@ -269,7 +269,7 @@ struct zs_resolver {
 	void *close_arg;
 	struct zs__dns_lookup *free_lookups; /**< for reuse, chained through node.next */
 	size_t free_lookup_count;
-	struct zs_query *free_queries; /**< for reuse, chained through lk */
+	struct zs_dns_query *free_queries; /**< for reuse, chained through lk */
 	size_t free_query_count;
 	uint8_t *rbuf; /**< every UDP datagram is read here (ZS_DNS_UDP_RECV_BUF bytes) */
 	struct zs__dns_outbox *outbox;

@@ -150,7 +150,7 @@ static void fx_resolver(struct fixture *f, struct zs_resolver_opts *o)
 }
 
 static void ask(struct fixture *f, const char *name, uint16_t type, struct result *res,
-                struct zs_query **handle)
+                struct zs_dns_query **handle)
 {
 	inside_query = true;
 	assert_int_equal(zs_resolver_query(f->r, name, type, on_answer, res, handle), 0);
@@ -804,9 +804,9 @@ static void test_resolver_cancel(void **state)
 	struct zs_resolver_opts o = long_opts();
 	fx_resolver(&f, &o);
 	struct result a1 = { 0 }, a2 = { 0 }, b = { 0 }, c1 = { 0 }, c2 = { 0 };
-	struct zs_query *h1 = NULL;
-	struct zs_query *hb = NULL;
-	struct zs_query *hc = NULL;
+	struct zs_dns_query *h1 = NULL;
+	struct zs_dns_query *hb = NULL;
+	struct zs_dns_query *hc = NULL;
 	ask(&f, "a.example", ZS_RR_A, &a1, &h1);
 	ask(&f, "a.example", ZS_RR_A, &a2, NULL);
 	ask(&f, "b.example", ZS_RR_A, &b, &hb);
@@ -837,7 +837,7 @@ struct reentry {
 	struct fixture *f;
 	struct result follow;
 	struct result victim;
-	struct zs_query *victim_handle;
+	struct zs_dns_query *victim_handle;
 	int calls;
 };
 

@@ -1,0 +1,697 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs: begin (with the TLD's session advisory lock), resume, finish, resolve and read. The
+ * history a complete run leaves (domains seen and removed, status transitions, current state)
+ * is derived from its stored results in the same transaction that marks it complete, so that
+ * history only ever reflects complete runs and a crash leaves it as it was.
+ */
+#include "db/run.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "db/db_int.h"
+#include "scanner/base/buf.h"
+#include "scanner/base/err.h"
+#include "scanner/base/escape.h"
+#include "scanner/base/mem.h"
+
+static bool tld_valid(const char *tld)
+{
+	size_t n = tld != NULL ? strlen(tld) : 0;
+	if (n == 0 || n > 253 || tld[0] == '.' || tld[n - 1] == '.') {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)tld[i];
+		if ((c >= 'A' && c <= 'Z') || c <= ' ' || c >= 0x7f) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Insert a row if missing and return its id (tlds by name, policies by name and version). */
+static int upsert_id(struct zs_db *db, const char *what, const char *insert, const char *select,
+                     int nparams, const char *const *params, char *id, size_t id_len)
+{
+	PGresult *res = zs__db_query(db, what, insert, nparams, params);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	PQclear(res);
+	res = zs__db_query(db, what, select, nparams, params);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return zs__db_failf(db, ZS_ERR_DB, "%s: %s: row vanished", db->where, what);
+	}
+	snprintf(id, id_len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+/* Take the TLD's session lock, or say which run holds it. */
+static int lock_tld(struct zs_db *db, const char *tld_id, const char *tld_name)
+{
+	PGresult *res = zs__db_query(
+	        db, "lock TLD",
+	        "SELECT pg_try_advisory_lock(" ZS__DB_STR(ZS__DB_LOCK_TLD) ", $1::int)", 1,
+	        &tld_id);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	bool got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (got) {
+		int64_t id = 0;
+		(void)zs__db_parse_i64(tld_id, &id);
+		db->lock_tld = (int)id;
+		return 0;
+	}
+	res = zs__db_query(db, "lock TLD",
+	                   "SELECT id, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ') FROM runs "
+	                   "WHERE tld_id = $1::int AND status = 'running'",
+	                   1, &tld_id);
+	if (res != NULL && PQntuples(res) == 1) {
+		(void)zs__db_failf(
+		        db, 0, "%s: another sweep of TLD %s is running (run %s, started %s)",
+		        db->where, tld_name, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	} else {
+		(void)zs__db_failf(db, 0, "%s: another session holds the lock of TLD %s", db->where,
+		                   tld_name);
+	}
+	PQclear(res);
+	return ZS_ERR_LOCKED;
+}
+
+static void unlock_tld(struct zs_db *db)
+{
+	char id[16];
+	const char *param = id;
+	if (db->lock_tld == 0) {
+		return;
+	}
+	snprintf(id, sizeof(id), "%d", db->lock_tld);
+	PGresult *res = PQexecParams(
+	        db->conn, "SELECT pg_advisory_unlock(" ZS__DB_STR(ZS__DB_LOCK_TLD) ", $1::int)", 1,
+	        NULL, &param, NULL, NULL, 0);
+	PQclear(res); /* a failure means the session (and the lock) is gone anyway */
+	db->lock_tld = 0;
+}
+
+static void rollback(struct zs_db *db)
+{
+	PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+/* A failed statement whose SQLSTATE says the input was invalid (bad JSON) is a usage error. */
+static int input_error(struct zs_db *db, const char *what, const PGresult *res)
+{
+	(void)zs__db_fail(db, what, res);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	return state != NULL && strncmp(state, "22", 2) == 0 ? ZS_ERR_USAGE : ZS_ERR_DB;
+}
+
+/*
+ * Make a run the TLD's running sweep: take the TLD's lock, then in one transaction mark any
+ * other "running" run of the TLD interrupted (its sweep died: the lock was free) and run
+ * @p sql, which inserts or updates the run and returns its id. params[0] is the TLD id.
+ */
+static int claim_tld(struct zs_db *db, const char *tld_name, const char *keep_run, const char *sql,
+                     int nparams, const char *const *params, int64_t *run_id)
+{
+	const char *stale[2] = { params[0], keep_run };
+	int64_t id = 0;
+	int ret = lock_tld(db, params[0], tld_name);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = zs__db_exec(db, "claim run", "BEGIN");
+	if (ret != 0) {
+		goto fail;
+	}
+	PGresult *res = zs__db_query(db, "claim run",
+	                             "UPDATE runs SET status = 'interrupted', finished_at = now() "
+	                             "WHERE tld_id = $1::int AND status = 'running' "
+	                             "AND id IS DISTINCT FROM $2::bigint",
+	                             2, stale);
+	if (res == NULL) {
+		ret = ZS_ERR_DB;
+		goto fail_tx;
+	}
+	PQclear(res);
+	res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		ret = input_error(db, "claim run", res);
+		PQclear(res);
+		goto fail_tx;
+	}
+	ret = PQntuples(res) == 1 ? zs__db_parse_i64(PQgetvalue(res, 0, 0), &id) : ZS_ERR_PARSE;
+	PQclear(res);
+	if (ret != 0) {
+		ret = zs__db_failf(db, ZS_ERR_DB, "%s: claim run: no run id returned", db->where);
+		goto fail_tx;
+	}
+	ret = zs__db_exec(db, "claim run", "COMMIT");
+	if (ret != 0) {
+		goto fail;
+	}
+	*run_id = id;
+	return 0;
+fail_tx:
+	rollback(db);
+fail:
+	unlock_tld(db);
+	return ret;
+}
+
+int zs_db_run_begin(struct zs_db *db, const struct zs_db_run_params *p, int64_t *run_id)
+{
+	char tld_id[24];
+	char policy_id[24];
+	char serial[24] = "";
+	int ret = 0;
+
+	if (!tld_valid(p->tld)) {
+		return zs__db_failf(db, ZS_ERR_USAGE,
+		                    "invalid TLD '%s': lower case, without leading or final dot",
+		                    p->tld != NULL ? p->tld : "");
+	}
+	if (p->policy == NULL || p->policy[0] == '\0' || p->zone_source == NULL) {
+		return zs__db_failf(db, ZS_ERR_USAGE, "a run needs a policy and a zone source");
+	}
+	if (db->lock_tld != 0) {
+		return zs__db_failf(db, ZS_ERR_USAGE, "%s: this connection already runs a sweep",
+		                    db->where);
+	}
+	ret = zs__db_ensure(db);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = upsert_id(db, "record TLD",
+	                "INSERT INTO tlds (name) VALUES ($1) ON CONFLICT DO NOTHING",
+	                "SELECT id FROM tlds WHERE name = $1", 1, &p->tld, tld_id, sizeof(tld_id));
+	if (ret != 0) {
+		return ret;
+	}
+	const char *pparams[2] = { p->policy, p->policy_version != NULL ? p->policy_version : "" };
+	ret = upsert_id(
+	        db, "record policy",
+	        "INSERT INTO policies (name, version) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+	        "SELECT id FROM policies WHERE name = $1 AND version = $2", 2, pparams, policy_id,
+	        sizeof(policy_id));
+	if (ret != 0) {
+		return ret;
+	}
+	if (p->zone_serial >= 0) {
+		snprintf(serial, sizeof(serial), "%" PRId64, p->zone_serial);
+	}
+	const char *params[6] = {
+		tld_id,
+		policy_id,
+		p->zone_source,
+		p->zone_serial >= 0 ? serial : NULL,
+		p->options_json != NULL ? p->options_json : "{}",
+		p->scanner_version != NULL ? p->scanner_version : "",
+	};
+	return claim_tld(
+	        db, p->tld, NULL,
+	        "INSERT INTO runs (tld_id, policy_id, zone_source, zone_serial, options, "
+	        "scanner_version) VALUES ($1::int, $2::int, $3, $4::bigint, $5::jsonb, $6) "
+	        "RETURNING id",
+	        6, params, run_id);
+}
+
+/* The TLD id and status of a run. */
+static int run_tld(struct zs_db *db, int64_t run_id, char *tld_id, size_t len,
+                   enum zs_db_run_status *status, char *tld_name, size_t name_len)
+{
+	char id[24];
+	const char *param = id;
+	snprintf(id, sizeof(id), "%" PRId64, run_id);
+	PGresult *res = zs__db_query(db, "read run",
+	                             "SELECT r.tld_id, r.status, t.name FROM runs r "
+	                             "JOIN tlds t ON t.id = r.tld_id WHERE r.id = $1::bigint",
+	                             1, &param);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no run %" PRId64, db->where, run_id);
+	}
+	snprintf(tld_id, len, "%s", PQgetvalue(res, 0, 0));
+	snprintf(tld_name, name_len, "%s", PQgetvalue(res, 0, 2));
+	int ret = zs_db_run_status_parse(PQgetvalue(res, 0, 1), status);
+	PQclear(res);
+	return ret == 0 ? 0 : zs__db_failf(db, ZS_ERR_DB, "%s: unknown run status", db->where);
+}
+
+int zs_db_run_resume(struct zs_db *db, int64_t run_id)
+{
+	char tld_id[24];
+	char tld_name[256];
+	char id[24];
+	enum zs_db_run_status status = ZS_DB_RUN_RUNNING;
+	int ret = 0;
+
+	if (db->lock_tld != 0) {
+		return zs__db_failf(db, ZS_ERR_USAGE, "%s: this connection already runs a sweep",
+		                    db->where);
+	}
+	ret = zs__db_ensure(db);
+	if (ret == 0) {
+		ret = run_tld(db, run_id, tld_id, sizeof(tld_id), &status, tld_name,
+		              sizeof(tld_name));
+	}
+	if (ret != 0) {
+		return ret;
+	}
+	if (status == ZS_DB_RUN_COMPLETE || status == ZS_DB_RUN_FAILED) {
+		return zs__db_failf(db, ZS_ERR_USAGE, "run %" PRId64 " is %s: nothing to resume",
+		                    run_id, zs_db_run_status_name(status));
+	}
+	snprintf(id, sizeof(id), "%" PRId64, run_id);
+	const char *params[2] = { tld_id, id };
+	int64_t resumed = 0;
+	return claim_tld(db, tld_name, id,
+	                 "UPDATE runs SET status = 'running', finished_at = NULL, "
+	                 "resumes = resumes + 1 WHERE id = $2::bigint AND tld_id = $1::int "
+	                 "RETURNING id",
+	                 2, params, &resumed);
+}
+
+/* The history a complete run leaves, in the order the statements depend on each other:
+ * transitions need their domain and read the current state before it is updated; removals
+ * (removed_sql) read the domains after the present ones were marked seen. $1 is the run, $2
+ * its TLD. */
+static const struct {
+	const char *sql;
+	int nparams;
+} history_sql[] = {
+	/* domains seen */
+	{ "INSERT INTO domains AS d (name, tld_id, first_seen_run, first_seen_at, last_seen_run, "
+	  "last_seen_at) "
+	  "SELECT r.domain, $2::int, $1::bigint, s.started_at, $1::bigint, s.started_at "
+	  "FROM results r JOIN runs s ON s.id = r.run_id WHERE r.run_id = $1::bigint "
+	  "ON CONFLICT (name) DO UPDATE SET tld_id = excluded.tld_id, "
+	  "last_seen_run = excluded.last_seen_run, last_seen_at = excluded.last_seen_at, "
+	  "removed_run = NULL, removed_at = NULL WHERE d.last_seen_run <= excluded.last_seen_run",
+	  2 },
+	/* transitions of the domains present */
+	{ "INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
+	  "SELECT r.domain, $1::bigint, c.state, r.status::text::domain_state, s.started_at "
+	  "FROM results r JOIN runs s ON s.id = r.run_id "
+	  "LEFT JOIN current_state c ON c.domain = r.domain "
+	  "WHERE r.run_id = $1::bigint AND c.state IS DISTINCT FROM r.status::text::domain_state",
+	  1 },
+	/* current state of the domains present */
+	{ "INSERT INTO current_state AS c (domain, tld_id, run_id, state, warnings, since_run, "
+	  "since_at) "
+	  "SELECT r.domain, $2::int, $1::bigint, r.status::text::domain_state, r.warnings, "
+	  "$1::bigint, s.started_at FROM results r JOIN runs s ON s.id = r.run_id "
+	  "WHERE r.run_id = $1::bigint "
+	  "ON CONFLICT (domain) DO UPDATE SET tld_id = excluded.tld_id, run_id = excluded.run_id, "
+	  "warnings = excluded.warnings, state = excluded.state, "
+	  "since_run = CASE WHEN c.state = excluded.state THEN c.since_run "
+	  "ELSE excluded.since_run END, "
+	  "since_at = CASE WHEN c.state = excluded.state THEN c.since_at ELSE excluded.since_at END "
+	  "WHERE c.run_id <= excluded.run_id",
+	  2 },
+};
+
+/* Domains of the TLD the run no longer had (only when it read the zone completely); a domain
+ * whose row was quarantined was present and keeps its state. */
+static const char removed_sql[] =
+        "WITH s AS (SELECT started_at FROM runs WHERE id = $1::bigint), "
+        "gone AS (UPDATE domains d SET removed_run = $1::bigint, "
+        "removed_at = (SELECT started_at FROM s) "
+        "WHERE d.tld_id = $2::int AND d.removed_run IS NULL AND d.last_seen_run < $1::bigint "
+        "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.run_id = $1::bigint "
+        "AND q.domain = d.name) RETURNING d.name), "
+        "t AS (INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
+        "SELECT g.name, $1::bigint, c.state, 'removed', (SELECT started_at FROM s) "
+        "FROM gone g LEFT JOIN current_state c ON c.domain = g.name "
+        "WHERE c.state IS DISTINCT FROM 'removed') "
+        "UPDATE current_state c SET state = 'removed', run_id = $1::bigint, warnings = 0, "
+        "since_run = $1::bigint, since_at = (SELECT started_at FROM s) "
+        "FROM gone g WHERE c.domain = g.name AND c.state <> 'removed'";
+
+/* Verdict counts per rule; recomputed when a resumed run finishes again. */
+static const char *const rule_counts_sql[] = {
+	"DELETE FROM run_rule_counts WHERE run_id = $1::bigint",
+	"INSERT INTO run_rule_counts (run_id, rule, verdict, domains) "
+	"SELECT $1::bigint, rule, verdict, count(*) FROM verdicts WHERE run_id = $1::bigint "
+	"GROUP BY rule, verdict",
+};
+
+static const char totals_sql[] =
+        "UPDATE runs SET status = $2::run_status, finished_at = now(), "
+        "zone_complete = $3::boolean, zone_errors = $4::bigint, zone_first_errors = $5::text[], "
+        "dns_counters = $6::jsonb, db_counters = $7::jsonb, domains = t.n, compliant = t.c, non_compliant = t.nc, "
+        "indeterminate = t.i, warnings = t.w, "
+        "zone_serial = coalesce($8::bigint, zone_serial), "
+        "quarantined = (SELECT count(DISTINCT domain) FROM quarantine WHERE run_id = $1::bigint) "
+        "FROM (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'compliant') AS c, "
+        "count(*) FILTER (WHERE status = 'non-compliant') AS nc, "
+        "count(*) FILTER (WHERE status = 'indeterminate') AS i, "
+        "coalesce(sum(warnings), 0) AS w FROM results WHERE run_id = $1::bigint) t "
+        "WHERE id = $1::bigint";
+
+/* A PostgreSQL array literal of texts, each made valid UTF-8 (escaped) and quoted. */
+static int text_array(struct zs_buf *out, const char *const *v, size_t n)
+{
+	int ret = zs_buf_putc(out, '{');
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		struct zs_buf e;
+		zs_buf_init(&e, 64 * 1024);
+		ret = zs__db_text_ok(v[i], strlen(v[i])) ? zs_buf_puts(&e, v[i])
+		                                         : zs_escape_data(&e, v[i], strlen(v[i]));
+		ret = ret != 0 ? ret : zs_buf_puts(out, i > 0 ? ",\"" : "\"");
+		for (size_t j = 0; j < e.len && ret == 0; j++) {
+			char c = e.data[j];
+			if (c == '"' || c == '\\') {
+				ret = zs_buf_putc(out, '\\');
+			}
+			ret = ret != 0 ? ret : zs_buf_putc(out, c);
+		}
+		ret = ret != 0 ? ret : zs_buf_putc(out, '"');
+		zs_buf_deinit(&e);
+	}
+	return ret != 0 ? ret : zs_buf_putc(out, '}');
+}
+
+int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_end *end)
+{
+	char id[24];
+	char tld_id[24];
+	char zone_errors[24];
+	struct zs_buf errors;
+	int ret = 0;
+
+	if (end->status != ZS_DB_RUN_COMPLETE && end->status != ZS_DB_RUN_INTERRUPTED &&
+	    end->status != ZS_DB_RUN_FAILED) {
+		return zs__db_failf(db, ZS_ERR_USAGE,
+		                    "a run finishes complete, interrupted or failed");
+	}
+	ret = zs__db_ensure(db); /* takes the TLD's lock again after a lost connection */
+	if (ret != 0) {
+		return ret;
+	}
+	zs_buf_init(&errors, 1024 * 1024);
+	ret = text_array(&errors, end->zone_first_errors, end->zone_first_error_count);
+	if (ret != 0) {
+		ret = zs__db_failf(db, ZS_ERR_TOOBIG, "finish run: zone errors too long");
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%" PRId64, run_id);
+	snprintf(zone_errors, sizeof(zone_errors), "%" PRIu64, end->zone_errors);
+	ret = zs__db_exec(db, "finish run", "BEGIN");
+	if (ret != 0) {
+		goto out;
+	}
+	const char *param = id;
+	PGresult *res = zs__db_query(
+	        db, "finish run",
+	        "SELECT tld_id, status FROM runs WHERE id = $1::bigint FOR UPDATE", 1, &param);
+	if (res == NULL) {
+		ret = ZS_ERR_DB;
+		goto fail_tx;
+	}
+	if (PQntuples(res) == 0 || strcmp(PQgetvalue(res, 0, 1), "running") != 0) {
+		ret = zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: run %" PRId64 " is not running",
+		                   db->where, run_id);
+		PQclear(res);
+		goto fail_tx;
+	}
+	snprintf(tld_id, sizeof(tld_id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	const char *hparams[2] = { id, tld_id };
+	for (size_t i = 0; i < sizeof(rule_counts_sql) / sizeof(rule_counts_sql[0]); i++) {
+		res = zs__db_query(db, "count verdicts", rule_counts_sql[i], 1, hparams);
+		if (res == NULL) {
+			ret = ZS_ERR_DB;
+			goto fail_tx;
+		}
+		PQclear(res);
+	}
+	if (end->status == ZS_DB_RUN_COMPLETE) {
+		for (size_t i = 0; i < sizeof(history_sql) / sizeof(history_sql[0]); i++) {
+			res = zs__db_query(db, "record history", history_sql[i].sql,
+			                   history_sql[i].nparams, hparams);
+			if (res == NULL) {
+				ret = ZS_ERR_DB;
+				goto fail_tx;
+			}
+			PQclear(res);
+		}
+		if (end->zone_complete) {
+			res = zs__db_query(db, "record removed domains", removed_sql, 2, hparams);
+			if (res == NULL) {
+				ret = ZS_ERR_DB;
+				goto fail_tx;
+			}
+			PQclear(res);
+		}
+	}
+	char serial[24];
+	if (end->has_zone_serial) {
+		(void)snprintf(serial, sizeof(serial), "%u", end->zone_serial);
+	}
+	const char *tparams[8] = {
+		id,
+		zs_db_run_status_name(end->status),
+		end->zone_complete ? "true" : "false",
+		zone_errors,
+		zs_buf_cstr(&errors),
+		end->dns_json != NULL ? end->dns_json : "{}",
+		end->db_json != NULL ? end->db_json : "{}",
+		end->has_zone_serial ? serial : NULL,
+	};
+	res = PQexecParams(db->conn, totals_sql, 8, NULL, tparams, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		ret = input_error(db, "finish run", res);
+		PQclear(res);
+		goto fail_tx;
+	}
+	PQclear(res);
+	ret = zs__db_exec(db, "finish run", "COMMIT");
+	if (ret != 0) {
+		goto out;
+	}
+	unlock_tld(db);
+	goto out;
+fail_tx:
+	rollback(db);
+out:
+	zs_buf_deinit(&errors);
+	return ret;
+}
+
+int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64_t *run_id)
+{
+	int64_t id = 0;
+	const char *sql = NULL;
+	const char *param = tld;
+
+	if (zs__db_parse_i64(spec, &id) == 0) {
+		if (id <= 0) {
+			return zs__db_failf(db, ZS_ERR_USAGE, "invalid run id '%s'", spec);
+		}
+		char text[24];
+		snprintf(text, sizeof(text), "%" PRId64, id);
+		param = text;
+		PGresult *res = zs__db_query(db, "resolve run",
+		                             "SELECT run_id FROM v_runs WHERE run_id = $1::bigint",
+		                             1, &param);
+		if (res == NULL) {
+			return ZS_ERR_DB;
+		}
+		int n = PQntuples(res);
+		PQclear(res);
+		if (n == 0) {
+			return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no run %" PRId64, db->where,
+			                    id);
+		}
+		*run_id = id;
+		return 0;
+	}
+	if (strcmp(spec, "latest") == 0) {
+		sql = "SELECT run_id FROM v_runs WHERE status <> 'running' "
+		      "AND ($1::text IS NULL OR tld = $1) ORDER BY run_id DESC LIMIT 1";
+	} else if (strcmp(spec, "latest-complete") == 0) {
+		sql = "SELECT run_id FROM v_runs WHERE status = 'complete' "
+		      "AND ($1::text IS NULL OR tld = $1) ORDER BY run_id DESC LIMIT 1";
+	} else {
+		return zs__db_failf(db, ZS_ERR_USAGE,
+		                    "invalid run '%s': a run id, 'latest' or 'latest-complete'",
+		                    spec);
+	}
+	PGresult *res = zs__db_query(db, "resolve run", sql, 1, &param);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no %s run%s%s", db->where,
+		                    strcmp(spec, "latest") == 0 ? "finished" : "complete",
+		                    tld != NULL ? " of TLD " : "", tld != NULL ? tld : "");
+	}
+	int ret = zs__db_parse_i64(PQgetvalue(res, 0, 0), &id);
+	PQclear(res);
+	if (ret != 0) {
+		return zs__db_failf(db, ZS_ERR_DB, "%s: unreadable run id", db->where);
+	}
+	*run_id = id;
+	return 0;
+}
+
+int zs_db_run_previous(struct zs_db *db, int64_t run_id, int64_t *prev_id)
+{
+	char id[24];
+	const char *param = id;
+	int64_t prev = 0;
+
+	snprintf(id, sizeof(id), "%" PRId64, run_id);
+	PGresult *res = zs__db_query(db, "previous run",
+	                             "SELECT p.run_id FROM v_runs r JOIN v_runs p ON p.tld = r.tld "
+	                             "WHERE r.run_id = $1::bigint AND p.run_id < r.run_id "
+	                             "AND p.status = 'complete' ORDER BY p.run_id DESC LIMIT 1",
+	                             1, &param);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no complete run before run %" PRId64,
+		                    db->where, run_id);
+	}
+	int ret = zs__db_parse_i64(PQgetvalue(res, 0, 0), &prev);
+	PQclear(res);
+	if (ret != 0) {
+		return zs__db_failf(db, ZS_ERR_DB, "%s: unreadable run id", db->where);
+	}
+	*prev_id = prev;
+	return 0;
+}
+
+enum {
+	COL_ID,
+	COL_TLD,
+	COL_POLICY,
+	COL_POLICY_VERSION,
+	COL_ZONE_SOURCE,
+	COL_ZONE_SERIAL,
+	COL_OPTIONS,
+	COL_SCANNER_VERSION,
+	COL_STATUS,
+	COL_STARTED,
+	COL_FINISHED,
+	COL_RESUMES,
+	COL_ZONE_COMPLETE,
+	COL_ZONE_ERRORS,
+	COL_ZONE_FIRST_ERRORS,
+	COL_DNS,
+	COL_DB,
+	COL_DOMAINS,
+	COL_COMPLIANT,
+	COL_NON_COMPLIANT,
+	COL_INDETERMINATE,
+	COL_WARNINGS,
+	COL_QUARANTINED,
+	COL_PRUNED,
+	COL_COUNT_
+};
+
+static int get_i64(const PGresult *res, int col, int64_t *out)
+{
+	return zs__db_parse_i64(PQgetvalue(res, 0, col), out);
+}
+
+int zs_db_run_get(struct zs_db *db, int64_t run_id, struct zs_db_run **out)
+{
+	char id[24];
+	const char *param = id;
+	struct zs_db_run *run = NULL;
+	int64_t v = 0;
+	int ret = 0;
+
+	snprintf(id, sizeof(id), "%" PRId64, run_id);
+	PGresult *res = zs__db_query(
+	        db, "read run",
+	        "SELECT r.id, t.name, p.name, p.version, r.zone_source, coalesce(r.zone_serial, -1), "
+	        "r.options::text, r.scanner_version, r.status, "
+	        "extract(epoch FROM r.started_at)::bigint, "
+	        "coalesce(extract(epoch FROM r.finished_at)::bigint, 0), r.resumes, "
+	        "r.zone_complete, r.zone_errors, array_to_string(r.zone_first_errors, E'\\n'), "
+	        "r.dns_counters::text, r.db_counters::text, coalesce(r.domains, -1), coalesce(r.compliant, -1), "
+	        "coalesce(r.non_compliant, -1), coalesce(r.indeterminate, -1), "
+	        "coalesce(r.warnings, -1), coalesce(r.quarantined, -1), r.pruned_at IS NOT NULL "
+	        "FROM runs r JOIN tlds t ON t.id = r.tld_id JOIN policies p ON p.id = r.policy_id "
+	        "WHERE r.id = $1::bigint",
+	        1, &param);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no run %" PRId64, db->where, run_id);
+	}
+	run = zs_calloc(1, sizeof(*run));
+	run->tld = zs_strdup(PQgetvalue(res, 0, COL_TLD));
+	run->policy = zs_strdup(PQgetvalue(res, 0, COL_POLICY));
+	run->policy_version = zs_strdup(PQgetvalue(res, 0, COL_POLICY_VERSION));
+	run->zone_source = zs_strdup(PQgetvalue(res, 0, COL_ZONE_SOURCE));
+	run->options_json = zs_strdup(PQgetvalue(res, 0, COL_OPTIONS));
+	run->scanner_version = zs_strdup(PQgetvalue(res, 0, COL_SCANNER_VERSION));
+	run->zone_first_errors = zs_strdup(PQgetvalue(res, 0, COL_ZONE_FIRST_ERRORS));
+	run->dns_json = zs_strdup(PQgetvalue(res, 0, COL_DNS));
+	run->db_json = zs_strdup(PQgetvalue(res, 0, COL_DB));
+	run->zone_complete = strcmp(PQgetvalue(res, 0, COL_ZONE_COMPLETE), "t") == 0;
+	run->pruned = strcmp(PQgetvalue(res, 0, COL_PRUNED), "t") == 0;
+	ret = zs_db_run_status_parse(PQgetvalue(res, 0, COL_STATUS), &run->status);
+	ret = ret != 0 ? ret : get_i64(res, COL_ID, &run->id);
+	ret = ret != 0 ? ret : get_i64(res, COL_ZONE_SERIAL, &run->zone_serial);
+	ret = ret != 0 ? ret : get_i64(res, COL_STARTED, &run->started_at);
+	ret = ret != 0 ? ret : get_i64(res, COL_FINISHED, &run->finished_at);
+	ret = ret != 0 ? ret : get_i64(res, COL_RESUMES, &v);
+	run->resumes = (int)v;
+	ret = ret != 0 ? ret : get_i64(res, COL_ZONE_ERRORS, &run->zone_errors);
+	ret = ret != 0 ? ret : get_i64(res, COL_DOMAINS, &run->domains);
+	ret = ret != 0 ? ret : get_i64(res, COL_COMPLIANT, &run->compliant);
+	ret = ret != 0 ? ret : get_i64(res, COL_NON_COMPLIANT, &run->non_compliant);
+	ret = ret != 0 ? ret : get_i64(res, COL_INDETERMINATE, &run->indeterminate);
+	ret = ret != 0 ? ret : get_i64(res, COL_WARNINGS, &run->warnings);
+	ret = ret != 0 ? ret : get_i64(res, COL_QUARANTINED, &run->quarantined);
+	PQclear(res);
+	if (ret != 0) {
+		zs_db_run_free(run);
+		return zs__db_failf(db, ZS_ERR_DB, "%s: run %" PRId64 " does not read back",
+		                    db->where, run_id);
+	}
+	*out = run;
+	return 0;
+}
+
+void zs_db_run_free(struct zs_db_run *run)
+{
+	if (run == NULL) {
+		return;
+	}
+	zs_free(run->tld);
+	zs_free(run->policy);
+	zs_free(run->policy_version);
+	zs_free(run->zone_source);
+	zs_free(run->options_json);
+	zs_free(run->scanner_version);
+	zs_free(run->zone_first_errors);
+	zs_free(run->dns_json);
+	zs_free(run->db_json);
+	zs_free(run);
+}

@@ -1,0 +1,933 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The COPY writer. The caller's thread formats each result into COPY text rows at push time
+ * (so the queue holds plain bytes and the result's memory can go with its probe) and appends
+ * it to a bounded list; a thread with its own connection takes up to batch_max results at a
+ * time and writes them in one transaction.
+ *
+ * The fast path COPYs straight into results and verdicts. Anything else goes through the safe
+ * path: COPY into temporary staging tables, then INSERT ... ON CONFLICT DO NOTHING keyed by
+ * (run, domain), verdicts only for the results that were new. The safe path is idempotent, so
+ * it is what resends a batch whose commit was not confirmed (connection lost: the batch may or
+ * may not be stored) and what retries a batch that failed (a duplicate domain, a row that
+ * PostgreSQL refuses). A batch that fails on the safe path too is cut in halves until the
+ * refused results are alone; each goes to the quarantine table with its error, and the others
+ * are stored. Connection loss at any point means: reconnect with backoff (up to give_up_ms),
+ * then resend through the safe path. Past the limit the writer gives up: it keeps draining the
+ * queue (counting what it drops as lost), pushes fail, and the caller marks the run
+ * interrupted.
+ */
+#include "db/writer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "db/db_int.h"
+#include "scanner/base/buf.h"
+#include "scanner/base/err.h"
+#include "scanner/base/escape.h"
+#include "scanner/base/json.h"
+#include "scanner/base/log.h"
+#include "scanner/base/mem.h"
+
+enum {
+	DEFAULT_QUEUE_MAX = 20000,
+	DEFAULT_BATCH_MAX = 5000,
+	DEFAULT_FLUSH_MS = 1000,
+	DEFAULT_GIVE_UP_MS = 60000,
+	ITEM_MAX = 256 * 1024 * 1024, /* one domain's rows; PostgreSQL's own limit is 1 GiB */
+	BACKOFF_FIRST_MS = 100,
+	BACKOFF_MAX_MS = 5000,
+};
+
+/** One queued result: its domain and its COPY rows, in one allocation. */
+struct item {
+	struct item *next;
+	size_t res_len;  /**< bytes of the results row (with its newline) */
+	size_t verd_len; /**< bytes of the verdict rows */
+	size_t verdicts; /**< verdict rows */
+	char *domain;    /**< points into data */
+	char data[];     /**< domain NUL, results row, verdict rows */
+};
+
+/** How a batch attempt ended. */
+enum outcome {
+	OUT_OK,
+	OUT_LOST, /**< the connection broke: the batch may or may not be stored */
+	OUT_DATA, /**< PostgreSQL refused something in the batch (message in w->msg) */
+};
+
+struct zs_db_writer {
+	/* Shared between the caller and the thread, under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct item *head;
+	struct item *tail;
+	size_t count;
+	bool stopping;
+	bool want_wake;
+	int failed; /**< 0, or the error the writer gave up with */
+
+	/* Set at creation. */
+	struct zs_db_writer_opts opts;
+	int64_t run_id;
+	char run_text[24];
+	size_t run_text_len;
+	char *conninfo;
+	char where[256];
+	pthread_t thread;
+	bool started;
+	zs__db_hook hook;
+	void *hook_arg;
+
+	/* The caller's thread only. */
+	struct zs_buf scratch; /**< the item being formatted */
+	struct zs_buf dom;     /**< its domain, escaped for COPY */
+	struct zs_buf quoted;  /**< an array element being quoted */
+	struct zs_buf clean;   /**< an array element being escaped */
+
+	/* The writer thread only (and finish, after the join). */
+	PGconn *conn;
+	bool staging_ready;
+	char msg[ZS__DB_MSG_MAX];
+	char sqlstate[6];
+	struct zs_db_writer_stats stats;
+	uint64_t pushed;
+	uint64_t escaped;
+	uint64_t full;
+};
+
+static const char results_cols[] = "(run_id, domain, status, warnings, mail, facts, raw_owner, "
+                                   "raw_txt)";
+static const char verdicts_cols[] = "(run_id, domain, rule, verdict, reason)";
+
+/* ---- formatting (caller's thread) ---- */
+
+static int put_text(struct zs_buf *b, const char *s, size_t n, bool *escaped)
+{
+	return zs__db_copy_text(b, s, n, escaped);
+}
+
+/* An array element of text[] inside a COPY field: quoted, with " and \ escaped for the array
+ * parser, then the whole escaped for COPY (in w->quoted, reused). */
+static int put_array_text(struct zs_db_writer *w, struct zs_buf *b, const char *s, bool *escaped)
+{
+	struct zs_buf *q = &w->quoted;
+	size_t n = strlen(s);
+	int ret = 0;
+
+	zs_buf_reset(q);
+	if (!zs__db_text_ok(s, n)) {
+		/* The data escaping leaves no '"' and turns '\' into "\x5c" text. */
+		zs_buf_reset(&w->clean);
+		ret = zs_escape_data(&w->clean, s, n);
+		s = zs_buf_cstr(&w->clean);
+		n = w->clean.len;
+		*escaped = true;
+	}
+	ret = ret != 0 ? ret : zs_buf_putc(q, '"');
+	size_t start = 0;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		if (s[i] == '"' || s[i] == '\\') {
+			ret = zs_buf_append(q, s + start, i - start);
+			ret = ret != 0 ? ret : zs_buf_putc(q, '\\');
+			start = i;
+		}
+	}
+	ret = ret != 0 ? ret : zs_buf_append(q, s + start, n - start);
+	ret = ret != 0 ? ret : zs_buf_putc(q, '"');
+	return ret != 0 ? ret : put_text(b, zs_buf_cstr(q), q->len, escaped);
+}
+
+/* A bytea array element inside a COPY field: "\\\\x<hex>" (COPY, then array, unescaping). */
+static int put_array_bytea(struct zs_buf *b, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char chunk[512];
+	size_t k = 0;
+	int ret = zs_buf_puts(b, "\"\\\\\\\\x");
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		chunk[k++] = hex[p[i] >> 4];
+		chunk[k++] = hex[p[i] & 0xf];
+		if (k == sizeof(chunk)) {
+			ret = zs_buf_append(b, chunk, k);
+			k = 0;
+		}
+	}
+	ret = ret != 0 ? ret : zs_buf_append(b, chunk, k);
+	return ret != 0 ? ret : zs_buf_putc(b, '"');
+}
+
+/* The facts: stored as given when they are valid UTF-8 without NUL (PostgreSQL still checks
+ * the JSON); otherwise wrapped, escaped, in an object so that the row is not lost. */
+static int put_facts(struct zs_buf *b, const char *facts, bool *escaped)
+{
+	if (facts == NULL) {
+		return zs_buf_puts(b, "{}");
+	}
+	size_t n = strlen(facts);
+	if (zs__db_text_ok(facts, n)) {
+		return put_text(b, facts, n, escaped);
+	}
+	struct zs_buf wrapped;
+	struct zs_json j;
+	zs_buf_init(&wrapped, ITEM_MAX);
+	zs_json_init(&j, &wrapped);
+	zs_json_obj_begin(&j);
+	zs_json_kdata(&j, "unstorable_facts", facts, n);
+	zs_json_obj_end(&j);
+	int ret = zs_json_error(&j);
+	ret = ret != 0 ? ret : put_text(b, zs_buf_cstr(&wrapped), wrapped.len, escaped);
+	zs_buf_deinit(&wrapped);
+	*escaped = true;
+	return ret;
+}
+
+static int put_uint(struct zs_buf *b, unsigned v)
+{
+	char digits[16];
+	size_t n = sizeof(digits);
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return zs_buf_append(b, digits + n, sizeof(digits) - n);
+}
+
+/* Format one result: domain NUL, results row, verdict rows, into w->scratch. */
+static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, size_t *res_len,
+                       bool *escaped)
+{
+	struct zs_buf *b = &w->scratch;
+	int ret = 0;
+
+	zs_buf_reset(b);
+	zs_buf_reset(&w->dom);
+	ret = zs_buf_append(b, res->domain, strlen(res->domain) + 1);
+	size_t start = b->len;
+	ret = ret != 0 ? ret : put_text(&w->dom, res->domain, strlen(res->domain), escaped);
+	ret = ret != 0 ? ret : zs_buf_append(b, w->run_text, w->run_text_len);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	ret = ret != 0 ? ret : zs_buf_append(b, w->dom.data, w->dom.len);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_status_name(res->status));
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	ret = ret != 0 ? ret : put_uint(b, res->warnings);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_mail_name(res->mail));
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	ret = ret != 0 ? ret : put_facts(b, res->facts_json, escaped);
+	ret = ret != 0 ? ret : zs_buf_puts(b, "\t{");
+	for (size_t i = 0; i < res->raw_count && ret == 0; i++) {
+		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
+		ret = ret != 0 ? ret : put_array_text(w, b, res->raw[i].owner, escaped);
+	}
+	ret = ret != 0 ? ret : zs_buf_puts(b, "}\t{");
+	for (size_t i = 0; i < res->raw_count && ret == 0; i++) {
+		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
+		ret = ret != 0 ? ret : put_array_bytea(b, res->raw[i].data, res->raw[i].len);
+	}
+	ret = ret != 0 ? ret : zs_buf_puts(b, "}\n");
+	*res_len = b->len - start;
+	for (size_t i = 0; i < res->verdict_count && ret == 0; i++) {
+		const struct zs_db_verdict_row *v = &res->verdicts[i];
+		const char *reason = v->reason != NULL ? v->reason : "";
+		ret = zs_buf_append(b, w->run_text, w->run_text_len);
+		ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+		ret = ret != 0 ? ret : zs_buf_append(b, w->dom.data, w->dom.len);
+		ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+		ret = ret != 0 ? ret : put_text(b, v->rule, strlen(v->rule), escaped);
+		ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+		ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_verdict_name(v->verdict));
+		ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+		ret = ret != 0 ? ret : put_text(b, reason, strlen(reason), escaped);
+		ret = ret != 0 ? ret : zs_buf_putc(b, '\n');
+	}
+	return ret;
+}
+
+/* Queue the item formatted in w->scratch. */
+static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, size_t verdicts)
+{
+	struct item *it = zs_malloc(sizeof(*it) + w->scratch.len);
+	memcpy(it->data, w->scratch.data, w->scratch.len);
+	it->next = NULL;
+	it->domain = it->data;
+	it->res_len = res_len;
+	it->verd_len = w->scratch.len - domain_len - res_len;
+	it->verdicts = verdicts;
+
+	pthread_mutex_lock(&w->mu);
+	int ret = w->failed;
+	if (ret == 0) {
+		if (w->tail != NULL) {
+			w->tail->next = it;
+		} else {
+			w->head = it;
+		}
+		w->tail = it;
+		w->count++;
+		w->pushed++;
+		/* the first item starts the flush clock, a full batch goes at once */
+		if (w->count == 1 || w->count == w->opts.batch_max) {
+			pthread_cond_signal(&w->cv);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (ret != 0) {
+		zs_free(it);
+	}
+	return ret;
+}
+
+/* Whether the queue has room; when not, ask for a wake-up. */
+static int check_room(struct zs_db_writer *w)
+{
+	int ret = 0;
+	pthread_mutex_lock(&w->mu);
+	if (w->failed != 0) {
+		ret = w->failed;
+	} else if (w->count >= w->opts.queue_max) {
+		w->want_wake = true;
+		w->full++;
+		ret = ZS_ERR_AGAIN;
+	}
+	pthread_mutex_unlock(&w->mu);
+	return ret;
+}
+
+int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res)
+{
+	size_t res_len = 0;
+	bool escaped = false;
+
+	ZS_REQUIRE(res->domain != NULL);
+	ZS_REQUIRE((unsigned)res->status < ZS_DB_STATUS_COUNT_);
+	ZS_REQUIRE((unsigned)res->mail < ZS_DB_MAIL_COUNT_);
+	ZS_REQUIRE(res->verdict_count == 0 || res->verdicts != NULL);
+	ZS_REQUIRE(res->raw_count == 0 || res->raw != NULL);
+	for (size_t i = 0; i < res->verdict_count; i++) {
+		ZS_REQUIRE(res->verdicts[i].rule != NULL);
+		ZS_REQUIRE((unsigned)res->verdicts[i].verdict < ZS_DB_VERDICT_COUNT_);
+	}
+	int ret = check_room(w);
+	if (ret != 0) {
+		return ret;
+	}
+	ret = format_item(w, res, &res_len, &escaped);
+	if (ret != 0) {
+		return ZS_ERR_TOOBIG;
+	}
+	ret = enqueue(w, strlen(res->domain) + 1, res_len, res->verdict_count);
+	if (ret == 0 && escaped) {
+		w->escaped++;
+	}
+	return ret;
+}
+
+int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const char *res_line,
+                           const char *verdict_lines)
+{
+	int ret = check_room(w);
+	if (ret != 0) {
+		return ret;
+	}
+	zs_buf_reset(&w->scratch);
+	ret = zs_buf_append(&w->scratch, domain, strlen(domain) + 1);
+	ret = ret != 0 ? ret : zs_buf_puts(&w->scratch, res_line);
+	ret = ret != 0 ? ret : zs_buf_puts(&w->scratch, verdict_lines);
+	if (ret != 0) {
+		return ZS_ERR_TOOBIG;
+	}
+	size_t verdicts = 0;
+	for (const char *p = verdict_lines; *p != '\0'; p++) {
+		verdicts += *p == '\n';
+	}
+	return enqueue(w, strlen(domain) + 1, strlen(res_line), verdicts);
+}
+
+/* ---- writing (the writer thread) ---- */
+
+static void note_error(struct zs_db_writer *w, const char *what, const PGresult *res)
+{
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(w->sqlstate, sizeof(w->sqlstate), "%s", state != NULL ? state : "08000");
+	zs__db_format_error(w->msg, sizeof(w->msg), w->where, what, w->conn, res);
+}
+
+/* Run a command; OUT_LOST or OUT_DATA with w->msg set on failure. */
+static enum outcome command(struct zs_db_writer *w, const char *what, const char *sql,
+                            PGresult **keep)
+{
+	PGresult *res = PQexec(w->conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (keep != NULL) {
+			*keep = res;
+		} else {
+			PQclear(res);
+		}
+		return OUT_OK;
+	}
+	note_error(w, what, res);
+	enum outcome out = zs__db_conn_lost(w->conn, res) ? OUT_LOST : OUT_DATA;
+	PQclear(res);
+	return out;
+}
+
+/* COPY one part (results rows or verdict rows) of items [0, n) into a table. */
+static enum outcome copy_part(struct zs_db_writer *w, const char *sql, struct item **items,
+                              size_t n, bool verdicts)
+{
+	PGresult *res = PQexec(w->conn, sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		note_error(w, "COPY", res);
+		enum outcome out = zs__db_conn_lost(w->conn, res) ? OUT_LOST : OUT_DATA;
+		PQclear(res);
+		return out;
+	}
+	PQclear(res);
+	bool broken = false;
+	for (size_t i = 0; i < n && !broken; i++) {
+		const struct item *it = items[i];
+		const char *rows = it->domain + strlen(it->domain) + 1;
+		const char *p = verdicts ? rows + it->res_len : rows;
+		size_t len = verdicts ? it->verd_len : it->res_len;
+		if (len > 0 && PQputCopyData(w->conn, p, (int)len) != 1) {
+			broken = true;
+		}
+	}
+	if (PQputCopyEnd(w->conn, NULL) != 1) {
+		broken = true;
+	}
+	enum outcome out = OUT_OK;
+	while ((res = PQgetResult(w->conn)) != NULL) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && out == OUT_OK) {
+			note_error(w, "COPY", res);
+			out = zs__db_conn_lost(w->conn, res) ? OUT_LOST : OUT_DATA;
+		}
+		PQclear(res);
+		if (PQstatus(w->conn) != CONNECTION_OK) {
+			break;
+		}
+	}
+	if (broken && out == OUT_OK) {
+		note_error(w, "COPY", NULL);
+		out = OUT_LOST;
+	}
+	if (out == OUT_DATA && PQstatus(w->conn) != CONNECTION_OK) {
+		out = OUT_LOST;
+	}
+	return out;
+}
+
+static void rollback(struct zs_db_writer *w)
+{
+	if (PQstatus(w->conn) == CONNECTION_OK) {
+		PQclear(PQexec(w->conn, "ROLLBACK"));
+	}
+}
+
+static enum outcome commit(struct zs_db_writer *w)
+{
+	if (w->hook != NULL) {
+		(void)w->hook(ZS__DB_HOOK_BEFORE_COMMIT, PQbackendPID(w->conn), w->hook_arg);
+	}
+	PGresult *res = NULL;
+	enum outcome out = command(w, "COMMIT", "COMMIT", &res);
+	if (out == OUT_OK && strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		note_error(w, "COMMIT", NULL);
+		snprintf(w->msg, sizeof(w->msg), "%s: COMMIT: transaction was rolled back",
+		         w->where);
+		out = OUT_DATA;
+	}
+	PQclear(res);
+	if (out == OUT_OK && w->hook != NULL &&
+	    w->hook(ZS__DB_HOOK_AFTER_COMMIT, PQbackendPID(w->conn), w->hook_arg) != 0) {
+		snprintf(w->msg, sizeof(w->msg), "%s: COMMIT: confirmation lost (test)", w->where);
+		out = OUT_LOST;
+	}
+	return out;
+}
+
+/* The fast path: COPY straight into the tables. */
+static enum outcome write_direct(struct zs_db_writer *w, struct item **items, size_t n)
+{
+	enum outcome out = command(w, "BEGIN", "BEGIN", NULL);
+	if (out == OUT_OK) {
+		out = copy_part(w,
+		                "COPY results (run_id, domain, status, warnings, mail, facts, "
+		                "raw_owner, raw_txt) FROM STDIN",
+		                items, n, false);
+	}
+	if (out == OUT_OK) {
+		out = copy_part(w,
+		                "COPY verdicts (run_id, domain, rule, verdict, reason) FROM STDIN",
+		                items, n, true);
+	}
+	if (out == OUT_OK) {
+		out = commit(w);
+		if (out == OUT_OK) {
+			uint64_t v = 0;
+			for (size_t i = 0; i < n; i++) {
+				v += items[i]->verdicts;
+			}
+			w->stats.results += n;
+			w->stats.verdicts += v;
+		}
+		return out;
+	}
+	rollback(w);
+	return out;
+}
+
+/* The safe path: staging tables and INSERT ... ON CONFLICT DO NOTHING. */
+static enum outcome write_staged(struct zs_db_writer *w, struct item **items, size_t n)
+{
+	char sql[256];
+	PGresult *res = NULL;
+	enum outcome out = OUT_OK;
+
+	if (!w->staging_ready) {
+		out = command(w, "create staging tables",
+		              "CREATE TEMP TABLE IF NOT EXISTS zs_stage_results "
+		              "(LIKE results INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; "
+		              "CREATE TEMP TABLE IF NOT EXISTS zs_stage_verdicts "
+		              "(LIKE verdicts INCLUDING DEFAULTS) ON COMMIT DELETE ROWS",
+		              NULL);
+		if (out != OUT_OK) {
+			return out;
+		}
+		w->staging_ready = true;
+	}
+	out = command(w, "BEGIN", "BEGIN", NULL);
+	if (out == OUT_OK) {
+		snprintf(sql, sizeof(sql), "COPY zs_stage_results %s FROM STDIN", results_cols);
+		out = copy_part(w, sql, items, n, false);
+	}
+	if (out == OUT_OK) {
+		snprintf(sql, sizeof(sql), "COPY zs_stage_verdicts %s FROM STDIN", verdicts_cols);
+		out = copy_part(w, sql, items, n, true);
+	}
+	if (out == OUT_OK) {
+		out = command(w, "store staged rows",
+		              "WITH r AS (INSERT INTO results SELECT * FROM zs_stage_results "
+		              "ON CONFLICT DO NOTHING RETURNING domain), "
+		              "v AS (INSERT INTO verdicts SELECT s.* FROM zs_stage_verdicts s "
+		              "WHERE s.domain IN (SELECT domain FROM r) "
+		              "ON CONFLICT DO NOTHING RETURNING 1) "
+		              "SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM v)",
+		              &res);
+	}
+	if (out == OUT_OK) {
+		int64_t nr = 0;
+		int64_t nv = 0;
+		(void)zs__db_parse_i64(PQgetvalue(res, 0, 0), &nr);
+		(void)zs__db_parse_i64(PQgetvalue(res, 0, 1), &nv);
+		PQclear(res);
+		out = commit(w);
+		if (out == OUT_OK) {
+			w->stats.results += (uint64_t)nr;
+			w->stats.verdicts += (uint64_t)nv;
+			w->stats.duplicates += n - (uint64_t)nr;
+		}
+		return out;
+	}
+	rollback(w);
+	return out;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Reconnect with exponential backoff until give_up_ms. @return 0 or ZS_ERR_DB */
+static int reconnect(struct zs_db_writer *w)
+{
+	char err[ZS__DB_MSG_MAX];
+	uint64_t deadline = now_ms() + w->opts.give_up_ms;
+	unsigned delay = BACKOFF_FIRST_MS;
+
+	zs_log_warn(ZS_LOG_DB, "%s", w->msg);
+	PQfinish(w->conn);
+	w->conn = NULL;
+	w->staging_ready = false;
+	for (;;) {
+		int ret = zs__db_connect(w->conninfo, &w->conn, w->where, sizeof(w->where), err,
+		                         sizeof(err));
+		if (ret == 0) {
+			w->stats.reconnects++;
+			zs_log_info(ZS_LOG_DB, "%s: writer reconnected", w->where);
+			return 0;
+		}
+		if (now_ms() + delay > deadline) {
+			snprintf(w->msg, sizeof(w->msg), "%.900s (giving up after %u ms)", err,
+			         w->opts.give_up_ms);
+			return ZS_ERR_DB;
+		}
+		zs_log_debug(ZS_LOG_DB, "%s; retrying in %u ms", err, delay);
+		sleep_ms(delay);
+		delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+	}
+}
+
+/* Put one refused result in quarantine (retrying across reconnects). */
+static int quarantine(struct zs_db_writer *w, struct item *it)
+{
+	struct zs_buf row;
+	struct zs_buf dom;
+	const char *rows = it->domain + strlen(it->domain) + 1;
+	size_t len = it->res_len + it->verd_len;
+	int ret = 0;
+
+	zs_buf_init(&row, (size_t)ITEM_MAX * 4);
+	zs_buf_init(&dom, 64 * 1024);
+	if (zs__db_text_ok(rows, len)) {
+		ret = zs_buf_append(&row, rows, len);
+	} else {
+		ret = zs_escape_data(&row, rows, len);
+	}
+	if (zs__db_text_ok(it->domain, strlen(it->domain))) {
+		ret = ret != 0 ? ret : zs_buf_puts(&dom, it->domain);
+	} else {
+		ret = ret != 0 ? ret : zs_escape_data(&dom, it->domain, strlen(it->domain));
+	}
+	zs_log_warn(ZS_LOG_DB, "%s: row quarantined: %s", zs_buf_cstr(&dom), w->msg);
+	const char *params[5] = { w->run_text, zs_buf_cstr(&dom), w->sqlstate, w->msg,
+		                  zs_buf_cstr(&row) };
+	for (;;) {
+		PGresult *res =
+		        PQexecParams(w->conn,
+		                     "INSERT INTO quarantine (run_id, domain, sqlstate, error, "
+		                     "row_data) VALUES ($1::bigint, $2, $3, $4, $5)",
+		                     5, NULL, params, NULL, NULL, 0);
+		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		bool lost = !ok && zs__db_conn_lost(w->conn, res);
+		if (!ok) {
+			note_error(w, "quarantine", res);
+		}
+		PQclear(res);
+		if (ok) {
+			w->stats.quarantined++;
+			break;
+		}
+		if (!lost) {
+			zs_log_error(ZS_LOG_DB, "%s", w->msg);
+			w->stats.lost++;
+			break;
+		}
+		ret = reconnect(w);
+		if (ret != 0) {
+			break;
+		}
+	}
+	zs_buf_deinit(&row);
+	zs_buf_deinit(&dom);
+	return ret;
+}
+
+/* Whether the last failure was about the rows themselves (a data exception or a violated
+ * constraint: SQLSTATE classes 22 and 23), as opposed to the database's state (permissions,
+ * disk full, too many connections...), which no bisection can help. */
+static bool row_error(const struct zs_db_writer *w)
+{
+	return strncmp(w->sqlstate, "22", 2) == 0 || strncmp(w->sqlstate, "23", 2) == 0;
+}
+
+/* The safe path with bisection. A failure that is not the rows' fault is retried with backoff
+ * until give_up_ms, as a lost connection. @return 0 (stored or quarantined) or ZS_ERR_DB */
+static int write_safe(struct zs_db_writer *w, struct item **items, size_t n)
+{
+	uint64_t deadline = 0;
+	unsigned delay = BACKOFF_FIRST_MS;
+	for (;;) {
+		enum outcome out = write_staged(w, items, n);
+		if (out == OUT_OK) {
+			return 0;
+		}
+		if (out == OUT_LOST) {
+			int ret = reconnect(w);
+			if (ret != 0) {
+				return ret;
+			}
+			continue;
+		}
+		if (!row_error(w)) {
+			if (deadline == 0) {
+				zs_log_warn(ZS_LOG_DB, "%s (retrying)", w->msg);
+				deadline = now_ms() + w->opts.give_up_ms;
+			}
+			if (now_ms() + delay > deadline) {
+				size_t len = strlen(w->msg);
+				snprintf(w->msg + len, sizeof(w->msg) - len,
+				         " (giving up after %u ms)", w->opts.give_up_ms);
+				return ZS_ERR_DB;
+			}
+			sleep_ms(delay);
+			delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+			continue;
+		}
+		if (n == 1) {
+			return quarantine(w, items[0]);
+		}
+		int ret = write_safe(w, items, n / 2);
+		return ret != 0 ? ret : write_safe(w, items + n / 2, n - n / 2);
+	}
+}
+
+static int write_batch(struct zs_db_writer *w, struct item **items, size_t n)
+{
+	enum outcome out = OUT_LOST;
+	if (w->conn != NULL) {
+		out = write_direct(w, items, n);
+	}
+	if (out == OUT_OK) {
+		w->stats.batches++;
+		return 0;
+	}
+	if (out == OUT_LOST) {
+		int ret = reconnect(w);
+		if (ret != 0) {
+			return ret;
+		}
+	} else {
+		zs_log_debug(ZS_LOG_DB, "batch of %zu refused, retrying row by row: %s", n, w->msg);
+	}
+	w->stats.retries++;
+	int ret = write_safe(w, items, n);
+	if (ret == 0) {
+		w->stats.batches++;
+	}
+	return ret;
+}
+
+static void *writer_main(void *arg)
+{
+	struct zs_db_writer *w = arg;
+	struct item **batch = zs_calloc(w->opts.batch_max, sizeof(*batch));
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		if (w->count == 0 && w->stopping) {
+			break;
+		}
+		if (w->count == 0) {
+			pthread_cond_wait(&w->cv, &w->mu);
+			continue;
+		}
+		if (w->count < w->opts.batch_max && !w->stopping) {
+			/* Let a batch fill up, but not for longer than flush_ms. */
+			struct timespec dl;
+			clock_gettime(CLOCK_MONOTONIC, &dl);
+			dl.tv_sec += w->opts.flush_ms / 1000;
+			dl.tv_nsec += (long)(w->opts.flush_ms % 1000) * 1000000L;
+			if (dl.tv_nsec >= 1000000000L) {
+				dl.tv_sec++;
+				dl.tv_nsec -= 1000000000L;
+			}
+			int rc = 0;
+			while (w->count < w->opts.batch_max && !w->stopping && rc != ETIMEDOUT) {
+				rc = pthread_cond_timedwait(&w->cv, &w->mu, &dl);
+			}
+		}
+		size_t n = 0;
+		while (n < w->opts.batch_max && w->head != NULL) {
+			batch[n++] = w->head;
+			w->head = w->head->next;
+		}
+		if (w->head == NULL) {
+			w->tail = NULL;
+		}
+		w->count -= n;
+		bool wake = w->want_wake;
+		w->want_wake = false;
+		int failed = w->failed;
+		pthread_mutex_unlock(&w->mu);
+
+		if (wake && w->opts.wake != NULL) {
+			w->opts.wake(w->opts.wake_arg);
+		}
+		if (failed == 0) {
+			failed = write_batch(w, batch, n);
+			if (failed != 0) {
+				zs_log_error(ZS_LOG_DB, "%s", w->msg);
+			}
+		}
+		if (failed != 0) {
+			w->stats.lost += n;
+		}
+		for (size_t i = 0; i < n; i++) {
+			zs_free(batch[i]);
+		}
+
+		pthread_mutex_lock(&w->mu);
+		if (failed != 0 && w->failed == 0) {
+			w->failed = failed;
+			pthread_mutex_unlock(&w->mu);
+			if (w->opts.wake != NULL) {
+				w->opts.wake(w->opts.wake_arg); /* the caller must notice */
+			}
+			pthread_mutex_lock(&w->mu);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	zs_free(batch);
+	return NULL;
+}
+
+static void writer_free(struct zs_db_writer *w)
+{
+	struct item *it = w->head;
+	while (it != NULL) {
+		struct item *next = it->next;
+		zs_free(it);
+		it = next;
+	}
+	PQfinish(w->conn);
+	zs_buf_deinit(&w->scratch);
+	zs_buf_deinit(&w->dom);
+	zs_buf_deinit(&w->quoted);
+	zs_buf_deinit(&w->clean);
+	zs_free(w->conninfo);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	zs_free(w);
+}
+
+int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer_opts *opts,
+                     struct zs_db_writer **out)
+{
+	struct zs_db_writer *w = zs_calloc(1, sizeof(*w));
+	pthread_condattr_t ca;
+	char err[ZS__DB_MSG_MAX];
+	int ret = 0;
+
+	if (opts != NULL) {
+		w->opts = *opts;
+	}
+	w->opts.queue_max = w->opts.queue_max != 0 ? w->opts.queue_max : DEFAULT_QUEUE_MAX;
+	w->opts.batch_max = w->opts.batch_max != 0 ? w->opts.batch_max : DEFAULT_BATCH_MAX;
+	w->opts.flush_ms = w->opts.flush_ms != 0 ? w->opts.flush_ms : DEFAULT_FLUSH_MS;
+	w->opts.give_up_ms = w->opts.give_up_ms != 0 ? w->opts.give_up_ms : DEFAULT_GIVE_UP_MS;
+	w->run_id = run_id;
+	snprintf(w->run_text, sizeof(w->run_text), "%" PRId64, run_id);
+	w->run_text_len = strlen(w->run_text);
+	w->conninfo = zs_strdup(db->conninfo);
+	zs_buf_init(&w->scratch, ITEM_MAX);
+	zs_buf_init(&w->dom, 64 * 1024);
+	zs_buf_init(&w->quoted, ITEM_MAX);
+	zs_buf_init(&w->clean, ITEM_MAX);
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
+
+	ret = zs__db_connect(w->conninfo, &w->conn, w->where, sizeof(w->where), err, sizeof(err));
+	if (ret != 0) {
+		snprintf(db->err, sizeof(db->err), "%s", err);
+		ret = ZS_ERR_DB;
+		goto fail;
+	}
+	const char *param = w->run_text;
+	PGresult *res = PQexecParams(w->conn, "SELECT status FROM runs WHERE id = $1::bigint", 1,
+	                             NULL, &param, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		zs__db_format_error(db->err, sizeof(db->err), w->where, "start writer", w->conn,
+		                    res);
+		PQclear(res);
+		ret = ZS_ERR_DB;
+		goto fail;
+	}
+	bool running = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "running") == 0;
+	PQclear(res);
+	if (!running) {
+		ret = zs__db_failf(db, ZS_ERR_USAGE, "%s: run %" PRId64 " is not running", w->where,
+		                   run_id);
+		goto fail;
+	}
+	ret = pthread_create(&w->thread, NULL, writer_main, w);
+	if (ret != 0) {
+		ret = zs__db_failf(db, -ret, "cannot start the database writer: %s", strerror(ret));
+		goto fail;
+	}
+	w->started = true;
+	*out = w;
+	return 0;
+fail:
+	writer_free(w);
+	return ret;
+}
+
+void zs__db_writer_set_hook(struct zs_db_writer *w, zs__db_hook hook, void *arg)
+{
+	w->hook = hook;
+	w->hook_arg = arg;
+}
+
+int zs_db_writer_status(struct zs_db_writer *w)
+{
+	pthread_mutex_lock(&w->mu);
+	int ret = w->failed;
+	pthread_mutex_unlock(&w->mu);
+	return ret;
+}
+
+int zs_db_writer_finish(struct zs_db_writer *w, struct zs_db_writer_stats *stats)
+{
+	if (w == NULL) {
+		return 0;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->stopping = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (w->started) {
+		pthread_join(w->thread, NULL);
+	}
+	int ret = w->failed;
+	if (stats != NULL) {
+		*stats = w->stats;
+		stats->pushed = w->pushed;
+		stats->escaped = w->escaped;
+		stats->full = w->full;
+	}
+	writer_free(w);
+	return ret;
+}
+
+int zs_db_writer_stats_json(const struct zs_db_writer_stats *st, struct zs_buf *out)
+{
+	struct zs_json j;
+	zs_json_init(&j, out);
+	zs_json_obj_begin(&j);
+	zs_json_kint(&j, "pushed", (long long)st->pushed);
+	zs_json_kint(&j, "results", (long long)st->results);
+	zs_json_kint(&j, "verdicts", (long long)st->verdicts);
+	zs_json_kint(&j, "duplicates", (long long)st->duplicates);
+	zs_json_kint(&j, "escaped", (long long)st->escaped);
+	zs_json_kint(&j, "quarantined", (long long)st->quarantined);
+	zs_json_kint(&j, "lost", (long long)st->lost);
+	zs_json_kint(&j, "batches", (long long)st->batches);
+	zs_json_kint(&j, "retries", (long long)st->retries);
+	zs_json_kint(&j, "reconnects", (long long)st->reconnects);
+	zs_json_kint(&j, "full", (long long)st->full);
+	zs_json_obj_end(&j);
+	return zs_json_error(&j);
+}
