@@ -18,17 +18,15 @@
 #
 # Prints the figures and a Markdown block for bench/RESULTS.md on stdout.
 set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$ZS_ROOT
 DOMAINS=10000
 ROUNDS=3
 INFLIGHT=1000
 RSS_SIZES="10000 1000000"
 BUILD=$ROOT/build-bench
 KEEP=0
-
-say() { printf 'dns_engine: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -46,24 +44,6 @@ case "$DOMAINS$ROUNDS$INFLIGHT" in *[!0-9]*) die "numbers expected" ;; esac
 [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 10 ] || die "--rounds: 1 to 10"
 
 # ---- packages and build ----------------------------------------------------------------------
-
-ensure_packages() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}): install them or run as root"
-	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/zs-bench-apt.log 2>&1 ||
-		{ apt-get update -qq >>/tmp/zs-bench-apt.log 2>&1 || true
-		  apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/zs-bench-apt.log 2>&1; } ||
-		die "apt-get install failed (see /tmp/zs-bench-apt.log)"
-	for p in nsd unbound; do
-		case " ${missing[*]} " in *" $p "*) service "$p" stop >/dev/null 2>&1 || true ;; esac
-	done
-}
 
 ensure_packages nsd unbound dnsperf hyperfine ldnsutils python3 cmake gcc time
 say "building zs-dnsbench (Release) in $BUILD"
@@ -88,24 +68,6 @@ cleanup() {
 	if [ "$KEEP" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
-
-free_port() {
-	python3 - <<'EOF'
-import socket
-for _ in range(100):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close()
-        continue
-    print(port)
-    break
-EOF
-}
 
 wait_dns() { # PORT NAME
 	local i

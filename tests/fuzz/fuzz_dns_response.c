@@ -4,7 +4,8 @@
  * datagram against a question, then, when it is accepted, its decoding into an answer entry
  * (ldns parsing, CNAME chains, records of every decoded type, negative TTLs), and the
  * conversion of wire names to text. The question is taken from the input itself when it holds
- * one, so that the fuzzer reaches the decoder, and is also a fixed one.
+ * one, so that the fuzzer reaches the decoder, and is also a fixed one. The input is also read
+ * as a presentation name (names come from untrusted records: SPF includes, MX hosts).
  */
 #include <string.h>
 
@@ -102,5 +103,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		try_question(data, size, &q);
 	}
 	(void)zs__dns_name_to_text(data, size, text, sizeof(text));
+
+	char name[ZS_DNS_TEXT_MAX];
+	size_t n = size < sizeof(name) - 1 ? size : sizeof(name) - 1;
+	memcpy(name, data, n);
+	name[n] = '\0';
+	if (zs__dns_name_from_text(name, &q) == 0) {
+		/* a name read back from its wire form reads the same again */
+		struct zs__dns_question again;
+		if (zs__dns_name_to_text(q.name, q.name_len, text, sizeof(text)) < 0 ||
+		    zs__dns_name_from_text(text, &again) != 0 || again.name_len != q.name_len ||
+		    memcmp(again.name, q.name, q.name_len) != 0) {
+			__builtin_trap();
+		}
+	}
 	return 0;
 }

