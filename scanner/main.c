@@ -17,7 +17,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "scan", zs_cmd_scan, "sweep a TLD zone: query, evaluate, store, summarise" },
-	{ "report", zs_cmd_report, "write the report of a stored run (gzip CSV)" },
+	{ "report", zs_cmd_report, "write reports: a run, a period, or one domain's compliance" },
+	{ "notices", zs_cmd_notices, "write the notices of a run's non-compliant domains (mbox)" },
 	{ "db", zs_cmd_db, "database administration (migrate)" },
 	{ "check", zs_cmd_check, "check domains now: every rule, its reason and its fix" },
 	{ "spf", zs_cmd_spf, "analyse a domain's SPF policy, or check_host() for an address" },
