@@ -807,9 +807,12 @@ static int load_changes(struct zs_db *db, const char *id, const struct zs_db_sum
 	if (res != NULL && o->change_list_max > 0) {
 		zs_buf_reset(&q);
 		(void)zs_buf_puts(&q, complete ? complete_changes_sql : partial_changes_sql);
-		(void)zs_buf_puts(&q, "SELECT k, domain, a, b FROM (SELECT c.*, row_number() OVER "
-		                      "(PARTITION BY k ORDER BY domain) AS n FROM c) x WHERE "
-		                      "n <= $3::bigint ORDER BY k, domain");
+		(void)zs_buf_puts(
+		        &q,
+		        "SELECT k, domain, a, b FROM (SELECT c.*, row_number() OVER "
+		        "(PARTITION BY k ORDER BY domain) AS n FROM c) x WHERE "
+		        "n <= $3::bigint ORDER BY array_position(ARRAY['newly non-compliant', 'fixed', "
+		        "'changed', 'new', 'removed'], k), domain");
 		res = zs__db_query(db, "changed domains", zs_buf_cstr(&q), 3, params);
 		int n = res != NULL ? PQntuples(res) : 0;
 		s->changed = zs_calloc((size_t)n + 1, sizeof(*s->changed));

@@ -158,7 +158,7 @@ static void json_rule(struct zs_json *j, const struct domain_report *d, const ch
 	zs_json_kstr(j, "title", rule != NULL ? rule->title : NULL);
 	zs_json_kstr(j, "severity", rule == NULL ? NULL : rule->warn_only ? "warn" : "fail");
 	zs_json_kstr(j, "verdict", v != NULL ? zs_db_verdict_name(v->verdict) : "not evaluated");
-	zs_json_kstr(j, "reason", v != NULL ? v->reason : NULL);
+	zs_report_json_ktext(j, "reason", v != NULL ? v->reason : NULL);
 	zs_json_key(j, "evidence");
 	zs_json_obj_begin(j);
 	if (rule != NULL) {
@@ -167,7 +167,7 @@ static void json_rule(struct zs_json *j, const struct domain_report *d, const ch
 	zs_json_key(j, "facts");
 	zs_json_obj_begin(j);
 	for (size_t k = 0; k < nf; k++) {
-		zs_json_kstr(j, zs_db_fact_name(facts[k]), d->row->facts[facts[k]]);
+		zs_report_json_fact(j, facts[k], d->row->facts[facts[k]]);
 	}
 	zs_json_obj_end(j);
 	zs_json_obj_end(j);
@@ -175,7 +175,7 @@ static void json_rule(struct zs_json *j, const struct domain_report *d, const ch
 		struct zs_buf fix;
 		zs_buf_init(&fix, 64 * 1024);
 		if (render_fix(d, rule, &fix) == 0) {
-			zs_json_kstr(j, "fix", zs_buf_cstr(&fix));
+			zs_report_json_ktext(j, "fix", zs_buf_cstr(&fix));
 		}
 		zs_buf_deinit(&fix);
 	}
@@ -189,8 +189,8 @@ static void json_item(struct zs_json *j, const char *id, const char *text, const
 	zs_json_kstr(j, "text", text);
 	zs_json_kstr(j, "status", a != NULL ? a->status : "no statement");
 	zs_json_kstr(j, "attested_on", a != NULL ? a->on : NULL);
-	zs_json_kstr(j, "attested_by", a != NULL ? a->by : NULL);
-	zs_json_kstr(j, "reference", a != NULL ? a->text : NULL);
+	zs_report_json_ktext(j, "attested_by", a != NULL ? a->by : NULL);
+	zs_report_json_ktext(j, "reference", a != NULL ? a->text : NULL);
 	zs_json_obj_end(j);
 }
 
@@ -257,7 +257,7 @@ static int write_json(struct domain_report *d)
 		zs_json_obj_begin(&j);
 		zs_json_kstr(&j, "rule", d->exempt[i].id);
 		zs_json_kstr(&j, "until", d->exempt[i].on);
-		zs_json_kstr(&j, "why", d->exempt[i].text);
+		zs_report_json_ktext(&j, "why", d->exempt[i].text);
 		zs_json_obj_end(&j);
 	}
 	zs_json_arr_end(&j);
@@ -344,7 +344,13 @@ static int html_rule(struct zs_buf *b, const struct domain_report *d, const char
 		zs_buf_init(&fix, 64 * 1024);
 		ret = render_fix(d, rule, &fix);
 		ret = ret != 0 ? ret : zs_buf_puts(b, "<p>What to do:</p>\n<pre class=\"fix\">");
-		ret = ret != 0 ? ret : zs_text_html(b, zs_buf_cstr(&fix), fix.len);
+		/* line by line: the newlines are the text's own, everything else is shown */
+		for (const char *p = zs_buf_cstr(&fix); ret == 0 && *p != '\0';) {
+			size_t n = strcspn(p, "\n");
+			ret = zs_text_html(b, p, n);
+			ret = ret != 0 || p[n] != '\n' ? ret : zs_buf_putc(b, '\n');
+			p += n + (p[n] == '\n');
+		}
 		ret = ret != 0 ? ret : zs_buf_puts(b, "</pre>\n");
 		zs_buf_deinit(&fix);
 	}

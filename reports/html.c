@@ -208,6 +208,8 @@ static int changes_table(struct zs_buf *b, const struct zs_db_report_summary *s)
 	static const char *const labels[ZS_DB_CHANGE_COUNT_] = { "Newly non-compliant", "Fixed",
 		                                                 "Other changes", "New domains",
 		                                                 "Removed domains" };
+	static const char *const words[ZS_DB_CHANGE_COUNT_] = { "newly non-compliant", "fixed",
+		                                                "changed", "new", "removed" };
 	static const char *const ids[ZS_DB_CHANGE_COUNT_] = { "change-newly-non-compliant",
 		                                              "change-fixed", "change-other",
 		                                              "change-new", "change-removed" };
@@ -236,7 +238,7 @@ static int changes_table(struct zs_buf *b, const struct zs_db_report_summary *s)
 			ret = ret != 0 ? ret : zs_text_html_str(b, d->domain);
 			ret = ret != 0 ? ret
 			               : zs_buf_printf(b, "</td><td>%s</td><td>%s</td><td>",
-			                               labels[d->change],
+			                               words[d->change],
 			                               d->from != NULL ? d->from : "");
 			ret = ret != 0 ? ret : zs_text_html_str(b, d->to);
 			ret = ret != 0 ? ret : zs_buf_puts(b, "</td></tr>\n");
@@ -312,7 +314,7 @@ int zs_html_summary(struct zs_buf *b, const struct zs_db_report_summary *s,
 
 /* ---- charts ----------------------------------------------------------------------------- */
 
-enum { TW = 720, TH = 230, TL = 44, TR = 16, TT = 12, TB = 46 };
+enum { TW = 720, TH = 230, TL = 44, TR = 44, TT = 12, TB = 46 };
 
 static double share(int64_t part, int64_t whole)
 {

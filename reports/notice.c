@@ -480,17 +480,36 @@ out:
 	return ret;
 }
 
+const char *const *zs_notice_placeholders(const char *file, size_t *count)
+{
+	if (strcmp(file, "notice-subject.txt") == 0) {
+		*count = S_COUNT_;
+		return subject_names;
+	}
+	if (strcmp(file, "notice-body.txt") == 0) {
+		*count = B_COUNT_;
+		return body_names;
+	}
+	if (strcmp(file, "notice-rule.txt") == 0) {
+		*count = R_COUNT_;
+		return rule_names;
+	}
+	return NULL;
+}
+
+static int load_template(struct notices *ns, const char *file, struct zs_template **out,
+                         struct zs_buf *errs)
+{
+	size_t n = 0;
+	const char *const *names = zs_notice_placeholders(file, &n);
+	return zs_template_load(ns->o->templates, file, names, n, out, errs);
+}
+
 static int load_templates(struct notices *ns, struct zs_buf *errs)
 {
-	const char *dir = ns->o->templates;
-	int ret = zs_template_load(dir, "notice-subject.txt", subject_names, S_COUNT_, &ns->subject,
-	                           errs);
-	ret = ret != 0 ? ret
-	               : zs_template_load(dir, "notice-body.txt", body_names, B_COUNT_, &ns->body,
-	                                  errs);
-	return ret != 0 ? ret
-	                : zs_template_load(dir, "notice-rule.txt", rule_names, R_COUNT_, &ns->rule,
-	                                   errs);
+	int ret = load_template(ns, "notice-subject.txt", &ns->subject, errs);
+	ret = ret != 0 ? ret : load_template(ns, "notice-body.txt", &ns->body, errs);
+	return ret != 0 ? ret : load_template(ns, "notice-rule.txt", &ns->rule, errs);
 }
 
 static int prepare(struct zs_db *db, int64_t run_id, const char *path, struct notices *ns,

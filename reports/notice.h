@@ -62,6 +62,14 @@ struct zs_notice_stats {
 #define ZS_NOTICE_KIND "non-compliant"
 
 /**
+ * The placeholders a notice template may use (docs/notices.md lists them).
+ * @param file  "notice-subject.txt", "notice-body.txt" or "notice-rule.txt"
+ * @param[out] count  how many
+ * @return the names (static), or NULL for another file
+ */
+const char *const *zs_notice_placeholders(const char *file, size_t *count);
+
+/**
  * The list of domains without a usable contact, beside the mbox: "x.mbox.gz" gives
  * "x.no-contact.csv.gz".
  * @return 0 or ZS_ERR_TOOBIG

@@ -155,59 +155,6 @@ static int csv_row(struct report *r, const struct zs_db_report_row *row)
 	return ret != 0 ? ret : zs_out_write(r->out, r->line.data, r->line.len);
 }
 
-static bool all_digits(const char *s)
-{
-	size_t i = s[0] == '-' ? 1 : 0;
-	if (s[i] == '\0' || strlen(s + i) > 18) {
-		return false;
-	}
-	for (; s[i] != '\0'; i++) {
-		if (s[i] < '0' || s[i] > '9') {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* A fact as JSON: its text is already escaped where it came from DNS, so it is written as a
- * trusted string (JSON-escaped only), as the stored facts document holds it. */
-static void json_fact(struct zs_json *j, enum zs_db_fact f, const char *v)
-{
-	zs_json_key(j, zs_db_fact_name(f));
-	if (v == NULL) {
-		zs_json_null(j);
-		return;
-	}
-	switch (zs_db_fact_type(f)) {
-	case ZS_DB_FACT_INT:
-		if (all_digits(v)) {
-			zs_json_raw(j, v);
-		} else {
-			zs_json_str(j, v);
-		}
-		break;
-	case ZS_DB_FACT_BOOL:
-		zs_json_bool(j, strcmp(v, "true") == 0);
-		break;
-	case ZS_DB_FACT_LIST:
-		zs_json_arr_begin(j);
-		for (const char *p = v; *p != '\0';) {
-			size_t n = strcspn(p, " ");
-			if (n > 0) {
-				char *item = zs_strndup(p, n);
-				zs_json_str(j, item);
-				zs_free(item);
-			}
-			p += n + (p[n] == ' ');
-		}
-		zs_json_arr_end(j);
-		break;
-	case ZS_DB_FACT_TEXT:
-		zs_json_str(j, v);
-		break;
-	}
-}
-
 static void json_row(struct zs_json *j, const struct zs_db_report_row *row)
 {
 	char t[64];
@@ -225,14 +172,14 @@ static void json_row(struct zs_json *j, const struct zs_db_report_row *row)
 		zs_json_key(j, row->verdicts[i].rule);
 		zs_json_obj_begin(j);
 		zs_json_kstr(j, "verdict", zs_db_verdict_name(row->verdicts[i].verdict));
-		zs_json_kstr(j, "reason", row->verdicts[i].reason);
+		zs_report_json_ktext(j, "reason", row->verdicts[i].reason);
 		zs_json_obj_end(j);
 	}
 	zs_json_obj_end(j);
 	zs_json_key(j, "facts");
 	zs_json_obj_begin(j);
 	for (int f = 0; f < ZS_DB_FACT_COUNT_; f++) {
-		json_fact(j, (enum zs_db_fact)f, row->facts[f]);
+		zs_report_json_fact(j, (enum zs_db_fact)f, row->facts[f]);
 	}
 	zs_json_obj_end(j);
 	zs_json_obj_end(j);
@@ -468,10 +415,9 @@ void zs_report_period_bounds(enum zs_report_period p, int64_t t, int64_t *from, 
 	case ZS_PERIOD_MONTHLY:
 		tm.tm_mday = 1;
 		*from = (int64_t)timegm(&tm);
-		tm.tm_mon += 1; /* timegm() normalises December + 1 */
-		*to = (int64_t)timegm(&tm);
-		tm.tm_mon -= 1;
 		(void)strftime(label, label_len, "%Y-%m", &tm);
+		tm.tm_mon += 1; /* timegm() normalises December + 1 (in tm too) */
+		*to = (int64_t)timegm(&tm);
 		break;
 	}
 }

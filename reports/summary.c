@@ -43,6 +43,96 @@ const char *zs_report_rule_title(const struct zs_policy *p, const char *rule)
 	return r != NULL ? r->title : NULL;
 }
 
+void zs_report_json_text(struct zs_json *j, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct zs_buf b;
+	int ret = 0;
+
+	if (s == NULL) {
+		zs_json_null(j);
+		return;
+	}
+	zs_buf_init(&b, j->out->max);
+	ret = zs_buf_putc(&b, '"');
+	for (const char *p = s; *p != '\0' && ret == 0; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			ret = zs_buf_append(&b, e, 2);
+		} else if (c < 0x20) {
+			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+			ret = zs_buf_append(&b, e, 6);
+		} else {
+			ret = zs_buf_putc(&b, (char)c);
+		}
+	}
+	ret = ret != 0 ? ret : zs_buf_putc(&b, '"');
+	if (ret == 0) {
+		zs_json_raw(j, b.data);
+	} else if (j->err == 0) {
+		j->err = ret;
+	}
+	zs_buf_deinit(&b);
+}
+
+void zs_report_json_ktext(struct zs_json *j, const char *key, const char *s)
+{
+	zs_json_key(j, key);
+	zs_report_json_text(j, s);
+}
+
+static bool all_digits(const char *s)
+{
+	size_t i = s[0] == '-' ? 1 : 0;
+	if (s[i] == '\0' || strlen(s + i) > 18) {
+		return false;
+	}
+	for (; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			return false;
+		}
+	}
+	return true;
+}
+
+void zs_report_json_fact(struct zs_json *j, enum zs_db_fact f, const char *v)
+{
+	zs_json_key(j, zs_db_fact_name(f));
+	if (v == NULL) {
+		zs_json_null(j);
+		return;
+	}
+	switch (zs_db_fact_type(f)) {
+	case ZS_DB_FACT_INT:
+		if (all_digits(v)) {
+			zs_json_raw(j, v);
+		} else {
+			zs_report_json_text(j, v);
+		}
+		break;
+	case ZS_DB_FACT_BOOL:
+		zs_json_bool(j, strcmp(v, "true") == 0);
+		break;
+	case ZS_DB_FACT_LIST:
+		zs_json_arr_begin(j);
+		for (const char *p = v; *p != '\0';) {
+			size_t n = strcspn(p, " ");
+			if (n > 0) {
+				char *item = zs_strndup(p, n);
+				zs_report_json_text(j, item);
+				zs_free(item);
+			}
+			p += n + (p[n] == ' ');
+		}
+		zs_json_arr_end(j);
+		break;
+	case ZS_DB_FACT_TEXT:
+		zs_report_json_text(j, v);
+		break;
+	}
+}
+
 int zs_report_summary_notes(const struct zs_db_report_summary *s, struct zs_buf *buf)
 {
 	const struct zs_db_run *run = s->run;
@@ -57,12 +147,12 @@ int zs_report_summary_notes(const struct zs_db_report_summary *s, struct zs_buf 
 		                    run->id, s->domains);
 		break;
 	case ZS_DB_RUN_INTERRUPTED:
-		ret = zs_buf_printf(buf,
-		                    "Run %" PRId64
-		                    " was interrupted before it reached the end of the "
-		                    "zone: the figures cover only the %" PRId64
-		                    " domains checked; the others are missing, not compliant.\n",
-		                    run->id, s->domains);
+		ret = zs_buf_printf(
+		        buf,
+		        "Run %" PRId64 " was interrupted before it reached the end of the "
+		        "zone: the figures cover only the %" PRId64
+		        " domains it checked; the domains it did not reach are not in this report.\n",
+		        run->id, s->domains);
 		break;
 	case ZS_DB_RUN_FAILED:
 		ret = zs_buf_printf(buf,
@@ -319,6 +409,10 @@ int zs_report_summary_csv(struct zs_out *o, const struct zs_db_report_summary *s
 		ret = csv_line(o, &line, "run", "", "finished",
 		               zs_text_time(t, sizeof(t), run->finished_at, 0));
 	}
+	if (ret == 0 && s->duration >= 0) {
+		snprintf(item, sizeof(item), "%.1f", s->duration);
+		ret = csv_line(o, &line, "run", "", "duration_seconds", item);
+	}
 	ret = ret != 0 ? ret
 	               : csv_line(o, &line, "run", "", "zone_complete",
 	                          run->zone_complete ? "true" : "false");
@@ -360,9 +454,9 @@ int zs_report_summary_csv(struct zs_out *o, const struct zs_db_report_summary *s
 	ret = ret != 0 ? ret : csv_num(o, &line, "dns", "", "answered", s->dns.answered);
 	ret = ret != 0 ? ret : csv_num(o, &line, "dns", "", "timeouts", s->dns.timeouts);
 	ret = ret != 0 ? ret : csv_num(o, &line, "dns", "", "failures", s->dns.failures);
-	if (ret == 0 && s->duration >= 0) {
-		snprintf(item, sizeof(item), "%.1f", s->duration);
-		ret = csv_line(o, &line, "dns", "", "duration_seconds", item);
+	if (ret == 0 && s->dns.seconds >= 0) {
+		snprintf(item, sizeof(item), "%.2f", s->dns.seconds);
+		ret = csv_line(o, &line, "dns", "", "seconds", item);
 	}
 	for (size_t i = 0; i < s->trend_count && ret == 0; i++) {
 		const struct zs_db_trend_point *p = &s->trend[i];

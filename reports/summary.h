@@ -43,6 +43,19 @@ double zs_report_rate(int64_t compliant, int64_t domains);
 const struct zs_db_verdict_row *zs_report_find_verdict(const struct zs_db_report_row *row,
                                                        const char *rule, size_t *hint);
 
+/**
+ * Write text the database holds as a JSON string, JSON-escaped only: facts are already in the
+ * data escaping where they came from DNS, and escaping them again would change them. NULL
+ * writes null.
+ */
+void zs_report_json_text(struct zs_json *j, const char *s);
+
+/** zs_json_key() and zs_report_json_text(). */
+void zs_report_json_ktext(struct zs_json *j, const char *key, const char *s);
+
+/** Write a key fact as "name": value, typed (number, boolean, list of strings, string). */
+void zs_report_json_fact(struct zs_json *j, enum zs_db_fact f, const char *v);
+
 /** A rule's title from the policy, or NULL when unknown. */
 const char *zs_report_rule_title(const struct zs_policy *p, const char *rule);
 
