@@ -88,10 +88,10 @@ struct notices {
 int zs_notices_list_path(const char *path, bool compressed, struct zs_buf *out)
 {
 	size_t n = strlen(path);
-	if (n >= 3 && strcmp(path + n - 3, ".gz") == 0) {
+	if (n >= 3 && strncmp(path + n - 3, ".gz", 3) == 0) {
 		n -= 3;
 	}
-	if (n >= 5 && strcmp(path + n - 5, ".mbox") == 0) {
+	if (n >= 5 && strncmp(path + n - 5, ".mbox", 5) == 0) {
 		n -= 5;
 	}
 	int ret = zs_buf_append(out, path, n);
