@@ -24,3 +24,12 @@ int zs_csv_cell(struct zs_buf *line, bool first, const char *p, size_t n);
 
 /** zs_csv_cell() for a NUL-terminated string (NULL: empty cell). */
 int zs_csv_cell_str(struct zs_buf *line, bool first, const char *s);
+
+/**
+ * A cell of text the database holds (already data-escaped where it came from DNS): shown as
+ * reports/text.h says, so that its backslashes are not escaped a second time; quoted and
+ * neutralised as zs_csv_cell().
+ * @param s  the text, NULL for an empty cell
+ * @return 0 or ZS_ERR_TOOBIG
+ */
+int zs_csv_cell_shown(struct zs_buf *line, bool first, const char *s);

@@ -17,7 +17,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "scan", zs_cmd_scan, "sweep a TLD zone: query, evaluate, store, summarise" },
-	{ "report", zs_cmd_report, "write the report of a stored run (gzip CSV)" },
+	{ "report", zs_cmd_report, "write reports: a run, a period, or one domain's compliance" },
+	{ "notices", zs_cmd_notices, "write the notices of a run's non-compliant domains (mbox)" },
 	{ "runs", zs_cmd_runs, "recent runs and their figures" },
 	{ "history", zs_cmd_history, "a domain's history of statuses and verdicts" },
 	{ "diff", zs_cmd_diff, "domains whose status changed between two runs" },

@@ -8,7 +8,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 ZS_BUILD_PACKAGES="build-essential cmake pkg-config libldns-dev libuv1-dev libpq-dev zlib1g-dev
 libssl-dev libpsl-dev libcmocka-dev libyaml-dev"
 ZS_RIG_PACKAGES="postgresql-15 postgresql-client-15 nsd unbound ldnsutils python3 iproute2 procps
-gzip"
+gzip chromium"
 
 say() { printf 'zonesweep: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
