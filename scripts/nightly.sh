@@ -18,6 +18,8 @@
 #   ZS_FROM        the secretariat's From address for notices
 #   ZS_ATTEMPTS    resumptions after an interruption (default 5)
 #   ZS_BIN         the zonesweep binary (default: zonesweep on PATH)
+#   ZS_SCAN_OPTS   more options for the sweep (e.g. "--qps 2000 --max-inflight 1000")
+#   ZS_REPORT_FORMATS  formats of the periodic reports (default csv,html)
 # Exit status: 0 the run completed, 1 it could not be completed (it stays resumable).
 set -uo pipefail
 
@@ -38,6 +40,8 @@ db_args=()
 [ -n "${ZS_DB:-}" ] && db_args=(--db "$ZS_DB")
 res_args=()
 for r in ${ZS_RESOLVERS:-}; do res_args+=(--resolver "$r"); done
+# shellcheck disable=SC2206
+scan_opts=(${ZS_SCAN_OPTS:-})
 
 # The newest run of the TLD and its status, from the listing (JSON Lines).
 latest_run() {
@@ -49,7 +53,7 @@ for line in sys.stdin:
 
 "$ZS_BIN" db migrate "${db_args[@]}" >/dev/null || { log "database not reachable or not migrated"; exit 1; }
 
-"$ZS_BIN" scan --zone "$ZS_ZONE" --tld "$ZS_TLD" "${db_args[@]}" "${res_args[@]}"
+"$ZS_BIN" scan --zone "$ZS_ZONE" --tld "$ZS_TLD" "${db_args[@]}" "${res_args[@]}" "${scan_opts[@]}"
 status=$?
 attempt=0
 while [ "$status" -ne 0 ] && [ "$attempt" -lt "$ZS_ATTEMPTS" ]; do
@@ -63,15 +67,16 @@ while [ "$status" -ne 0 ] && [ "$attempt" -lt "$ZS_ATTEMPTS" ]; do
 	log "run $run was interrupted; resuming in ${wait_s}s (attempt $attempt of $ZS_ATTEMPTS)"
 	sleep "$wait_s"
 	"$ZS_BIN" scan --zone "$ZS_ZONE" --tld "$ZS_TLD" --resume "$run" "${db_args[@]}" \
-		"${res_args[@]}"
+		"${res_args[@]}" "${scan_opts[@]}"
 	status=$?
 done
 [ "$status" -eq 0 ] || { log "run still incomplete after $ZS_ATTEMPTS attempts; it stays resumable"; exit 1; }
 
 mkdir -p "$ZS_REPORT_DIR"
 for period in daily weekly monthly; do
-	"$ZS_BIN" report --period "$period" --tld "$ZS_TLD" --dir "$ZS_REPORT_DIR" "${db_args[@]}" ||
-		log "$period report not written"
+	"$ZS_BIN" report --period "$period" --tld "$ZS_TLD" --dir "$ZS_REPORT_DIR" \
+		--format "${ZS_REPORT_FORMATS:-csv,html}" "${db_args[@]}" ||
+		log "$period report not written (no complete run in the period?)"
 done
 if [ -n "$ZS_NOTICE_DIR" ]; then
 	mkdir -p "$ZS_NOTICE_DIR"
