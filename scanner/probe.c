@@ -620,28 +620,17 @@ static void json_part(struct zs_json *j, const char *key, enum zs_dns_status sta
                       void (*write)(struct zs_json *, const struct zs_probe *),
                       const struct zs_probe *p)
 {
-	struct zs_buf tmp;
-	struct zs_json tj;
+	char head[48];
+	int n = snprintf(head, sizeof(head), "\"status\":\"%s\",", zs_dns_status_name(status));
 
-	zs_buf_init(&tmp, j->out->max);
-	zs_json_init(&tj, &tmp);
-	write(&tj, p);
 	zs_json_key(j, key);
-	if (zs_json_error(&tj) != 0 || tmp.len < 2 || tmp.data[0] != '{') {
-		zs_json_null(j);
-		j->err = j->err != 0 ? j->err : ZS_ERR_TOOBIG;
-	} else {
-		struct zs_buf head;
-		zs_buf_init(&head, 64);
-		(void)zs_buf_printf(&head, "{\"status\":\"%s\"%s", zs_dns_status_name(status),
-		                    tmp.len > 2 ? "," : "");
-		zs_json_raw(j, zs_buf_cstr(&head));
-		if (j->err == 0) {
-			j->err = zs_buf_append(j->out, tmp.data + 1, tmp.len - 1);
-		}
-		zs_buf_deinit(&head);
+	size_t at = j->out->len; /* where the part's object starts */
+	write(j, p);
+	/* put the status first inside the object the machine wrote: '{' then the head */
+	if (j->err == 0 && j->out->len > at + 1 && j->out->data[at] == '{') {
+		bool empty = j->out->len == at + 2;
+		j->err = zs_buf_insert(j->out, at + 1, head, (size_t)n - (empty ? 1 : 0));
 	}
-	zs_buf_deinit(&tmp);
 }
 
 static void json_fact_record(struct zs_json *j, const char *key, const struct zs_fact_record *r)
@@ -667,7 +656,8 @@ static void write_facts_members(struct zs_json *j, const struct zs_probe *p)
 		[ZS_FACT_RDNS_NONE] = "none",
 	};
 
-	json_part(j, "mx", f->mx.status, json_mx, p);
+	zs_json_key(j, "mx"); /* the MX result carries its own status */
+	json_mx(j, p);
 	json_part(j, "spf", f->spf.status, json_spf, p);
 	json_part(j, "dmarc", f->dmarc.status, json_dmarc, p);
 	json_part(j, "dkim", f->dkim.status, json_dkim, p);
@@ -732,9 +722,18 @@ int zs_probe_result_json(const struct zs_probe *p, struct zs_buf *out)
 		zs_json_obj_end(&j);
 	}
 	zs_json_obj_end(&j);
-	write_facts_members(&j, p);
-	zs_json_obj_end(&j);
-	return zs_json_error(&j);
+	int ret = zs_json_error(&j);
+	/* the facts were serialised once for the database: their members follow the rules */
+	const struct zs_buf *facts = &r->facts;
+	if (ret == 0 && facts->len > 2) {
+		ret = zs_buf_putc(out, ',');
+		if (ret == 0) {
+			ret = zs_buf_append(out, facts->data + 1, facts->len - 1);
+		}
+	} else if (ret == 0) {
+		ret = zs_buf_putc(out, '}');
+	}
+	return ret;
 }
 
 static void evaluate(struct zs_probe *p)

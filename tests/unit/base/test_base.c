@@ -33,6 +33,13 @@ static void test_buf_append_respects_max(void **state)
 	assert_string_equal(zs_buf_cstr(&b), "abcd1234");
 	assert_int_equal(zs_buf_putc(&b, 'x'), ZS_ERR_TOOBIG);
 	zs_buf_deinit(&b);
+	zs_buf_init(&b, 8);
+	assert_int_equal(zs_buf_puts(&b, "{}"), 0);
+	assert_int_equal(zs_buf_insert(&b, 1, "a:1", 3), 0);
+	assert_string_equal(zs_buf_cstr(&b), "{a:1}");
+	assert_int_equal(zs_buf_insert(&b, 0, "xyzw", 4), ZS_ERR_TOOBIG);
+	assert_string_equal(zs_buf_cstr(&b), "{a:1}");
+	zs_buf_deinit(&b);
 }
 
 static void test_arena_alloc_many_and_large(void **state)
