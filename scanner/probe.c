@@ -832,6 +832,7 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	p->state = PROBE_ASKING;
 	p->all_ad = true;
 	zs_buf_init(&p->result.facts, 64 * 1024 * 1024);
+	(void)zs_buf_reserve(&p->result.facts, 16 * 1024); /* a domain's facts: ~10 KiB */
 	(void)uv_timer_init(env->loop, &p->budget);
 	p->budget.data = p;
 

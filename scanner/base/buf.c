@@ -47,6 +47,11 @@ static int reserve(struct zs_buf *b, size_t n)
 	return 0;
 }
 
+int zs_buf_reserve(struct zs_buf *b, size_t n)
+{
+	return reserve(b, n);
+}
+
 int zs_buf_append(struct zs_buf *b, const void *p, size_t n)
 {
 	int ret = reserve(b, n);

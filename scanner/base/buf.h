@@ -18,6 +18,11 @@ struct zs_buf {
 
 /** Initialise an empty buffer that may hold up to @p max bytes. */
 void zs_buf_init(struct zs_buf *b, size_t max);
+/**
+ * Make room for @p n more bytes at once (to spare a growing buffer its reallocations).
+ * @return 0 or ZS_ERR_TOOBIG
+ */
+int zs_buf_reserve(struct zs_buf *b, size_t n);
 /** Free the content; the buffer is empty and usable again. */
 void zs_buf_deinit(struct zs_buf *b);
 /** Forget the content but keep the allocation. */
