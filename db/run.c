@@ -288,21 +288,18 @@ int zs_db_run_resume(struct zs_db *db, int64_t run_id)
 }
 
 /* The history a complete run leaves, in the order the statements depend on each other:
- * transitions need their domain and read the current state before it is updated; removals
- * (removed_sql) read the domains after the present ones were marked seen. $1 is the run, $2
- * its TLD. */
+ * transitions read the current state before it is updated; removals come last. Only rows that
+ * change are written: a run where little changed writes little. $1 is the run, $2 its TLD. */
 static const struct {
 	const char *sql;
 	int nparams;
 } history_sql[] = {
-	/* domains seen */
-	{ "INSERT INTO domains AS d (name, tld_id, first_seen_run, first_seen_at, last_seen_run, "
-	  "last_seen_at) "
-	  "SELECT r.domain, $2::int, $1::bigint, s.started_at, $1::bigint, s.started_at "
+	/* domains new to the zone, or back in it */
+	{ "INSERT INTO domains AS d (name, tld_id, first_seen_run, first_seen_at) "
+	  "SELECT r.domain, $2::int, $1::bigint, s.started_at "
 	  "FROM results r JOIN runs s ON s.id = r.run_id WHERE r.run_id = $1::bigint "
-	  "ON CONFLICT (name) DO UPDATE SET tld_id = excluded.tld_id, "
-	  "last_seen_run = excluded.last_seen_run, last_seen_at = excluded.last_seen_at, "
-	  "removed_run = NULL, removed_at = NULL WHERE d.last_seen_run <= excluded.last_seen_run",
+	  "ON CONFLICT (name) DO UPDATE SET tld_id = excluded.tld_id, removed_run = NULL, "
+	  "removed_at = NULL WHERE d.removed_run IS NOT NULL",
 	  2 },
 	/* transitions of the domains present */
 	{ "INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
@@ -311,18 +308,18 @@ static const struct {
 	  "LEFT JOIN current_state c ON c.domain = r.domain "
 	  "WHERE r.run_id = $1::bigint AND c.state IS DISTINCT FROM r.status::text::domain_state",
 	  1 },
-	/* current state of the domains present */
-	{ "INSERT INTO current_state AS c (domain, tld_id, run_id, state, warnings, since_run, "
-	  "since_at) "
-	  "SELECT r.domain, $2::int, $1::bigint, r.status::text::domain_state, r.warnings, "
-	  "$1::bigint, s.started_at FROM results r JOIN runs s ON s.id = r.run_id "
+	/* current state of the domains present, where it changed */
+	{ "INSERT INTO current_state AS c (domain, tld_id, state, warnings, since_run, since_at) "
+	  "SELECT r.domain, $2::int, r.status::text::domain_state, r.warnings, $1::bigint, "
+	  "s.started_at FROM results r JOIN runs s ON s.id = r.run_id "
 	  "WHERE r.run_id = $1::bigint "
-	  "ON CONFLICT (domain) DO UPDATE SET tld_id = excluded.tld_id, run_id = excluded.run_id, "
+	  "ON CONFLICT (domain) DO UPDATE SET tld_id = excluded.tld_id, "
 	  "warnings = excluded.warnings, state = excluded.state, "
 	  "since_run = CASE WHEN c.state = excluded.state THEN c.since_run "
 	  "ELSE excluded.since_run END, "
 	  "since_at = CASE WHEN c.state = excluded.state THEN c.since_at ELSE excluded.since_at END "
-	  "WHERE c.run_id <= excluded.run_id",
+	  "WHERE c.state <> excluded.state OR c.warnings <> excluded.warnings "
+	  "OR c.tld_id <> excluded.tld_id",
 	  2 },
 };
 
@@ -332,16 +329,24 @@ static const char removed_sql[] =
         "WITH s AS (SELECT started_at FROM runs WHERE id = $1::bigint), "
         "gone AS (UPDATE domains d SET removed_run = $1::bigint, "
         "removed_at = (SELECT started_at FROM s) "
-        "WHERE d.tld_id = $2::int AND d.removed_run IS NULL AND d.last_seen_run < $1::bigint "
+        "WHERE d.tld_id = $2::int AND d.removed_run IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM results r WHERE r.run_id = $1::bigint "
+        "AND r.domain = d.name) "
         "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.run_id = $1::bigint "
         "AND q.domain = d.name) RETURNING d.name), "
         "t AS (INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
         "SELECT g.name, $1::bigint, c.state, 'removed', (SELECT started_at FROM s) "
         "FROM gone g LEFT JOIN current_state c ON c.domain = g.name "
         "WHERE c.state IS DISTINCT FROM 'removed') "
-        "UPDATE current_state c SET state = 'removed', run_id = $1::bigint, warnings = 0, "
+        "UPDATE current_state c SET state = 'removed', warnings = 0, "
         "since_run = $1::bigint, since_at = (SELECT started_at FROM s) "
         "FROM gone g WHERE c.domain = g.name AND c.state <> 'removed'";
+
+/* A run resumed and completed after a newer run of its TLD completed must not roll the current
+ * state back: it is marked complete, and history stays as the newer run left it. */
+static const char newer_sql[] =
+        "SELECT count(*) FROM runs WHERE tld_id = $2::int AND status = 'complete' "
+        "AND id > $1::bigint";
 
 /* Verdict counts per rule; recomputed when a resumed run finishes again. */
 static const char *const rule_counts_sql[] = {
@@ -441,7 +446,17 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 		}
 		PQclear(res);
 	}
-	if (end->status == ZS_DB_RUN_COMPLETE) {
+	bool history = end->status == ZS_DB_RUN_COMPLETE;
+	if (history) {
+		res = zs__db_query(db, "record history", newer_sql, 2, hparams);
+		if (res == NULL) {
+			ret = ZS_ERR_DB;
+			goto fail_tx;
+		}
+		history = strcmp(PQgetvalue(res, 0, 0), "0") == 0;
+		PQclear(res);
+	}
+	if (history) {
 		for (size_t i = 0; i < sizeof(history_sql) / sizeof(history_sql[0]); i++) {
 			res = zs__db_query(db, "record history", history_sql[i].sql,
 			                   history_sql[i].nparams, hparams);

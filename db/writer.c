@@ -42,6 +42,7 @@ enum {
 	DEFAULT_FLUSH_MS = 1000,
 	DEFAULT_GIVE_UP_MS = 60000,
 	ITEM_MAX = 256 * 1024 * 1024, /* one domain's rows; PostgreSQL's own limit is 1 GiB */
+	SEND_CHUNK = 64 * 1024,       /* bytes of COPY data per message */
 	BACKOFF_FIRST_MS = 100,
 	BACKOFF_MAX_MS = 5000,
 };
@@ -52,6 +53,7 @@ struct item {
 	size_t res_len;  /**< bytes of the results row (with its newline) */
 	size_t verd_len; /**< bytes of the verdict rows */
 	size_t verdicts; /**< verdict rows */
+	bool done;       /**< stored or quarantined (set by the writer thread) */
 	char *domain;    /**< points into data */
 	char data[];     /**< domain NUL, results row, verdict rows */
 };
@@ -94,6 +96,7 @@ struct zs_db_writer {
 
 	/* The writer thread only (and finish, after the join). */
 	PGconn *conn;
+	struct zs_buf send; /**< COPY data being gathered into one message */
 	bool staging_ready;
 	char msg[ZS__DB_MSG_MAX];
 	char sqlstate[6];
@@ -262,6 +265,7 @@ static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, si
 	it->res_len = res_len;
 	it->verd_len = w->scratch.len - domain_len - res_len;
 	it->verdicts = verdicts;
+	it->done = false;
 
 	pthread_mutex_lock(&w->mu);
 	int ret = w->failed;
@@ -393,14 +397,24 @@ static enum outcome copy_part(struct zs_db_writer *w, const char *sql, struct it
 		return out;
 	}
 	PQclear(res);
+	/* Rows go out in messages of about 64 KiB, as psql's \copy does: fewer messages for the
+	 * server to take apart than one per domain. */
+	struct zs_buf *chunk = &w->send;
 	bool broken = false;
+	zs_buf_reset(chunk);
 	for (size_t i = 0; i < n && !broken; i++) {
 		const struct item *it = items[i];
 		const char *rows = it->domain + strlen(it->domain) + 1;
 		const char *p = verdicts ? rows + it->res_len : rows;
 		size_t len = verdicts ? it->verd_len : it->res_len;
-		if (len > 0 && PQputCopyData(w->conn, p, (int)len) != 1) {
-			broken = true;
+		if (zs_buf_append(chunk, p, len) != 0) {
+			broken = true; /* cannot happen: the buffer holds more than an item */
+			break;
+		}
+		if (chunk->len >= SEND_CHUNK || i + 1 == n) {
+			broken = chunk->len > 0 &&
+			         PQputCopyData(w->conn, chunk->data, (int)chunk->len) != 1;
+			zs_buf_reset(chunk);
 		}
 	}
 	if (PQputCopyEnd(w->conn, NULL) != 1) {
@@ -477,6 +491,7 @@ static enum outcome write_direct(struct zs_db_writer *w, struct item **items, si
 			uint64_t v = 0;
 			for (size_t i = 0; i < n; i++) {
 				v += items[i]->verdicts;
+				items[i]->done = true;
 			}
 			w->stats.results += n;
 			w->stats.verdicts += v;
@@ -533,6 +548,9 @@ static enum outcome write_staged(struct zs_db_writer *w, struct item **items, si
 		PQclear(res);
 		out = commit(w);
 		if (out == OUT_OK) {
+			for (size_t i = 0; i < n; i++) {
+				items[i]->done = true;
+			}
 			w->stats.results += (uint64_t)nr;
 			w->stats.verdicts += (uint64_t)nv;
 			w->stats.duplicates += n - (uint64_t)nr;
@@ -625,11 +643,11 @@ static int quarantine(struct zs_db_writer *w, struct item *it)
 		PQclear(res);
 		if (ok) {
 			w->stats.quarantined++;
+			it->done = true;
 			break;
 		}
 		if (!lost) {
-			zs_log_error(ZS_LOG_DB, "%s", w->msg);
-			w->stats.lost++;
+			zs_log_error(ZS_LOG_DB, "%s", w->msg); /* counted lost: not done */
 			break;
 		}
 		ret = reconnect(w);
@@ -769,10 +787,8 @@ static void *writer_main(void *arg)
 				zs_log_error(ZS_LOG_DB, "%s", w->msg);
 			}
 		}
-		if (failed != 0) {
-			w->stats.lost += n;
-		}
 		for (size_t i = 0; i < n; i++) {
+			w->stats.lost += batch[i]->done ? 0 : 1;
 			zs_free(batch[i]);
 		}
 
@@ -804,6 +820,7 @@ static void writer_free(struct zs_db_writer *w)
 	zs_buf_deinit(&w->dom);
 	zs_buf_deinit(&w->quoted);
 	zs_buf_deinit(&w->clean);
+	zs_buf_deinit(&w->send);
 	zs_free(w->conninfo);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
@@ -833,6 +850,7 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 	zs_buf_init(&w->dom, 64 * 1024);
 	zs_buf_init(&w->quoted, ITEM_MAX);
 	zs_buf_init(&w->clean, ITEM_MAX);
+	zs_buf_init(&w->send, (size_t)ITEM_MAX + SEND_CHUNK);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -164,10 +164,45 @@ static int open_db(const struct args *a, struct zs_db **db)
 	return zs_db_open_checked(a->conninfo, db) == 0 ? 0 : failed(NULL);
 }
 
+/* Print a listing of all domains, or of the one DOMAIN operand from argv[first] on. */
+typedef int (*list_fn)(struct zs_db *db, const char *domain, enum zs_db_format fmt, FILE *out);
+
+static int list_domain(const struct args *a, int argc, char **argv, int first, list_fn list)
+{
+	char domain[1100];
+	int operands = argc - first;
+	if (operands > 1) {
+		return usage(a->cmd, "a listing takes at most one DOMAIN");
+	}
+	if (operands == 1 && zs_db_domain_normalize(argv[first], domain, sizeof(domain)) != 0) {
+		return usage(a->cmd, "invalid domain name");
+	}
+	struct zs_db *db = NULL;
+	if (open_db(a, &db) != 0) {
+		return ZS_EXIT_FAIL;
+	}
+	int ret = list(db, operands == 1 ? domain : NULL, a->fmt, stdout) == 0 ? ZS_EXIT_OK
+	                                                                       : failed(db);
+	zs_db_close(db);
+	return ret;
+}
+
+/* The exit status of a record added (exemption, attestation); closes @p db. */
+static int added(struct zs_db *db, const char *cmd, int ret)
+{
+	if (ret == ZS_ERR_USAGE) {
+		fprintf(stderr, "zonesweep %s: %s\n", cmd, zs_db_error(db));
+		ret = ZS_EXIT_USAGE;
+	} else {
+		ret = ret == 0 ? ZS_EXIT_OK : failed(db);
+	}
+	zs_db_close(db);
+	return ret;
+}
+
 /* `contacts` and `selectors`: import FILE, or list [DOMAIN]. */
 typedef int (*import_fn)(struct zs_db *db, FILE *in, const char *name, const char *source,
                          bool replace, struct zs_db_import_stats *stats);
-typedef int (*list_fn)(struct zs_db *db, const char *domain, enum zs_db_format fmt, FILE *out);
 
 static int import_or_list(int argc, char **argv, const char *help, import_fn import, list_fn list,
                           const char *what)
@@ -181,34 +216,21 @@ static int import_or_list(int argc, char **argv, const char *help, import_fn imp
 		return usage(a.cmd, "a subcommand is needed: import FILE or list [DOMAIN]");
 	}
 	const char *sub = argv[a.first];
-	int operands = argc - a.first - 1;
-	char domain[1100];
-	const char *only = NULL;
-	if (strcmp(sub, "import") == 0 && operands != 1) {
-		return usage(a.cmd, "import takes one FILE ('-' for standard input)");
-	}
 	if (strcmp(sub, "list") == 0) {
-		if (operands > 1 || a.replace || a.source != NULL) {
-			return usage(a.cmd, "list takes at most one DOMAIN and no import options");
+		if (a.replace || a.source != NULL) {
+			return usage(a.cmd, "list takes no import options");
 		}
-		if (operands == 1) {
-			if (zs_db_domain_normalize(argv[a.first + 1], domain, sizeof(domain)) !=
-			    0) {
-				return usage(a.cmd, "invalid domain name");
-			}
-			only = domain;
-		}
-	} else if (strcmp(sub, "import") != 0) {
+		return list_domain(&a, argc, argv, a.first + 1, list);
+	}
+	if (strcmp(sub, "import") != 0) {
 		return usage(a.cmd, "unknown subcommand: import or list");
+	}
+	if (argc - a.first - 1 != 1) {
+		return usage(a.cmd, "import takes one FILE ('-' for standard input)");
 	}
 	struct zs_db *db = NULL;
 	if (open_db(&a, &db) != 0) {
 		return ZS_EXIT_FAIL;
-	}
-	if (strcmp(sub, "list") == 0) {
-		ret = list(db, only, a.fmt, stdout) == 0 ? ZS_EXIT_OK : failed(db);
-		zs_db_close(db);
-		return ret;
 	}
 	const char *path = argv[a.first + 1];
 	bool std_in = strcmp(path, "-") == 0;
@@ -290,7 +312,6 @@ static const char exempt_help[] =
 int zs_cmd_exempt(int argc, char **argv)
 {
 	struct args a = { 0 };
-	char domain[1100];
 	int ret = parse(argc, argv, exempt_help, &a);
 	if (ret >= 0 || (ret = refuse(&a, "until why list revoke")) >= 0) {
 		return ret;
@@ -298,20 +319,10 @@ int zs_cmd_exempt(int argc, char **argv)
 	int operands = argc - a.first;
 	struct zs_db *db = NULL;
 	if (a.list) {
-		if (operands > 1 || a.revoke != NULL || a.until != NULL || a.why != NULL) {
-			return usage(a.cmd, "--list takes at most one DOMAIN");
+		if (a.revoke != NULL || a.until != NULL || a.why != NULL) {
+			return usage(a.cmd, "--list takes only a DOMAIN and --format");
 		}
-		if (operands == 1 &&
-		    zs_db_domain_normalize(argv[a.first], domain, sizeof(domain)) != 0) {
-			return usage(a.cmd, "invalid domain name");
-		}
-		if (open_db(&a, &db) != 0) {
-			return ZS_EXIT_FAIL;
-		}
-		ret = zs_db_print_exemptions(db, operands == 1 ? domain : NULL, a.fmt, stdout);
-		ret = ret == 0 ? ZS_EXIT_OK : failed(db);
-		zs_db_close(db);
-		return ret;
+		return list_domain(&a, argc, argv, a.first, zs_db_print_exemptions);
 	}
 	if (a.revoke != NULL) {
 		char *end = NULL;
@@ -342,14 +353,8 @@ int zs_cmd_exempt(int argc, char **argv)
 	if (ret == 0) {
 		printf("exemption %" PRId64 ": %s from %s until %s\n", id, argv[a.first],
 		       argv[a.first + 1], a.until);
-	} else if (ret == ZS_ERR_USAGE) {
-		fprintf(stderr, "zonesweep exempt: %s\n", zs_db_error(db));
-		zs_db_close(db);
-		return ZS_EXIT_USAGE;
 	}
-	ret = ret == 0 ? ZS_EXIT_OK : failed(db);
-	zs_db_close(db);
-	return ret;
+	return added(db, a.cmd, ret);
 }
 
 static const char attest_help[] =
@@ -371,7 +376,6 @@ static const char attest_help[] =
 int zs_cmd_attest(int argc, char **argv)
 {
 	struct args a = { 0 };
-	char domain[1100];
 	int ret = parse(argc, argv, attest_help, &a);
 	if (ret >= 0 || (ret = refuse(&a, "ref by on not-attested list")) >= 0) {
 		return ret;
@@ -379,21 +383,10 @@ int zs_cmd_attest(int argc, char **argv)
 	int operands = argc - a.first;
 	struct zs_db *db = NULL;
 	if (a.list) {
-		if (operands > 1 || a.ref != NULL || a.by != NULL || a.on != NULL ||
-		    a.not_attested) {
-			return usage(a.cmd, "--list takes at most one DOMAIN");
+		if (a.ref != NULL || a.by != NULL || a.on != NULL || a.not_attested) {
+			return usage(a.cmd, "--list takes only a DOMAIN and --format");
 		}
-		if (operands == 1 &&
-		    zs_db_domain_normalize(argv[a.first], domain, sizeof(domain)) != 0) {
-			return usage(a.cmd, "invalid domain name");
-		}
-		if (open_db(&a, &db) != 0) {
-			return ZS_EXIT_FAIL;
-		}
-		ret = zs_db_print_attestations(db, operands == 1 ? domain : NULL, a.fmt, stdout);
-		ret = ret == 0 ? ZS_EXIT_OK : failed(db);
-		zs_db_close(db);
-		return ret;
+		return list_domain(&a, argc, argv, a.first, zs_db_print_attestations);
 	}
 	if (operands != 2 || a.ref == NULL) {
 		return usage(a.cmd, "DOMAIN ITEM --ref TEXT expected");
@@ -407,12 +400,6 @@ int zs_cmd_attest(int argc, char **argv)
 	if (ret == 0) {
 		printf("attestation %" PRId64 ": %s %s %s\n", id, argv[a.first], argv[a.first + 1],
 		       a.not_attested ? "not attested" : "attested");
-	} else if (ret == ZS_ERR_USAGE) {
-		fprintf(stderr, "zonesweep attest: %s\n", zs_db_error(db));
-		zs_db_close(db);
-		return ZS_EXIT_USAGE;
 	}
-	ret = ret == 0 ? ZS_EXIT_OK : failed(db);
-	zs_db_close(db);
-	return ret;
+	return added(db, a.cmd, ret);
 }

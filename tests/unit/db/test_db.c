@@ -988,6 +988,33 @@ static void test_db_run_lock_after_reconnect(void **state)
 
 /* ---- history ---- */
 
+static void test_db_run_late_completion_keeps_history(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *db = open_db(t);
+	/* Run 1 is interrupted, run 2 completes, run 1 is resumed and completes later: it must
+	 * not roll the current state back to its older results. */
+	int64_t r1 = begin_run(db, "post");
+	write_world(db, r1, 0, 10, 1, 100);
+	finish_run(db, r1, ZS_DB_RUN_INTERRUPTED);
+	int64_t r2 = begin_run(db, "post");
+	write_world(db, r2, 0, 10, 0, 100);
+	finish_run(db, r2, ZS_DB_RUN_COMPLETE);
+	assert_int_equal(zs_db_run_resume(db, r1), 0);
+	finish_run(db, r1, ZS_DB_RUN_COMPLETE);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM transitions WHERE run_id = %" PRId64, r1);
+	assert_int_equal(dbtest_int(t, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM current_state WHERE since_run = %" PRId64,
+	         r2);
+	assert_int_equal(dbtest_int(t, sql), 10);
+	snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE id = %" PRId64, r1);
+	char status[32];
+	dbtest_text(t, sql, status, sizeof(status));
+	assert_string_equal(status, "complete");
+	zs_db_close(db);
+}
+
 static void test_db_run_history_and_since(void **state)
 {
 	struct dbtest *t = *state;
@@ -1120,6 +1147,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_run_lock_after_reconnect,
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_run_history_and_since,
+		                                dbtest_setup_migrated, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_run_late_completion_keeps_history,
 		                                dbtest_setup_migrated, dbtest_teardown),
 	};
 	zs_test_use_cmocka_allocator();
