@@ -363,6 +363,7 @@ static const char totals_sql[] =
         "zone_complete = $3::boolean, zone_errors = $4::bigint, zone_first_errors = $5::text[], "
         "dns_counters = $6::jsonb, db_counters = $7::jsonb, domains = t.n, compliant = t.c, non_compliant = t.nc, "
         "indeterminate = t.i, warnings = t.w, "
+        "zone_serial = coalesce($8::bigint, zone_serial), "
         "quarantined = (SELECT count(DISTINCT domain) FROM quarantine WHERE run_id = $1::bigint) "
         "FROM (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'compliant') AS c, "
         "count(*) FILTER (WHERE status = 'non-compliant') AS nc, "
@@ -476,7 +477,11 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 			PQclear(res);
 		}
 	}
-	const char *tparams[7] = {
+	char serial[24];
+	if (end->has_zone_serial) {
+		(void)snprintf(serial, sizeof(serial), "%u", end->zone_serial);
+	}
+	const char *tparams[8] = {
 		id,
 		zs_db_run_status_name(end->status),
 		end->zone_complete ? "true" : "false",
@@ -484,8 +489,9 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 		zs_buf_cstr(&errors),
 		end->dns_json != NULL ? end->dns_json : "{}",
 		end->db_json != NULL ? end->db_json : "{}",
+		end->has_zone_serial ? serial : NULL,
 	};
-	res = PQexecParams(db->conn, totals_sql, 7, NULL, tparams, NULL, NULL, 0);
+	res = PQexecParams(db->conn, totals_sql, 8, NULL, tparams, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		ret = input_error(db, "finish run", res);
 		PQclear(res);

@@ -35,6 +35,9 @@ struct zs_db_run_end {
 	size_t zone_first_error_count;        /**< entries of @a zone_first_errors */
 	const char *dns_json; /**< the DNS engine's counters, a JSON object (NULL: {}) */
 	const char *db_json;  /**< the writer's figures, zs_db_writer_stats_json() (NULL: {}) */
+	bool has_zone_serial; /**< the zone's SOA serial is known now (it may not have been when
+	                           the run began) */
+	uint32_t zone_serial;
 };
 
 /** A run as stored (zs_db_run_get()). */

@@ -278,7 +278,8 @@ static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, si
 		w->tail = it;
 		w->count++;
 		w->pushed++;
-		if (w->count == w->opts.batch_max) {
+		/* the first item starts the flush clock, a full batch goes at once */
+		if (w->count == 1 || w->count == w->opts.batch_max) {
 			pthread_cond_signal(&w->cv);
 		}
 	}

@@ -11,10 +11,12 @@ enum { ZS_EXIT_OK = 0, ZS_EXIT_FAIL = 1, ZS_EXIT_USAGE = 2 };
 
 int zs_cmd_scan(int argc, char **argv);
 int zs_cmd_report(int argc, char **argv);
+int zs_cmd_notices(int argc, char **argv);
 int zs_cmd_db(int argc, char **argv);
 int zs_cmd_zone(int argc, char **argv);
 int zs_cmd_check(int argc, char **argv);
 int zs_cmd_spf(int argc, char **argv);
+int zs_cmd_policy(int argc, char **argv);
 
 /* Database commands (scanner/cmd_db.c, scanner/cmd_db_registry.c). */
 int zs_cmd_runs(int argc, char **argv);

@@ -93,3 +93,50 @@ char *zs_rr_txt_join(struct zs_arena *arena, const struct zs_rr *rr, size_t *len
 	*len = o;
 	return p;
 }
+
+static void dup_rr(struct zs_arena *arena, struct zs_rr *dst, const struct zs_rr *src)
+{
+	*dst = *src;
+	switch (src->type) {
+	case ZS_RR_MX:
+		dst->u.mx.host = zs_arena_strdup(arena, src->u.mx.host);
+		break;
+	case ZS_RR_PTR:
+	case ZS_RR_CNAME:
+	case ZS_RR_NS:
+		dst->u.name = zs_arena_strdup(arena, src->u.name);
+		break;
+	case ZS_RR_TXT:
+	case ZS_RR_SPF: {
+		size_t n = src->u.txt.count;
+		const uint8_t **str = zs_arena_calloc(arena, n, sizeof(*str));
+		uint16_t *len = zs_arena_calloc(arena, n, sizeof(*len));
+		for (size_t i = 0; i < n; i++) {
+			len[i] = src->u.txt.len[i];
+			str[i] = zs_arena_memdup(arena, src->u.txt.str[i], len[i]);
+		}
+		dst->u.txt.str = str;
+		dst->u.txt.len = len;
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+struct zs_answer *zs_answer_dup(struct zs_arena *arena, const struct zs_answer *ans)
+{
+	struct zs_answer *copy = zs_arena_alloc(arena, sizeof(*copy));
+	*copy = *ans;
+	struct zs_rr *rr = zs_arena_calloc(arena, ans->count, sizeof(*rr));
+	for (size_t i = 0; i < ans->count; i++) {
+		dup_rr(arena, &rr[i], &ans->rr[i]);
+	}
+	copy->rr = ans->count > 0 ? rr : NULL;
+	const char **cname = zs_arena_calloc(arena, ans->cname_count, sizeof(*cname));
+	for (size_t i = 0; i < ans->cname_count; i++) {
+		cname[i] = zs_arena_strdup(arena, ans->cname[i]);
+	}
+	copy->cname = ans->cname_count > 0 ? cname : NULL;
+	return copy;
+}

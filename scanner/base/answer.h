@@ -96,10 +96,17 @@ bool zs_dns_status_is_answer(enum zs_dns_status s);
 /** Mnemonic of a record type ("TXT"), or "TYPEnnn" into a static buffer. */
 const char *zs_rr_type_name(uint16_t type);
 
+struct zs_arena;
+
+/**
+ * Deep-copy an answer (for keeping it past the callback that delivered it).
+ * @return the copy, allocated in @p arena
+ */
+struct zs_answer *zs_answer_dup(struct zs_arena *arena, const struct zs_answer *ans);
+
 /**
  * The text of a TXT record: its character-strings joined without separators (RFC 7208 3.3).
  * @param[out] len  length of the result (it may contain NUL bytes)
  * @return a NUL-terminated copy allocated in @p arena
  */
-struct zs_arena;
 char *zs_rr_txt_join(struct zs_arena *arena, const struct zs_rr *rr, size_t *len);

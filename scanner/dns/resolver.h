@@ -18,7 +18,8 @@
 #include "scanner/base/answer.h"
 
 struct zs_resolver;
-struct zs_query;
+struct zs_dns_query;
+struct zs_json;
 
 enum { ZS_RESOLVER_MAX_SERVERS = 8 };
 
@@ -26,7 +27,7 @@ struct zs_resolver_opts {
 	size_t server_count;
 	struct sockaddr_storage servers[ZS_RESOLVER_MAX_SERVERS]; /**< resolvers to ask */
 	unsigned timeout_ms;   /**< first per-try timeout (0: 2000), doubled on each retry */
-	unsigned tries;        /**< tries per question over all servers (0: 3) */
+	unsigned tries;        /**< tries per question over all servers (0: 3, at most 8) */
 	unsigned max_inflight; /**< queries on the wire at once (0: 500) */
 	double qps;            /**< global rate limit, queries per second (0: unlimited) */
 	uint16_t edns_size;    /**< EDNS0 buffer size advertised (0: 1232) */
@@ -34,6 +35,24 @@ struct zs_resolver_opts {
 	uint32_t ttl_cap;      /**< cap on cached TTLs, seconds (0: 86400) */
 	bool validating;       /**< the resolvers validate DNSSEC: keep the AD bit meaningful */
 	unsigned max_cname;    /**< CNAME chain length before ZS_DNS_CNAME_LOOP (0: 8) */
+	/* Added with the engine (zero means the default everywhere): */
+	size_t cache_max_bytes; /**< bytes of answers kept in the cache (0: 64 MiB) */
+	bool no_cache;          /**< cache nothing (in-flight questions still coalesce) */
+	unsigned udp_sockets;   /**< UDP sockets per server (0: 4, at most 16) */
+	unsigned udp_rotate;   /**< queries sent on a UDP socket before it is replaced (0: 10000) */
+	unsigned tcp_conns;    /**< TCP connections per server (0: 4) */
+	unsigned tcp_pipeline; /**< queries outstanding on one TCP connection (0: 64) */
+	unsigned tcp_idle_ms;  /**< idle TCP connections are closed after this (0: 5000) */
+	int udp_rcvbuf;        /**< SO_RCVBUF asked for each UDP socket (0: 1 MiB, -1: leave) */
+};
+
+/** Counters of one configured server. */
+struct zs_resolver_server_stats {
+	uint64_t sent;           /**< packets sent to it (UDP and TCP) */
+	uint64_t answered;       /**< replies accepted from it */
+	uint64_t timeouts;       /**< tries to it that timed out */
+	uint64_t rcode_failures; /**< SERVFAIL, REFUSED, FORMERR or other failure rcodes */
+	uint64_t marked_down;    /**< times it was avoided after timeouts in a row */
 };
 
 /** Counters of a resolver, stored with the run and printed at the end. */
@@ -51,6 +70,28 @@ struct zs_resolver_stats {
 	uint64_t peak_inflight;
 	uint64_t rcode[16];                    /**< replies per rcode */
 	uint64_t status[ZS_DNS_STATUS_COUNT_]; /**< final statuses delivered */
+	/* Added with the engine: */
+	uint64_t lookups;           /**< distinct questions sent to the network */
+	uint64_t cancelled;         /**< questions withdrawn */
+	uint64_t mismatch_source;   /**< part of mismatched: from another address or port */
+	uint64_t mismatch_id;       /**< part of mismatched: unknown ID (late, spoofed) */
+	uint64_t mismatch_question; /**< part of mismatched: QR, opcode, QDCOUNT or question */
+	uint64_t malformed;         /**< part of mismatched: unparsable or cut datagram */
+	uint64_t rcode_retries;     /**< retries on another server after SERVFAIL/REFUSED/... */
+	uint64_t tcp_connects;      /**< TCP connections opened */
+	uint64_t tcp_reused;        /**< queries sent on an already used connection */
+	uint64_t tcp_errors;        /**< connections failed (refused, reset, closed mid-answer) */
+	uint64_t tcp_truncated;     /**< TCP replies with TC=1 (an error) */
+	uint64_t send_errors;       /**< sends that failed locally */
+	uint64_t recv_errors;       /**< receive errors (ICMP unreachable...) */
+	uint64_t udp_rotations;     /**< UDP sockets replaced by a fresh port */
+	uint64_t cache_inserts;
+	uint64_t cache_evictions; /**< entries dropped to stay within bounds */
+	uint64_t cache_entries;   /**< entries now */
+	uint64_t cache_bytes;     /**< bytes now */
+	uint64_t inflight;        /**< queries on the wire now */
+	uint64_t queued;          /**< distinct questions waiting for a slot now */
+	uint64_t rate_waits;      /**< times sending waited for the rate limit */
 };
 
 /**
@@ -82,13 +123,28 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
  * @return 0, or ZS_ERR_USAGE when the resolver is closing
  */
 int zs_resolver_query(struct zs_resolver *r, const char *name, uint16_t type, zs_resolver_cb cb,
-                      void *arg, struct zs_query **handle);
+                      void *arg, struct zs_dns_query **handle);
 
 /** Withdraw a question: its callback will not run. */
-void zs_resolver_cancel(struct zs_resolver *r, struct zs_query *handle);
+void zs_resolver_cancel(struct zs_resolver *r, struct zs_dns_query *handle);
 
 /** The counters so far. @return owned by @p r */
 const struct zs_resolver_stats *zs_resolver_stats(const struct zs_resolver *r);
+
+/**
+ * The counters of one configured server.
+ * @param i  index in opts.servers
+ * @return owned by @p r, or NULL when @p i is out of range
+ */
+const struct zs_resolver_server_stats *zs_resolver_server_stats(const struct zs_resolver *r,
+                                                                size_t i);
+
+/**
+ * Write the counters as one JSON object (for the run record and the end-of-run summary).
+ * @param json  a writer (scanner/base/json.h) where a value may go
+ * @return 0 or the writer's error (ZS_ERR_TOOBIG)
+ */
+int zs_resolver_stats_json(const struct zs_resolver *r, struct zs_json *json);
 
 /** Questions not yet answered (in flight, waiting for pacing, or coalesced). */
 size_t zs_resolver_pending(const struct zs_resolver *r);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of scanner/base: errors, buffers, arena, escaping, JSON. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "scanner/base/answer.h"
@@ -9,6 +10,7 @@
 #include "scanner/base/escape.h"
 #include "scanner/base/json.h"
 #include "scanner/base/mem.h"
+#include "scanner/base/strset.h"
 #include "tests/unit/test.h"
 
 static void test_err_name_codes(void **state)
@@ -30,6 +32,13 @@ static void test_buf_append_respects_max(void **state)
 	assert_int_equal(zs_buf_printf(&b, "%d", 1234), 0);
 	assert_string_equal(zs_buf_cstr(&b), "abcd1234");
 	assert_int_equal(zs_buf_putc(&b, 'x'), ZS_ERR_TOOBIG);
+	zs_buf_deinit(&b);
+	zs_buf_init(&b, 8);
+	assert_int_equal(zs_buf_puts(&b, "{}"), 0);
+	assert_int_equal(zs_buf_insert(&b, 1, "a:1", 3), 0);
+	assert_string_equal(zs_buf_cstr(&b), "{a:1}");
+	assert_int_equal(zs_buf_insert(&b, 0, "xyzw", 4), ZS_ERR_TOOBIG);
+	assert_string_equal(zs_buf_cstr(&b), "{a:1}");
 	zs_buf_deinit(&b);
 }
 
@@ -129,6 +138,39 @@ static void test_dns_status_names_roundtrip(void **state)
 	assert_string_equal(zs_rr_type_name(65), "TYPE65");
 }
 
+static void test_strset_add_has_grow(void **state)
+{
+	struct zs_strset set;
+	char name[32];
+	zs_strset_init(&set);
+	assert_false(zs_strset_has(&set, "a.post"));
+	for (int i = 0; i < 1000; i++) {
+		(void)snprintf(name, sizeof(name), "d%d.post", i);
+		assert_true(zs_strset_add(&set, name));
+	}
+	assert_false(zs_strset_add(&set, "d7.post"));
+	assert_true(zs_strset_has(&set, "d999.post"));
+	assert_false(zs_strset_has(&set, "d1000.post"));
+	assert_int_equal(set.count, 1000);
+	assert_null(zs_strset_get(&set, "d7.post"));
+	*zs_strset_slot(&set, "d7.post") = &set;
+	*zs_strset_slot(&set, "new.post") = &set.count;
+	assert_ptr_equal(zs_strset_get(&set, "d7.post"), &set);
+	assert_ptr_equal(zs_strset_get(&set, "new.post"), &set.count);
+	assert_null(zs_strset_get(&set, "absent.post"));
+	assert_int_equal(set.count, 1001);
+	zs_strset_deinit(&set);
+}
+
+static void test_strset_slot_on_empty_set_grows_first(void **state)
+{
+	struct zs_strset set;
+	zs_strset_init(&set);
+	*zs_strset_slot(&set, "first.post") = &set; /* the first slot makes the table */
+	assert_ptr_equal(zs_strset_get(&set, "first.post"), &set);
+	zs_strset_deinit(&set);
+}
+
 int main(void)
 {
 	zs_test_use_cmocka_allocator();
@@ -141,6 +183,8 @@ int main(void)
 		cmocka_unit_test(test_json_writer_nesting_and_escapes),
 		cmocka_unit_test(test_json_writer_overflow_is_sticky),
 		cmocka_unit_test(test_dns_status_names_roundtrip),
+		cmocka_unit_test(test_strset_add_has_grow),
+		cmocka_unit_test(test_strset_slot_on_empty_set_grows_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* Option parsing shared by the subcommands. */
+#include "scanner/cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "scanner/base/buf.h"
+#include "scanner/base/err.h"
+#include "scanner/base/log.h"
+#include "scanner/policy/builtin_policies.h"
+#include "scanner/policy/dkim.h"
+#include "scanner/policy/ruleset.h"
+
+int zs_cli_uint(const char *name, const char *text, unsigned min, unsigned max, unsigned *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long v = strtoul(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < min || v > max) {
+		zs_log_error(ZS_LOG_MAIN, "--%s: '%s' is not a number from %u to %u", name, text,
+		             min, max);
+		return ZS_ERR_USAGE;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+int zs_cli_double(const char *name, const char *text, double *out)
+{
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno != 0 || end == text || *end != '\0' || !(v >= 0)) {
+		zs_log_error(ZS_LOG_MAIN, "--%s: '%s' is not a non-negative number", name, text);
+		return ZS_ERR_USAGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int zs_cli_add_resolver(struct zs_resolver_opts *opts, const char *text)
+{
+	if (opts->server_count == ZS_RESOLVER_MAX_SERVERS) {
+		zs_log_error(ZS_LOG_MAIN, "--resolver: at most %d resolvers",
+		             ZS_RESOLVER_MAX_SERVERS);
+		return ZS_ERR_USAGE;
+	}
+	if (zs_resolver_parse_addr(text, &opts->servers[opts->server_count]) != 0) {
+		zs_log_error(ZS_LOG_MAIN, "--resolver: '%s' is not ADDR[:PORT] or [ADDR6]:PORT",
+		             text);
+		return ZS_ERR_USAGE;
+	}
+	opts->server_count++;
+	return 0;
+}
+
+int zs_cli_default_resolver(struct zs_resolver_opts *opts)
+{
+	if (opts->server_count > 0) {
+		return 0;
+	}
+	int ret = zs_resolver_from_resolv_conf("/etc/resolv.conf", &opts->servers[0]);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_MAIN,
+		             "/etc/resolv.conf: no usable nameserver (%s); give --resolver ADDR",
+		             zs_err_str(ret));
+		return ZS_ERR_USAGE;
+	}
+	opts->server_count = 1;
+	return 0;
+}
+
+int zs_cli_dns_option(int c, const char *arg, struct zs_resolver_opts *o, int *bad)
+{
+	switch (c) {
+	case ZS_CLI_OPT_RESOLVER:
+		*bad |= zs_cli_add_resolver(o, arg) != 0;
+		return 1;
+	case ZS_CLI_OPT_TIMEOUT:
+		*bad |= zs_cli_uint("timeout", arg, 10, 120000, &o->timeout_ms) != 0;
+		return 1;
+	case ZS_CLI_OPT_TRIES:
+		*bad |= zs_cli_uint("tries", arg, 1, 20, &o->tries) != 0;
+		return 1;
+	case ZS_CLI_OPT_MAX_INFLIGHT:
+		*bad |= zs_cli_uint("max-inflight", arg, 1, 65536, &o->max_inflight) != 0;
+		return 1;
+	case ZS_CLI_OPT_QPS:
+		*bad |= zs_cli_double("qps", arg, &o->qps) != 0;
+		return 1;
+	case ZS_CLI_OPT_VALIDATES:
+		o->validating = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void zs_cli_usage_hint(const char *cmd)
+{
+	fprintf(stderr, "zonesweep %s: try 'zonesweep %s --help'\n", cmd, cmd);
+}
+
+int zs_cli_load_policy(const char *name, const char *tld, struct zs_policy **out)
+{
+	struct zs_buf errs;
+	const char *which = name != NULL ? name : zs_policy_default_for_tld(tld != NULL ? tld : "");
+	int ret;
+
+	zs_buf_init(&errs, 1 << 20);
+	ret = zs_policy_load(which, out, &errs);
+	if (ret == ZS_ERR_PARSE) {
+		fprintf(stderr, "%s", zs_buf_cstr(&errs));
+		zs_log_error(ZS_LOG_POLICY, "%s: invalid ruleset", which);
+	} else if (ret == ZS_ERR_NOTFOUND) {
+		zs_log_error(ZS_LOG_POLICY,
+		             "--policy %s: no such built-in policy (post, ftld, "
+		             "baseline) and not a file name",
+		             which);
+	} else if (ret != 0) {
+		zs_log_error(ZS_LOG_POLICY, "%s: %s", which, zs_err_str(ret));
+	}
+	zs_buf_deinit(&errs);
+	return ret;
+}
+
+int zs_cli_load_selectors(const char *path, struct zs_arena *arena, const char ***out,
+                          size_t *count)
+{
+	size_t line = 0;
+	int ret;
+
+	if (path != NULL) {
+		ret = zs_dkim_selectors_load(arena, path, out, count, &line);
+	} else {
+		const struct zs_embedded_file *f = zs_builtin_file("dkim-selectors.txt");
+		if (f == NULL) {
+			*out = NULL;
+			*count = 0;
+			return 0;
+		}
+		path = "builtin:dkim-selectors.txt";
+		ret = zs_dkim_selectors_parse(arena, f->text, f->len, out, count, &line);
+	}
+	if (ret == ZS_ERR_PARSE) {
+		zs_log_error(ZS_LOG_POLICY, "%s:%zu: not a valid DKIM selector", path, line);
+	} else if (ret != 0) {
+		zs_log_error(ZS_LOG_POLICY, "%s: %s", path, zs_err_str(ret));
+	}
+	return ret;
+}
+
+void zs_cli_today(char out[11])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	(void)gmtime_r(&now, &tm);
+	(void)strftime(out, 11, "%Y-%m-%d", &tm);
+}

@@ -1,0 +1,708 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zonesweep scan: the nightly sweep. Reads the zone, probes every delegated domain through the
+ * resolvers, stores each result (PostgreSQL and/or JSON Lines) and prints a one-screen
+ * summary. A run that cannot complete is marked as such; nothing already stored is lost.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db/db.h"
+#include "db/reader.h"
+#include "db/run.h"
+#include "db/writer.h"
+#include "reports/output.h"
+#include "scanner/base/err.h"
+#include "scanner/base/json.h"
+#include "scanner/base/log.h"
+#include "scanner/base/strset.h"
+#include "scanner/cli.h"
+#include "scanner/commands.h"
+#include "scanner/policy/psl.h"
+#include "scanner/policy/ruleset.h"
+#include "scanner/sweep.h"
+
+struct scan_ctx {
+	const char *tld;
+	const char *policy;
+	const char *policy_version;
+	struct zs_out *jsonl;
+	struct zs_buf line;
+	uint64_t jsonl_lines;
+	struct zs_db *db; /* NULL with --no-db */
+	struct zs_db_writer *writer;
+	int64_t run_id;
+	struct zs_strset stored;        /* --resume: domains the run already has */
+	struct zs_db_verdict_row *rows; /* scratch for converting verdicts */
+	size_t rows_cap;
+	struct zs_db_raw_txt *raws;
+	size_t raws_cap;
+	char resolvers[256];     /* the --resolver texts, for messages */
+	struct zs_strset extras; /* domain -> struct domain_extra, from the database */
+};
+
+/* What the registry knows of a domain beyond the zone: declared selectors, exemptions. */
+struct domain_extra {
+	const char **selectors;
+	size_t selector_count;
+	size_t selector_cap;
+	struct zs_exemption *exemptions;
+	size_t exemption_count;
+	size_t exemption_cap;
+};
+
+static struct domain_extra *extra_of(struct scan_ctx *ctx, const char *domain)
+{
+	void **slot = zs_strset_slot(&ctx->extras, domain);
+	if (*slot == NULL) {
+		*slot = zs_arena_calloc(&ctx->extras.arena, 1, sizeof(struct domain_extra));
+	}
+	return *slot;
+}
+
+/* Grow an arena array by one element (the arena keeps the old copy until the end). */
+static void *arena_push(struct zs_arena *a, void *base, size_t *count, size_t *cap, size_t size)
+{
+	if (*count == *cap) {
+		*cap = *cap == 0 ? 4 : *cap * 2;
+		void *grown = zs_arena_calloc(a, *cap, size);
+		if (*count > 0) {
+			memcpy(grown, base, *count * size);
+		}
+		base = grown;
+	}
+	(*count)++;
+	return base;
+}
+
+static int add_selector(const char *domain, const char *selector, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	struct domain_extra *x = extra_of(ctx, domain);
+	x->selectors = arena_push(&ctx->extras.arena, x->selectors, &x->selector_count,
+	                          &x->selector_cap, sizeof(*x->selectors));
+	x->selectors[x->selector_count - 1] = zs_arena_strdup(&ctx->extras.arena, selector);
+	return 0;
+}
+
+static int add_exemption(const struct zs_db_exemption *e, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	struct zs_arena *a = &ctx->extras.arena;
+	struct domain_extra *x = extra_of(ctx, e->domain);
+	x->exemptions = arena_push(a, x->exemptions, &x->exemption_count, &x->exemption_cap,
+	                           sizeof(*x->exemptions));
+	struct zs_exemption *ex = &x->exemptions[x->exemption_count - 1];
+	ex->rule = zs_arena_strdup(a, e->rule);
+	ex->until = zs_arena_strdup(a, e->until);
+	ex->why = e->why != NULL ? zs_arena_strdup(a, e->why) : NULL;
+	return 0;
+}
+
+static void domain_info(void *arg, struct zs_probe_domain *dom)
+{
+	struct scan_ctx *ctx = arg;
+	const struct domain_extra *x = zs_strset_get(&ctx->extras, dom->name);
+	if (x != NULL) {
+		dom->declared_selectors = x->selectors;
+		dom->declared_count = x->selector_count;
+		dom->exemptions = x->exemptions;
+		dom->exemption_count = x->exemption_count;
+	}
+}
+
+static int push_db(struct scan_ctx *ctx, const struct zs_probe_result *r)
+{
+	struct zs_db_result res = { .domain = r->domain,
+		                    .warnings = (unsigned)r->warnings,
+		                    .facts_json = zs_buf_cstr(&r->facts) };
+	int ret = zs_db_status_parse(r->status, &res.status);
+	if (ret == 0) {
+		ret = zs_db_mail_parse(r->mail_kind, &res.mail);
+	}
+	if (ret != 0) {
+		return ret;
+	}
+	if (r->verdict_count > ctx->rows_cap) {
+		ctx->rows_cap = r->verdict_count * 2;
+		ctx->rows = zs_reallocarray(ctx->rows, ctx->rows_cap, sizeof(*ctx->rows));
+	}
+	for (size_t i = 0; i < r->verdict_count; i++) {
+		ctx->rows[i].rule = r->verdicts[i].rule;
+		ctx->rows[i].reason = r->verdicts[i].reason;
+		ret = zs_db_verdict_parse(r->verdicts[i].verdict, &ctx->rows[i].verdict);
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	if (r->raw_count > ctx->raws_cap) {
+		ctx->raws_cap = r->raw_count * 2;
+		ctx->raws = zs_reallocarray(ctx->raws, ctx->raws_cap, sizeof(*ctx->raws));
+	}
+	for (size_t i = 0; i < r->raw_count; i++) {
+		ctx->raws[i].owner = r->raw[i].owner;
+		ctx->raws[i].data = r->raw[i].data;
+		ctx->raws[i].len = r->raw[i].len;
+	}
+	res.verdicts = ctx->rows;
+	res.verdict_count = r->verdict_count;
+	res.raw = ctx->raws;
+	res.raw_count = r->raw_count;
+	return zs_db_writer_push(ctx->writer, &res);
+}
+
+static void scan_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: zonesweep scan --zone FILE --tld TLD [options]\n"
+	        "\n"
+	        "Sweep every delegated domain of a TLD zone: query its mail records through the\n"
+	        "resolvers, evaluate them, store the results, and print a summary.\n"
+	        "\n"
+	        "input:\n"
+	        "  --zone FILE          the TLD zone file (plain or gzip), or - for stdin\n"
+	        "  --tld TLD            the zone's apex, e.g. post or bank\n"
+	        "  --strict             stop at the first zone syntax error (default: skip, count)\n"
+	        "  --allow-include      permit $INCLUDE of files under the zone file's directory\n"
+	        "DNS:\n" ZS_CLI_DNS_HELP "  --window N           domains in flight (default 1000)\n"
+	        "  --budget SECONDS     time allowed per domain (default 60)\n"
+	        "  --no-retry           no deferred retry pass for domains with DNS failures\n"
+	        "  --retry-delay SECONDS  pause before the deferred pass (default 5)\n"
+	        "storage:\n"
+	        "  --db CONNINFO        PostgreSQL connection string or URI (default: the PG*\n"
+	        "                       environment variables and ~/.pgpass, as psql)\n"
+	        "  --no-db              do not store in a database (needs --jsonl)\n"
+	        "  --resume RUN         continue an interrupted run, skipping stored domains\n"
+	        "policy:\n"
+	        "  --policy NAME|FILE   the ruleset (default: post for .post, ftld for .bank and\n"
+	        "                       .insurance, baseline otherwise)\n"
+	        "  --selectors FILE     DKIM selectors to probe, one per line (default: the\n"
+	        "                       built-in list of common selectors)\n"
+	        "output:\n"
+	        "  --jsonl FILE         write one JSON object per domain (gzip unless *.jsonl)\n"
+	        "  --overwrite          replace an existing --jsonl file\n"
+	        "  --quiet              no progress output\n"
+	        "  --debug GROUPS       debug logs for groups (main,zone,dns,policy,db,report,all)\n"
+	        "\n"
+	        "Exit status: 0 the sweep completed, 1 it failed or was interrupted, 2 usage error.\n");
+}
+
+static int emit_result(void *arg, const struct zs_probe *p)
+{
+	struct scan_ctx *ctx = arg;
+	const struct zs_probe_result *r = zs_probe_result(p);
+
+	/* the database first: when it pushes back, nothing else is written twice */
+	if (ctx->writer != NULL) {
+		int ret = push_db(ctx, r);
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	if (ctx->jsonl != NULL) {
+		zs_buf_reset(&ctx->line);
+		int ret = zs_probe_result_json(p, &ctx->line);
+		if (ret == 0) {
+			ret = zs_buf_putc(&ctx->line, '\n');
+		}
+		if (ret == 0) {
+			ret = zs_out_write(ctx->jsonl, ctx->line.data, ctx->line.len);
+		}
+		if (ret != 0) {
+			return ret;
+		}
+		ctx->jsonl_lines++;
+	}
+	return 0;
+}
+
+static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summary *s)
+{
+	const struct zs_resolver_stats *d = &s->dns;
+	double rate = s->domains > 0 ? 100.0 * (double)s->compliant / (double)s->domains : 0;
+
+	printf("zonesweep scan of .%s\n", ctx->tld);
+	printf("  zone        %llu delegations read, %llu records, %llu syntax errors%s",
+	       (unsigned long long)s->zone.delegations, (unsigned long long)s->zone.records,
+	       (unsigned long long)s->zone.errors, s->zone.complete ? "" : ", READ INCOMPLETELY");
+	if (s->zone.has_serial) {
+		printf(", serial %u", s->zone.serial);
+	}
+	printf("\n");
+	printf("  domains     %llu stored", (unsigned long long)s->domains);
+	if (s->skipped > 0) {
+		printf(", %llu skipped (already stored)", (unsigned long long)s->skipped);
+	}
+	printf("\n");
+	printf("  compliant       %8llu  (%.1f%%)\n", (unsigned long long)s->compliant, rate);
+	printf("  non-compliant   %8llu\n", (unsigned long long)s->non_compliant);
+	printf("  indeterminate   %8llu  (DNS failures: could not check)\n",
+	       (unsigned long long)s->indeterminate);
+	if (s->deferred > 0) {
+		printf("  deferred pass   %8llu domains retried, %llu recovered\n",
+		       (unsigned long long)s->deferred, (unsigned long long)s->recovered);
+	}
+	printf("  DNS         %llu questions, %llu sent, %llu answered, %llu timeouts, "
+	       "%llu retries, %llu TCP fallbacks, %llu mismatched, cache hits %llu, "
+	       "coalesced %llu\n",
+	       (unsigned long long)d->questions, (unsigned long long)d->sent,
+	       (unsigned long long)d->answered, (unsigned long long)d->timeouts,
+	       (unsigned long long)d->retried, (unsigned long long)d->tcp_fallbacks,
+	       (unsigned long long)d->mismatched, (unsigned long long)d->cache_hits,
+	       (unsigned long long)d->coalesced);
+	printf("  time        %.1f s (%.0f domains/s)%s\n", s->seconds,
+	       s->seconds > 0 ? (double)s->domains / s->seconds : 0.0,
+	       s->interrupted ? ", INTERRUPTED" : "");
+}
+
+static bool already_stored(void *arg, const char *domain)
+{
+	struct scan_ctx *ctx = arg;
+	return zs_strset_has(&ctx->stored, domain);
+}
+
+static int remember_stored(const char *domain, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	(void)zs_strset_add(&ctx->stored, domain);
+	return 0;
+}
+
+/* The DNS engine's counters as a JSON object, stored with the run. */
+static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s)
+{
+	const struct zs_resolver_stats *d = &s->dns;
+	struct zs_json j;
+
+	zs_json_init(&j, out);
+	zs_json_obj_begin(&j);
+	zs_json_kint(&j, "questions", (long long)d->questions);
+	zs_json_kint(&j, "sent", (long long)d->sent);
+	zs_json_kint(&j, "answered", (long long)d->answered);
+	zs_json_kint(&j, "retried", (long long)d->retried);
+	zs_json_kint(&j, "timeouts", (long long)d->timeouts);
+	zs_json_kint(&j, "truncated", (long long)d->truncated);
+	zs_json_kint(&j, "tcp_fallbacks", (long long)d->tcp_fallbacks);
+	zs_json_kint(&j, "mismatched", (long long)d->mismatched);
+	zs_json_kint(&j, "cache_hits", (long long)d->cache_hits);
+	zs_json_kint(&j, "coalesced", (long long)d->coalesced);
+	zs_json_kint(&j, "peak_inflight", (long long)d->peak_inflight);
+	zs_json_key(&j, "status");
+	zs_json_obj_begin(&j);
+	for (int i = 0; i < ZS_DNS_STATUS_COUNT_; i++) {
+		if (d->status[i] > 0) {
+			zs_json_kint(&j, zs_dns_status_name((enum zs_dns_status)i),
+			             (long long)d->status[i]);
+		}
+	}
+	zs_json_obj_end(&j);
+	zs_json_kint(&j, "deferred", (long long)s->deferred);
+	zs_json_kint(&j, "recovered", (long long)s->recovered);
+	zs_json_key(&j, "seconds");
+	zs_json_double(&j, s->seconds);
+	zs_json_obj_end(&j);
+}
+
+/* Open the database and begin (or resume) the run. */
+static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const char *conninfo,
+                    const char *resume, const struct zs_zone_stats *zst, struct zs_sweep *sweep)
+{
+	int ret = zs_db_open(conninfo, &ctx->db);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(NULL));
+		return ret;
+	}
+	ret = zs_db_check_schema(ctx->db);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+		return ret;
+	}
+	if (resume != NULL) {
+		ret = zs_db_run_resolve(ctx->db, resume, ctx->tld, &ctx->run_id);
+		if (ret == 0) {
+			ret = zs_db_run_resume(ctx->db, ctx->run_id);
+		}
+		if (ret == 0) {
+			ret = zs_db_run_stored(ctx->db, ctx->run_id, remember_stored, ctx);
+		}
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_DB, "--resume %s: %s", resume, zs_db_error(ctx->db));
+			return ret;
+		}
+		zs_log_info(ZS_LOG_DB, "resuming run %lld: %zu domains already stored",
+		            (long long)ctx->run_id, ctx->stored.count);
+	} else {
+		struct zs_db_run_params p = {
+			.tld = ctx->tld,
+			.policy = ctx->policy,
+			.policy_version = ctx->policy_version,
+			.zone_source = o->zone_path,
+			.zone_serial = zst->has_serial ? (int64_t)zst->serial : -1,
+			.scanner_version = ZS_VERSION,
+		};
+		ret = zs_db_run_begin(ctx->db, &p, &ctx->run_id);
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+			return ret;
+		}
+	}
+	ret = zs_db_selectors_each(ctx->db, ctx->tld, add_selector, ctx);
+	if (ret == 0) {
+		ret = zs_db_exemptions_each(ctx->db, ctx->tld, add_exemption, ctx);
+	}
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+		return ret;
+	}
+	struct zs_db_writer_opts wo = { .wake = zs_sweep_wake, .wake_arg = sweep };
+	ret = zs_db_writer_new(ctx->db, ctx->run_id, &wo, &ctx->writer);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+	}
+	return ret;
+}
+
+/* Finish the run in the database: whatever happened, the run ends in a definite state. */
+static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_summary *sum)
+{
+	struct zs_db_writer_stats ws = { 0 };
+	int wret = zs_db_writer_finish(ctx->writer, &ws);
+	struct zs_buf dns;
+	const char *first[8];
+	size_t nfirst = 0;
+
+	ctx->writer = NULL;
+	for (size_t i = 0; i < sum->zone.errors_kept && nfirst < 8; i++) {
+		const struct zs_zone_error *e = &sum->zone.first_errors[i];
+		first[nfirst++] = zs_strdup(e->msg);
+	}
+	zs_buf_init(&dns, 1024 * 1024);
+	dns_json(&dns, sum);
+	struct zs_buf writer;
+	zs_buf_init(&writer, 64 * 1024);
+	(void)zs_db_writer_stats_json(&ws, &writer);
+	struct zs_db_run_end end = {
+		.zone_complete = sum->zone.complete,
+		.zone_errors = sum->zone.errors,
+		.zone_first_errors = first,
+		.zone_first_error_count = nfirst,
+		.dns_json = zs_buf_cstr(&dns),
+		.db_json = zs_buf_cstr(&writer),
+		.has_zone_serial = sum->zone.has_serial,
+		.zone_serial = sum->zone.serial,
+	};
+	if (sweep_ret == 0 && wret == 0) {
+		end.status = ZS_DB_RUN_COMPLETE;
+	} else if (sweep_ret == ZS_ERR_INTERRUPTED || wret != 0) {
+		end.status = ZS_DB_RUN_INTERRUPTED;
+	} else {
+		end.status = ZS_DB_RUN_FAILED;
+	}
+	int ret = zs_db_run_finish(ctx->db, ctx->run_id, &end);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "run %lld: %s", (long long)ctx->run_id,
+		             zs_db_error(ctx->db));
+	} else if (end.status != ZS_DB_RUN_FAILED) {
+		fprintf(stderr, "zonesweep: run %lld stored (%s): %llu results, %llu quarantined\n",
+		        (long long)ctx->run_id, zs_db_run_status_name(end.status),
+		        (unsigned long long)ws.results, (unsigned long long)ws.quarantined);
+		if (end.status == ZS_DB_RUN_INTERRUPTED) {
+			fprintf(stderr,
+			        "zonesweep: continue it with: zonesweep scan ... --resume %lld\n",
+			        (long long)ctx->run_id);
+		}
+	}
+	for (size_t i = 0; i < nfirst; i++) {
+		zs_free((void *)first[i]);
+	}
+	zs_buf_deinit(&dns);
+	zs_buf_deinit(&writer);
+	return ret != 0 ? ret : wret;
+}
+
+static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *conninfo,
+                    const char *resume, const char *jsonl_path, bool overwrite)
+{
+	struct zs_sweep *sweep = NULL;
+	struct zs_sweep_summary sum = { 0 };
+	int status = ZS_EXIT_OK;
+
+	if (resume != NULL) {
+		o->skip = already_stored;
+		o->skip_arg = ctx;
+	}
+	o->domain_info = domain_info;
+	o->domain_info_arg = ctx;
+	int ret = zs_sweep_new(o, &sweep);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s", o->zone_path,
+		             zs_err_str(ret));
+		return ZS_EXIT_FAIL;
+	}
+	if (conninfo != NULL) {
+		ret = db_begin(ctx, o, conninfo, resume, zs_sweep_zone_stats(sweep), sweep);
+		if (ret != 0) {
+			goto out;
+		}
+	}
+	if (jsonl_path != NULL) {
+		ret = zs_out_open(jsonl_path, overwrite ? ZS_OUT_OVERWRITE : 0, &ctx->jsonl);
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_REPORT, "%s: %s%s", jsonl_path, zs_err_str(ret),
+			             ret == -EEXIST ? " (use --overwrite)" : "");
+			goto out;
+		}
+	}
+
+	int sweep_ret = zs_sweep_run(sweep, &sum);
+	if (sweep_ret == ZS_ERR_DNS && !sum.started) {
+		zs_log_error(ZS_LOG_DNS,
+		             "--resolver %s: no answer for the SOA of %s (%s); is the "
+		             "resolver running and reachable?",
+		             ctx->resolvers, o->preflight, zs_dns_status_msg(sum.preflight));
+		status = ZS_EXIT_FAIL;
+	} else if (sweep_ret != 0) {
+		zs_log_error(ZS_LOG_MAIN, "scan of %s: %s", o->zone_path, zs_err_str(sweep_ret));
+		status = ZS_EXIT_FAIL;
+	}
+	if (ctx->db != NULL && db_finish(ctx, sweep_ret, &sum) != 0) {
+		status = ZS_EXIT_FAIL;
+	}
+	if (ctx->jsonl != NULL) {
+		ret = zs_out_commit(ctx->jsonl);
+		ctx->jsonl = NULL;
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_REPORT, "%s: %s", jsonl_path, zs_err_str(ret));
+			status = ZS_EXIT_FAIL;
+		} else {
+			fprintf(stderr, "zonesweep: %llu results written to %s\n",
+			        (unsigned long long)ctx->jsonl_lines, jsonl_path);
+		}
+	}
+	if (sum.started) {
+		print_summary(ctx, &sum);
+	}
+	ret = 0;
+out:
+	if (ret != 0) {
+		status = ZS_EXIT_FAIL;
+		if (ctx->writer != NULL) {
+			(void)zs_db_writer_finish(ctx->writer, NULL);
+		}
+	}
+	zs_out_abort(ctx->jsonl);
+	zs_db_close(ctx->db);
+	zs_sweep_free(sweep);
+	return status;
+}
+
+int zs_cmd_scan(int argc, char **argv)
+{
+	enum {
+		OPT_ZONE = 256,
+		OPT_TLD,
+		OPT_STRICT,
+		OPT_ALLOW_INCLUDE,
+		OPT_WINDOW,
+		OPT_BUDGET,
+		OPT_NO_RETRY,
+		OPT_RETRY_DELAY,
+		OPT_JSONL,
+		OPT_OVERWRITE,
+		OPT_QUIET,
+		OPT_DEBUG,
+		OPT_DB,
+		OPT_NO_DB,
+		OPT_RESUME,
+		OPT_POLICY,
+		OPT_SELECTORS,
+		OPT_HELP,
+	};
+	static const struct option longopts[] = {
+		{ "zone", required_argument, NULL, OPT_ZONE },
+		{ "tld", required_argument, NULL, OPT_TLD },
+		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "allow-include", no_argument, NULL, OPT_ALLOW_INCLUDE },
+		{ "window", required_argument, NULL, OPT_WINDOW },
+		{ "budget", required_argument, NULL, OPT_BUDGET },
+		{ "no-retry", no_argument, NULL, OPT_NO_RETRY },
+		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+		ZS_CLI_DNS_OPTIONS,
+		{ "jsonl", required_argument, NULL, OPT_JSONL },
+		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
+		{ "quiet", no_argument, NULL, OPT_QUIET },
+		{ "debug", required_argument, NULL, OPT_DEBUG },
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "no-db", no_argument, NULL, OPT_NO_DB },
+		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "selectors", required_argument, NULL, OPT_SELECTORS },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct zs_sweep_opts o = { .progress = true };
+	struct scan_ctx ctx = { 0 };
+	const char *jsonl_path = NULL;
+	const char *conninfo = NULL;
+	const char *resume = NULL;
+	const char *selectors_path = NULL;
+	bool no_db = false;
+	bool overwrite = false;
+	unsigned v;
+	int c;
+	int bad = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ZONE:
+			o.zone_path = optarg;
+			break;
+		case OPT_TLD:
+			ctx.tld = optarg;
+			break;
+		case OPT_STRICT:
+			o.zone.strict = true;
+			break;
+		case OPT_ALLOW_INCLUDE:
+			o.zone.allow_include = true;
+			break;
+		case ZS_CLI_OPT_RESOLVER:
+			(void)zs_cli_dns_option(c, optarg, &o.resolver, &bad);
+			(void)snprintf(ctx.resolvers + strlen(ctx.resolvers),
+			               sizeof(ctx.resolvers) - strlen(ctx.resolvers), "%s%s",
+			               ctx.resolvers[0] != '\0' ? "," : "", optarg);
+			break;
+		case OPT_WINDOW:
+			bad |= zs_cli_uint("window", optarg, 1, 1000000, &o.window);
+			break;
+		case OPT_BUDGET:
+			bad |= zs_cli_uint("budget", optarg, 1, 3600, &v);
+			o.budget_ms = v * 1000;
+			break;
+		case OPT_NO_RETRY:
+			o.no_retry = true;
+			break;
+		case OPT_RETRY_DELAY:
+			bad |= zs_cli_uint("retry-delay", optarg, 0, 3600, &v);
+			o.retry_delay_ms = v == 0 ? 1 : v * 1000;
+			break;
+		case OPT_JSONL:
+			jsonl_path = optarg;
+			break;
+		case OPT_OVERWRITE:
+			overwrite = true;
+			break;
+		case OPT_QUIET:
+			o.progress = false;
+			break;
+		case OPT_DEBUG:
+			if (zs_log_enable_debug(optarg) != 0) {
+				zs_log_error(ZS_LOG_MAIN, "--debug: unknown group in '%s'", optarg);
+				bad = 1;
+			}
+			break;
+		case OPT_DB:
+			conninfo = optarg;
+			break;
+		case OPT_NO_DB:
+			no_db = true;
+			break;
+		case OPT_RESUME:
+			resume = optarg;
+			break;
+		case OPT_POLICY:
+			ctx.policy = optarg;
+			break;
+		case OPT_SELECTORS:
+			selectors_path = optarg;
+			break;
+		case OPT_HELP:
+			scan_usage(stdout);
+			return ZS_EXIT_OK;
+		default:
+			if (zs_cli_dns_option(c, optarg, &o.resolver, &bad)) {
+				break;
+			}
+			zs_cli_usage_hint("scan");
+			return ZS_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		zs_log_error(ZS_LOG_MAIN, "scan: unexpected argument '%s'", argv[optind]);
+		bad = 1;
+	}
+	if (o.zone_path == NULL || ctx.tld == NULL) {
+		zs_log_error(ZS_LOG_MAIN, "scan: --zone and --tld are required");
+		bad = 1;
+	}
+	if (no_db && (conninfo != NULL || resume != NULL)) {
+		zs_log_error(ZS_LOG_MAIN, "scan: --no-db excludes --db and --resume");
+		bad = 1;
+	}
+	if (no_db && jsonl_path == NULL) {
+		zs_log_error(ZS_LOG_MAIN, "scan: --no-db needs --jsonl FILE for the results");
+		bad = 1;
+	}
+	if (bad != 0) {
+		zs_cli_usage_hint("scan");
+		return ZS_EXIT_USAGE;
+	}
+	if (zs_cli_default_resolver(&o.resolver) != 0) {
+		return ZS_EXIT_USAGE;
+	}
+	if (ctx.resolvers[0] == '\0') {
+		(void)snprintf(ctx.resolvers, sizeof(ctx.resolvers), "(from /etc/resolv.conf)");
+	}
+	o.zone.origin = ctx.tld;
+	o.zone.verify_gzip = true;
+	o.emit = emit_result;
+	o.emit_arg = &ctx;
+	o.preflight = ctx.tld;
+	struct zs_policy *policy = NULL;
+	struct zs_psl *psl = NULL;
+	struct zs_arena arena;
+	char today[11];
+	zs_arena_init(&arena);
+	const char **selectors = NULL;
+	if (zs_cli_load_policy(ctx.policy, ctx.tld, &policy) != 0 ||
+	    zs_cli_load_selectors(selectors_path, &arena, &selectors, &o.selector_count) != 0) {
+		zs_policy_free(policy);
+		zs_arena_deinit(&arena);
+		return ZS_EXIT_FAIL;
+	}
+	if (zs_psl_open_system(&psl) != 0) {
+		zs_log_warn(ZS_LOG_POLICY, "no Public Suffix List: organizational domains are not "
+		                           "known (install libpsl5 or publicsuffix)");
+	}
+	zs_cli_today(today);
+	o.selectors = selectors;
+	ctx.policy = policy->name;
+	ctx.policy_version = policy->version;
+	o.policy = policy;
+	o.psl = psl;
+	o.today = today;
+	zs_strset_init(&ctx.stored);
+	zs_strset_init(&ctx.extras);
+	zs_buf_init(&ctx.line, 64 * 1024 * 1024);
+
+	int status = scan_run(&ctx, &o,
+	                      no_db              ? NULL
+	                      : conninfo != NULL ? conninfo
+	                                         : "",
+	                      resume, jsonl_path, overwrite);
+
+	zs_strset_deinit(&ctx.stored);
+	zs_strset_deinit(&ctx.extras);
+	zs_buf_deinit(&ctx.line);
+	zs_free(ctx.rows);
+	zs_free(ctx.raws);
+	zs_psl_close(psl);
+	zs_policy_free(policy);
+	zs_arena_deinit(&arena);
+	return status;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DKIM public-key records (RFC 6376 3.6.1, RFC 8463, RFC 8301): the key-record parser, with the
+ * key's type and size computed by OpenSSL 3 (an RSA p= is accepted as SubjectPublicKeyInfo or as
+ * a bare PKCS#1 RSAPublicKey, erratum 3017; an Ed25519 p= is the raw 32-byte key), and selector
+ * discovery as a produce/consume machine (lookup.h).
+ *
+ * Selectors are not published anywhere, so discovery probes: first TXT _domainkey.<domain>,
+ * whose NXDOMAIN means nothing exists below it (RFC 8020) and ends the search without a single
+ * selector query; otherwise, together, a label nobody would choose (to detect a wildcard
+ * *._domainkey record, so that a wildcard is never taken for many keys) and every selector of
+ * the list (policies/dkim-selectors.txt, replaceable by the operator) and of the registrant's
+ * declared selectors. Selectors reached through a CNAME (to a mail provider) keep their chain.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scanner/base/answer.h"
+#include "scanner/policy/finding.h"
+#include "scanner/policy/lookup.h"
+
+struct zs_arena;
+struct zs_json;
+
+enum zs_dkim_key_type {
+	ZS_DKIM_KEY_NONE, /**< no key (p= empty, absent or undecodable) */
+	ZS_DKIM_KEY_RSA,
+	ZS_DKIM_KEY_ED25519,
+	ZS_DKIM_KEY_OTHER, /**< a SubjectPublicKeyInfo of another algorithm */
+};
+
+enum zs_dkim_encoding {
+	ZS_DKIM_ENC_ABSENT,      /**< no p= tag */
+	ZS_DKIM_ENC_EMPTY,       /**< p= empty: the key is revoked */
+	ZS_DKIM_ENC_SPKI,        /**< SubjectPublicKeyInfo (DER) */
+	ZS_DKIM_ENC_PKCS1,       /**< bare PKCS#1 RSAPublicKey (DER) */
+	ZS_DKIM_ENC_RAW,         /**< raw 32-byte Ed25519 key */
+	ZS_DKIM_ENC_UNDECODABLE, /**< bad base64 or key data (see the findings) */
+};
+
+enum zs_dkim_status {
+	ZS_DKIM_VALID,   /**< a verifier can use the key */
+	ZS_DKIM_REVOKED, /**< empty p=, otherwise well-formed */
+	ZS_DKIM_INVALID, /**< a finding of severity error */
+};
+
+/** A parsed key record. */
+struct zs_dkim_key {
+	const char *text; /**< the record as published (NUL-terminated; may contain NUL) */
+	size_t len;
+	enum zs_dkim_status status;
+	const char *k; /**< k= as published, NULL when absent (rsa applies) */
+	enum zs_dkim_key_type type;
+	enum zs_dkim_encoding encoding;
+	unsigned bits;  /**< RSA modulus bits; 256 for Ed25519 */
+	const char **h; /**< h= hash algorithms as published */
+	size_t h_count;
+	const char **s; /**< s= service types as published */
+	size_t s_count;
+	const char **t; /**< t= flags as published */
+	size_t t_count;
+	bool testing;  /**< t=y */
+	bool strict;   /**< t=s: i= must equal d= */
+	bool email;    /**< s= allows e-mail (absent, "*" or "email") */
+	const char *n; /**< n= notes, NULL when absent (may hold any byte) */
+	size_t n_len;
+	struct zs_findings findings;
+};
+
+/**
+ * Parse one DKIM key record.
+ * @param text   the record (joined character-strings); any bytes; copied into @p arena
+ * @param[out] out  always filled
+ */
+void zs_dkim_key_parse(struct zs_arena *arena, const char *text, size_t len,
+                       struct zs_dkim_key *out);
+
+/** Name of a key type ("none", "rsa", "ed25519", "other"). @return a static string */
+const char *zs_dkim_key_type_name(enum zs_dkim_key_type t);
+
+/** Name of a key encoding ("spki", "pkcs1", "raw", ...). @return a static string */
+const char *zs_dkim_encoding_name(enum zs_dkim_encoding e);
+
+/** Name of a key status ("valid", "revoked", "invalid"). @return a static string */
+const char *zs_dkim_status_name(enum zs_dkim_status s);
+
+/** Write a parsed key as a JSON object. */
+void zs_dkim_key_json(struct zs_json *j, const struct zs_dkim_key *k);
+
+/**
+ * Whether a selector is well-formed: one or more labels of letters, digits, "-" and "_", each
+ * 1 to 63 bytes.
+ */
+bool zs_dkim_selector_valid(const char *s, size_t n);
+
+/**
+ * Read a selector list: one selector per line; "#" starts a comment; blank lines are ignored;
+ * duplicates (ignoring case) are dropped. Selectors are returned in lower case.
+ * @param[out] out       the selectors, in @p arena
+ * @param[out] count     how many
+ * @param[out] err_line  on ZS_ERR_PARSE, the 1-based line of the bad selector
+ * @return 0 or ZS_ERR_PARSE
+ */
+int zs_dkim_selectors_parse(struct zs_arena *arena, const char *text, size_t len, const char ***out,
+                            size_t *count, size_t *err_line);
+
+/**
+ * Read a selector list file (see zs_dkim_selectors_parse()), at most 64 KiB.
+ * @return 0, ZS_ERR_PARSE (err_line set), ZS_ERR_TOOBIG or -errno
+ */
+int zs_dkim_selectors_load(struct zs_arena *arena, const char *path, const char ***out,
+                           size_t *count, size_t *err_line);
+
+/** What one probed name held. */
+struct zs_dkim_selector {
+	const char *selector;
+	const char *name; /**< <selector>._domainkey.<domain> */
+	bool declared;    /**< declared by the registrant (not only from the list) */
+	enum zs_dns_status status;
+	size_t cname_count;
+	const char *const *cname;
+	struct zs_dkim_key *keys; /**< DKIM key records kept (up to 16) */
+	size_t key_count;
+	size_t key_total;
+	struct zs_txt *other; /**< TXT records that are not DKIM key records */
+	size_t other_count;
+	size_t other_total;
+	bool wildcard_match; /**< same records as the wildcard probe: not a key of its own */
+};
+
+struct zs_dkim_result {
+	const char *domain;
+	const char *base_name; /**< _domainkey.<domain> */
+	enum zs_dns_status base_status;
+	bool subtree_absent;              /**< _domainkey is NXDOMAIN: no selector was asked */
+	struct zs_dkim_selector wildcard; /**< the probe of a random label */
+	bool wildcard_present;            /**< the probe found TXT records */
+	struct zs_dkim_selector *sel;
+	size_t sel_count;
+	size_t keys_found; /**< selectors with a key of their own */
+	struct zs_findings findings;
+	struct zs_query_log log;
+};
+
+/** Most selectors probed per domain (list and declared together). */
+enum { ZS_DKIM_MAX_SELECTORS = 64 };
+
+struct zs_dkim_opts {
+	const char *const *selectors; /**< the operator's list (zs_dkim_selectors_load()) */
+	size_t selector_count;
+	const char *const *declared; /**< the registrant's selectors, asked first */
+	size_t declared_count;
+	const char *wildcard_label; /**< NULL: derived from the domain name */
+};
+
+struct zs_dkim_ctx;
+
+/**
+ * Start selector discovery.
+ * @param arena   the context and its result live here (no free function)
+ * @param domain  lower case, no final dot; copied
+ * @param opts    copied (the selector strings are copied too); NULL probes no selector
+ * @return never NULL
+ */
+struct zs_dkim_ctx *zs_dkim_new(struct zs_arena *arena, const char *domain,
+                                const struct zs_dkim_opts *opts);
+
+/** Advance discovery (struct zs_lookup_ops). @return NEED_LOOKUP, WAIT or DONE */
+int zs_dkim_step(struct zs_dkim_ctx *c, struct zs_lookup *need, size_t max, size_t *n);
+
+/** Answer a question. @return 0 or ZS_ERR_NOTFOUND */
+int zs_dkim_answer(struct zs_dkim_ctx *c, uint32_t id, const struct zs_answer *a);
+
+/** The result, once zs_dkim_step() returned DONE. @return owned by the arena */
+const struct zs_dkim_result *zs_dkim_result(const struct zs_dkim_ctx *c);
+
+/**
+ * Whether the wildcard *._domainkey.<domain> holds exactly one DKIM record and it is revoked
+ * (empty p=): what the .POST policy asks of domains that send no mail.
+ */
+bool zs_dkim_wildcard_revoked(const struct zs_dkim_result *r);
+
+/** zs_dkim_step() and zs_dkim_answer() for generic drivers. */
+extern const struct zs_lookup_ops zs_dkim_lookup_ops;
+
+/** Write a discovery result as a JSON object. */
+void zs_dkim_result_json(struct zs_json *j, const struct zs_dkim_result *r);

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""End to end: sweep the test world's .post zone through the rig's Unbound (in front of NSD)
+into a fresh PostgreSQL database, then check, domain by domain, what landed in the database,
+in the JSON Lines output and in the gzip CSV report, against the world's expected facts."""
+
+import json
+import gzip
+import os
+
+import zstest
+from zstest import check
+
+
+def expected_rules(e, policy):
+    """The verdicts the world's facts call for, and the faults behind the domain."""
+    return e["verdicts"][policy], e["facts"]["faults"]
+
+
+def test(env, tmp):
+    db = zstest.Database(env["ZS_PG_ADMIN"], "it_sweep")
+    try:
+        zstest.zonesweep(env["ZS_BINARY"], "db", "migrate", "--db", db.conninfo, check_rc=0)
+        # .post under the UPU policy, .bank under the fTLD requirement
+        run(env, tmp, db, "post", "post")
+        run(env, tmp, db, "bank", "ftld")
+    finally:
+        db.drop()
+
+
+def run(env, tmp, db, tld, policy):
+    zs = env["ZS_BINARY"]
+    world = env["ZS_TEST_WORLD"]
+    exp = zstest.expected(world, tld)
+    jsonl = os.path.join(tmp, tld + ".jsonl.gz")
+    p = zstest.zonesweep(zs, "scan", "--zone", os.path.join(world, tld + ".zone"), "--tld", tld,
+                         "--resolver", env["ZS_UNBOUND_ADDR"], "--db", db.conninfo,
+                         "--jsonl", jsonl, "--quiet", *zstest.FAST_FAULTS, check_rc=0)
+    check("compliant" in p.stdout and "zonesweep scan of ." + tld in p.stdout,
+          "no summary printed:\n" + p.stdout)
+
+    runs = db.q("SELECT r.id, r.status, r.zone_complete, r.zone_serial, p.name FROM runs r "
+                "JOIN tlds t ON t.id = r.tld_id JOIN policies p ON p.id = r.policy_id "
+                "WHERE t.name = '%s'" % tld)
+    check(len(runs) == 1, "want one run of .%s, got %r" % (tld, runs))
+    run_id, status, complete, serial, run_policy = runs[0]
+    check(run_policy == policy, "run of .%s recorded policy %s" % (tld, run_policy))
+    check(status == "complete" and complete == "t", "run not complete: %r" % runs[0])
+    check(serial == "2026112401", "zone serial not stored: %r" % serial)
+
+    rows = db.q("SELECT domain, status, mail, facts::text FROM results WHERE run_id = %s" % run_id)
+    got = {r[0]: r for r in rows}
+    check(len(rows) == len(got), "a domain was stored twice")
+    check(set(got) == set(exp), "stored domains differ from the zone: missing %s, extra %s"
+          % (sorted(set(exp) - set(got))[:5], sorted(set(got) - set(exp))[:5]))
+
+    verdicts = {}
+    for dom, rule, verdict in db.q("SELECT domain, rule, verdict FROM verdicts WHERE run_id = %s"
+                                   % run_id):
+        verdicts.setdefault(dom, {})[rule] = verdict
+
+    bad = []
+    for dom, e in sorted(exp.items()):
+        want, faults = expected_rules(e, policy)
+        have = verdicts.get(dom, {})
+        for rule, v in want.items():
+            if have.get(rule) != v:
+                bad.append("%s %s: stored %s, expected %s (profile %s)"
+                           % (dom, rule, have.get(rule), v, e["profile"]))
+        # A DNS failure is never a "fail": domains behind faults are indeterminate.
+        if "all" in faults:
+            check(got[dom][1] == "indeterminate",
+                  "%s (%s) behind a DNS fault is %s, not indeterminate"
+                  % (dom, e["profile"], got[dom][1]))
+        if got[dom][1] != e["status"][policy]:
+            bad.append("%s: status %s, expected %s (profile %s)"
+                       % (dom, got[dom][1], e["status"][policy], e["profile"]))
+    check(not bad, "%d mismatches:\n  %s" % (len(bad), "\n  ".join(bad[:40])))
+    check_facts(exp, got)
+    check_raw_bytes(db, run_id, exp)
+
+    # The JSON Lines output holds the same domains and statuses.
+    with gzip.open(jsonl, "rt") as fh:
+        lines = [json.loads(l) for l in fh]
+    check({l["domain"]: l["status"] for l in lines} == {d: r[1] for d, r in got.items()},
+          "JSON Lines output differs from the database")
+
+    # The report lists every domain once, with its stored status.
+    report = os.path.join(tmp, tld + ".csv.gz")
+    zstest.zonesweep(zs, "report", "--run", "latest", "--tld", tld, "--db", db.conninfo,
+                     "--out", report, check_rc=0)
+    rows = zstest.read_csv_gz(report)
+    check(len(rows) == len(exp), "report has %d rows, zone %d domains" % (len(rows), len(exp)))
+    for r in rows:
+        check(r["status"] == got[r["domain"]][1], "report status differs for %s" % r["domain"])
+    # A second report to the same name is refused without --overwrite.
+    p = zstest.zonesweep(zs, "report", "--run", "latest", "--tld", tld, "--db", db.conninfo,
+                         "--out", report)
+    check(p.returncode == 1 and "--overwrite" in p.stderr, "existing report overwritten")
+
+
+def check_facts(exp, got):
+    """The stored facts record what the world published: counts of SPF and DMARC records,
+    the DMARC policy, the largest DKIM key, the mail kind, and every part's DNS status."""
+    for dom, e in exp.items():
+        f = e["facts"]
+        facts = json.loads(got[dom][3])
+        s = facts["summary"]
+        for part in ("mx", "spf", "dmarc", "dkim", "rdns", "mta_sts", "tls_rpt", "bimi"):
+            check(part + "_status" in s, "%s: no DNS status for %s" % (dom, part))
+        if f["faults"]:
+            if "all" in f["faults"]:
+                check(s["mx_status"] not in ("noerror", "nodata", "nxdomain"),
+                      "%s: MX status %s behind a DNS fault" % (dom, s["mx_status"]))
+            continue
+        check(s["spf_count"] == f["spf_count"], "%s: %d SPF records found, world has %d"
+              % (dom, s["spf_count"], f["spf_count"]))
+        check(s["dmarc_count"] == f["dmarc_count"], "%s: %d DMARC records found, world has %d"
+              % (dom, s["dmarc_count"], f["dmarc_count"]))
+        if f["dmarc_valid"]:
+            check(s["dmarc_p"] == f["dmarc_p"], "%s: p=%s, world has %s"
+                  % (dom, s["dmarc_p"], f["dmarc_p"]))
+        check(s["dkim_rsa_bits"] == f["dkim_rsa_bits"], "%s: DKIM %d bits, world has %d"
+              % (dom, s["dkim_rsa_bits"], f["dkim_rsa_bits"]))
+        kind = {"mail": "hosts", "null": "null", "none": "none"}[f["mx"]]
+        check(s["mx_kind"] == kind, "%s: MX kind %s, world has %s" % (dom, s["mx_kind"], kind))
+        check(s["dnssec_signed"] == f["ds"], "%s: DNSSEC signed %s, zone says %s"
+              % (dom, s["dnssec_signed"], f["ds"]))
+
+
+def check_raw_bytes(db, run_id, exp):
+    """Hostile TXT bytes (NUL, invalid UTF-8, CR LF) are stored byte-exact."""
+    hostile = [d for d, e in exp.items() if e["profile"] == "hostile"]
+    check(hostile, "the world has no hostile domain")
+    want = b"bin\x00ary\x80\xff\r\nBcc: victim@example.com"
+    for dom in hostile:
+        rows = db.q("SELECT encode(t, 'hex') FROM results, unnest(raw_txt) AS t "
+                    "WHERE run_id = %s AND domain = '%s'" % (run_id, dom))
+        blobs = [bytes.fromhex(r[0]) for r in rows]
+        check(want in blobs, "%s: raw TXT bytes not stored exactly: %r" % (dom, blobs))
+
+
+if __name__ == "__main__":
+    zstest.main(test)
