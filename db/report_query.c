@@ -75,7 +75,8 @@ static const char summary_record[] =
         "dkim_keys text, dkim_rsa_bits text, rdns_status text, rdns text, dnssec_signed text";
 
 /* Columns in the order of enum zs_db_fact. The DKIM selectors are the one fact the summary
- * does not carry: they are read from the DKIM part only for domains where keys were found. */
+ * does not carry: they are read from the DKIM part only for domains where keys were found
+ * (each selector with its first key, and "+N" when it publishes more). */
 static const char fact_columns[] =
         "f.mx_status, f.mx_kind, "
         "(SELECT string_agg(h, ' ') FROM jsonb_array_elements_text(CASE WHEN "
@@ -85,12 +86,15 @@ static const char fact_columns[] =
         "f.dmarc_status, f.dmarc_record, "
         "f.dmarc_p, f.dmarc_sp, f.dmarc_pct, f.dmarc_adkim, f.dmarc_aspf, f.dkim_status, "
         "CASE WHEN f.dkim_keys IS NOT NULL AND f.dkim_keys <> '0' THEN (SELECT string_agg("
-        "coalesce(s.v->>'selector', '?') || '=' || CASE WHEN k.v->>'status' = 'valid' THEN "
-        "coalesce(k.v->>'type', 'key') || CASE WHEN (k.v->>'bits') ~ '^[1-9][0-9]{0,5}$' "
-        "THEN '-' || (k.v->>'bits') ELSE '' END ELSE coalesce(k.v->>'status', 'invalid') END, "
-        "' ' ORDER BY s.i, k.i) FROM jsonb_path_query(r.facts, "
-        "'lax $.dkim.selectors[*] ? (!(@.wildcard_match == true))') WITH ORDINALITY s(v, i), "
-        "jsonb_path_query(s.v, 'lax $.keys[*]') WITH ORDINALITY k(v, i)) END, "
+        "coalesce(s.v->>'selector', '?') || '=' || CASE WHEN s.v->'keys'->0->>'status' = "
+        "'valid' THEN coalesce(s.v->'keys'->0->>'type', 'key') || CASE WHEN "
+        "(s.v->'keys'->0->>'bits') ~ '^[1-9][0-9]{0,5}$' THEN '-' || "
+        "(s.v->'keys'->0->>'bits') ELSE '' END ELSE coalesce(s.v->'keys'->0->>'status', "
+        "'invalid') END || CASE WHEN jsonb_typeof(s.v->'keys') = 'array' AND "
+        "jsonb_array_length(s.v->'keys') > 1 THEN '+' || (jsonb_array_length(s.v->'keys') - "
+        "1)::text ELSE '' END, ' ' ORDER BY s.i) FROM jsonb_path_query(r.facts, "
+        "'lax $.dkim.selectors[*] ? (!(@.wildcard_match == true))') WITH ORDINALITY s(v, i)) "
+        "END, "
         "f.dkim_rsa_bits, f.rdns_status, f.rdns, f.dnssec_signed";
 
 enum {
@@ -466,6 +470,9 @@ int zs_db_report_open(struct zs_db *db, int64_t run_id, const char *domain, int 
 	                  (flags & ZS_DB_REPORT_NOTICES) != 0
 	                          ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
 	                          : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	/* The JSON functions' row estimates make the planner expect a huge query and compile it
+	 * (JIT), which costs more than it saves on a stream read once. */
+	ret = ret != 0 ? ret : zs__db_exec(db, "read report rows", "SET LOCAL jit = off");
 	if (ret == 0) {
 		res = zs__db_query(db, "read report rows", zs_buf_cstr(&q), nparams, params);
 		ret = res == NULL ? ZS_ERR_DB : 0;

@@ -38,7 +38,7 @@ enum zs_db_fact {
 	ZS_DB_FACT_DMARC_ASPF,
 	ZS_DB_FACT_DKIM_STATUS,
 	ZS_DB_FACT_DKIM_SELECTORS, /**< "selector=rsa-2048 other=revoked", wildcard matches left
-	                                out */
+	                                out; "+N" after a selector that publishes N more keys */
 	ZS_DB_FACT_DKIM_RSA_BITS,
 	ZS_DB_FACT_RDNS_STATUS,
 	ZS_DB_FACT_RDNS,
