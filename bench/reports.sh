@@ -10,21 +10,24 @@
 # reference. Also the peak memory (max RSS, /usr/bin/time) of each report, which must not grow
 # with the run: rows are streamed.
 #
-#   bench/reports.sh [--domains N] [--runs R] [--build DIR] [--keep]
+#   bench/reports.sh [--domains N] [--runs R] [--build DIR] [--keep] [--reuse DBNAME]
 #
+# --keep leaves the filled database (its name is printed) and --reuse DBNAME measures one left
+# by an earlier --keep, so that a second measurement need not store the run again.
 # Uses the rig's PostgreSQL when ZS_PG_ADMIN is set (source DIR/env.sh of scripts/rig.sh),
 # otherwise starts a private one for the run. Needs: cmake, psql, gzip, hyperfine,
 # /usr/bin/time, and what the project's build needs. Writes its figures on stdout.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-domains=1000000 runs=3 build=$root/build keep=""
+domains=1000000 runs=3 build=$root/build keep="" reuse=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--domains) domains=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--keep) keep=1; shift ;;
-	*) sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	--reuse) reuse=$2; keep=1; shift 2 ;;
+	*) sed -n '4,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
 
@@ -58,13 +61,22 @@ print(" ".join(parts + ["dbname=" + sys.argv[2]]))
 PY
 }
 
-bdb=zs_bench_reports_$$
-psql -X -q "$ZS_PG_ADMIN" -c "CREATE DATABASE $bdb"
-db=$(conn $bdb)
-echo "storing $domains domains (not timed)..." >&2
-"$fill" --db "$db" --domains "$domains" >"$work/fill.out"
-. "$work/fill.out"
-psql -X -q "$db" -c "VACUUM ANALYZE" -c CHECKPOINT
+if [ -n "$reuse" ]; then
+	bdb=$reuse
+	db=$(conn $bdb)
+	run_id=$(psql -X -A -t "$db" -c "SELECT max(id) FROM runs WHERE status = 'complete'")
+	domains=$(psql -X -A -t "$db" -c "SELECT count(*) FROM results WHERE run_id = $run_id")
+	fill_seconds="(earlier)"
+else
+	bdb=zs_bench_reports_$$
+	psql -X -q "$ZS_PG_ADMIN" -c "CREATE DATABASE $bdb"
+	db=$(conn $bdb)
+	echo "storing $domains domains (not timed)..." >&2
+	"$fill" --db "$db" --domains "$domains" >"$work/fill.out"
+	. "$work/fill.out"
+	psql -X -q "$db" -c "VACUUM ANALYZE" -c CHECKPOINT
+	[ -n "$keep" ] && echo "database kept: $bdb (measure again with --reuse $bdb)" >&2
+fi
 facts=$(psql -X -A -t "$db" -c "SELECT round(avg(length(facts::text))) FROM results")
 size=$(psql -X -A -t "$db" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
 
