@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Report queries. The per-domain rows come from one cursor in text format: each result row
+ * Report queries. The per-domain rows come from one SELECT in text format, streamed row by row
+ * (libpq's single-row mode: the server keeps producing while the report is written, as COPY
+ * does) or, for notices, through a cursor fetched a thousand rows at a time: each result row
  * with its verdicts aggregated from the verdicts table's primary key, its key facts read from
  * the stored summary in one jsonb_to_record() call (the facts document is large and TOASTed:
  * reading it once per row matters), and the run since which the domain has had its status,
@@ -75,7 +77,8 @@ static const char summary_record[] =
         "dkim_keys text, dkim_rsa_bits text, rdns_status text, rdns text, dnssec_signed text";
 
 /* Columns in the order of enum zs_db_fact. The DKIM selectors are the one fact the summary
- * does not carry: they are read from the DKIM part only for domains where keys were found. */
+ * does not carry: they are read from the DKIM part only for domains where keys were found
+ * (each selector with its first key, and "+N" when it publishes more). */
 static const char fact_columns[] =
         "f.mx_status, f.mx_kind, "
         "(SELECT string_agg(h, ' ') FROM jsonb_array_elements_text(CASE WHEN "
@@ -85,12 +88,15 @@ static const char fact_columns[] =
         "f.dmarc_status, f.dmarc_record, "
         "f.dmarc_p, f.dmarc_sp, f.dmarc_pct, f.dmarc_adkim, f.dmarc_aspf, f.dkim_status, "
         "CASE WHEN f.dkim_keys IS NOT NULL AND f.dkim_keys <> '0' THEN (SELECT string_agg("
-        "coalesce(s.v->>'selector', '?') || '=' || CASE WHEN k.v->>'status' = 'valid' THEN "
-        "coalesce(k.v->>'type', 'key') || CASE WHEN (k.v->>'bits') ~ '^[1-9][0-9]{0,5}$' "
-        "THEN '-' || (k.v->>'bits') ELSE '' END ELSE coalesce(k.v->>'status', 'invalid') END, "
-        "' ' ORDER BY s.i, k.i) FROM jsonb_path_query(r.facts, "
-        "'lax $.dkim.selectors[*] ? (!(@.wildcard_match == true))') WITH ORDINALITY s(v, i), "
-        "jsonb_path_query(s.v, 'lax $.keys[*]') WITH ORDINALITY k(v, i)) END, "
+        "coalesce(s.v->>'selector', '?') || '=' || CASE WHEN s.v->'keys'->0->>'status' = "
+        "'valid' THEN coalesce(s.v->'keys'->0->>'type', 'key') || CASE WHEN "
+        "(s.v->'keys'->0->>'bits') ~ '^[1-9][0-9]{0,5}$' THEN '-' || "
+        "(s.v->'keys'->0->>'bits') ELSE '' END ELSE coalesce(s.v->'keys'->0->>'status', "
+        "'invalid') END || CASE WHEN jsonb_typeof(s.v->'keys') = 'array' AND "
+        "jsonb_array_length(s.v->'keys') > 1 THEN '+' || (jsonb_array_length(s.v->'keys') - "
+        "1)::text ELSE '' END, ' ' ORDER BY s.i) FROM jsonb_path_query(r.facts, "
+        "'lax $.dkim.selectors[*] ? (!(@.wildcard_match == true))') WITH ORDINALITY s(v, i)) "
+        "END, "
         "f.dkim_rsa_bits, f.rdns_status, f.rdns, f.dnssec_signed";
 
 enum {
@@ -176,6 +182,8 @@ struct zs_db_report_cursor {
 	struct zs_db *db;
 	int flags;
 	int64_t run_id;
+	bool streaming; /**< single-row mode (reports); else a cursor fetched in batches */
+	bool sending;   /**< streaming: results are still to be collected */
 	PGresult *res;
 	int row;
 	bool eof;
@@ -402,6 +410,20 @@ static int read_row(struct zs_db_report_cursor *c, const PGresult *res, int i)
 	return ret;
 }
 
+static int check_columns(struct zs_db_report_cursor *c, PGresult *res)
+{
+	int want = COL_FIXED_ + ((c->flags & ZS_DB_REPORT_FACTS_JSON) != 0 ? 1 : 0) +
+	           ((c->flags & ZS_DB_REPORT_RAW) != 0 ? 2 : 0) +
+	           ((c->flags & ZS_DB_REPORT_NOTICES) != 0 ? 4 : 0);
+	if (PQnfields(res) != want) {
+		PQclear(res);
+		return zs__db_failf(c->db, ZS_ERR_DB, "%s: read report rows: unexpected columns",
+		                    c->db->where);
+	}
+	return 0;
+}
+
+/* The next batch of a cursor. */
 static int fetch(struct zs_db_report_cursor *c)
 {
 	PQclear(c->res);
@@ -412,17 +434,44 @@ static int fetch(struct zs_db_report_cursor *c)
 	if (res == NULL) {
 		return ZS_ERR_DB;
 	}
-	int want = COL_FIXED_ + ((c->flags & ZS_DB_REPORT_FACTS_JSON) != 0 ? 1 : 0) +
-	           ((c->flags & ZS_DB_REPORT_RAW) != 0 ? 2 : 0) +
-	           ((c->flags & ZS_DB_REPORT_NOTICES) != 0 ? 4 : 0);
-	if (PQnfields(res) != want) {
-		PQclear(res);
-		return zs__db_failf(c->db, ZS_ERR_DB, "%s: read report rows: unexpected columns",
-		                    c->db->where);
+	int ret = check_columns(c, res);
+	if (ret != 0) {
+		return ret;
 	}
 	c->eof = PQntuples(res) < FETCH_ROWS;
 	c->res = res;
 	return 0;
+}
+
+/* The next row of a stream: one PGresult per row (single-row mode), then the empty final
+ * result, then NULL. The server keeps producing while the client writes, as with COPY. */
+static int receive(struct zs_db_report_cursor *c)
+{
+	PQclear(c->res);
+	c->res = NULL;
+	c->row = 0;
+	if (!c->sending) {
+		c->eof = true;
+		return 0;
+	}
+	PGresult *res = PQgetResult(c->db->conn);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_SINGLE_TUPLE) {
+		int ret = check_columns(c, res);
+		if (ret == 0) {
+			c->res = res;
+		}
+		return ret;
+	}
+	int ret = st == PGRES_TUPLES_OK ? 0 : zs__db_fail(c->db, "read report rows", res);
+	PQclear(res);
+	/* after the final result (or an error) comes NULL: the connection is free again */
+	while ((res = PQgetResult(c->db->conn)) != NULL) {
+		PQclear(res);
+	}
+	c->sending = false;
+	c->eof = true;
+	return ret;
 }
 
 int zs_db_report_open(struct zs_db *db, int64_t run_id, const char *domain, int flags,
@@ -455,8 +504,11 @@ int zs_db_report_open(struct zs_db *db, int64_t run_id, const char *domain, int 
 	if ((flags & ZS_DB_REPORT_NOTICES) != 0) {
 		params[nparams++] = kind;
 	}
+	/* Reports stream the rows of one SELECT; notices need the connection between rows (to
+	 * log), so they read through a cursor in batches. */
+	bool streaming = (flags & ZS_DB_REPORT_NOTICES) == 0;
 	zs_buf_init(&q, 64 * 1024);
-	ret = zs_buf_puts(&q, "DECLARE zs_report NO SCROLL CURSOR FOR ");
+	ret = streaming ? 0 : zs_buf_puts(&q, "DECLARE zs_report NO SCROLL CURSOR FOR ");
 	ret = ret != 0 ? ret : build_select(&q, "$1::bigint", flags, domain != NULL);
 	if (ret != 0) {
 		zs_buf_deinit(&q);
@@ -466,7 +518,19 @@ int zs_db_report_open(struct zs_db *db, int64_t run_id, const char *domain, int 
 	                  (flags & ZS_DB_REPORT_NOTICES) != 0
 	                          ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
 	                          : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-	if (ret == 0) {
+	/* The JSON functions' row estimates make the planner expect a huge query and compile it
+	 * (JIT), which costs more than it saves on a stream read once. */
+	ret = ret != 0 ? ret : zs__db_exec(db, "read report rows", "SET LOCAL jit = off");
+	if (ret == 0 && streaming) {
+		if (PQsendQueryParams(db->conn, zs_buf_cstr(&q), nparams, NULL, params, NULL, NULL,
+		                      0) != 1 ||
+		    PQsetSingleRowMode(db->conn) != 1) {
+			ret = zs__db_fail(db, "read report rows", NULL);
+			while ((res = PQgetResult(db->conn)) != NULL) {
+				PQclear(res);
+			}
+		}
+	} else if (ret == 0) {
 		res = zs__db_query(db, "read report rows", zs_buf_cstr(&q), nparams, params);
 		ret = res == NULL ? ZS_ERR_DB : 0;
 		PQclear(res);
@@ -480,6 +544,8 @@ int zs_db_report_open(struct zs_db *db, int64_t run_id, const char *domain, int 
 	c->db = db;
 	c->flags = flags;
 	c->run_id = run_id;
+	c->streaming = streaming;
+	c->sending = streaming;
 	/* the optional columns, in the order build_select() adds them */
 	int col = COL_FIXED_;
 	c->col_facts_json = -1;
@@ -509,14 +575,15 @@ int zs_db_report_open(struct zs_db *db, int64_t run_id, const char *domain, int 
 int zs_db_report_next(struct zs_db_report_cursor *c, const struct zs_db_report_row **row)
 {
 	if (c->res == NULL || c->row >= PQntuples(c->res)) {
-		if (c->res != NULL && c->eof) {
+		if (c->eof) {
 			return ZS_ERR_EOF;
 		}
-		int ret = fetch(c);
+		int ret = c->streaming ? receive(c) : fetch(c);
 		if (ret != 0) {
 			return ret;
 		}
-		if (PQntuples(c->res) == 0) {
+		if (c->res == NULL || PQntuples(c->res) == 0) {
+			c->eof = true;
 			return ZS_ERR_EOF;
 		}
 	}
@@ -656,6 +723,20 @@ void zs_db_report_close(struct zs_db_report_cursor *c)
 {
 	if (c == NULL) {
 		return;
+	}
+	if (c->sending) {
+		/* a stream abandoned early: ask the server to stop, then collect what is left */
+		PGcancel *cancel = PQgetCancel(c->db->conn);
+		char err[256];
+		if (cancel != NULL) {
+			(void)PQcancel(cancel, err, sizeof(err));
+			PQfreeCancel(cancel);
+		}
+		PGresult *res = NULL;
+		while ((res = PQgetResult(c->db->conn)) != NULL) {
+			PQclear(res);
+		}
+		c->sending = false;
 	}
 	PQclear(PQexec(c->db->conn, "ROLLBACK"));
 	cursor_free(c);

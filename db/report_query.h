@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The queries behind reports and notices: a run's per-domain rows with their key facts
- * (streamed through a cursor, a thousand rows per fetch, so memory stays bounded whatever the
- * size of the run), a run's summary (counts per status and rule, changes since the previous
- * complete run, DNS figures, the trend over earlier runs), the runs of a calendar period, and
- * the notice log, written in the same transaction that reads the notices' rows.
+ * (streamed row by row, so memory stays bounded whatever the size of the run), a run's summary
+ * (counts per status and rule, changes since the previous complete run, DNS figures, the trend over
+ * earlier runs), the runs of a calendar period, and the notice log, written in the same transaction
+ * that reads the notices' rows.
  *
  * The key facts come from the flat "summary" object of each stored facts document (written
  * by zs_facts_json()), read in one pass with jsonb_to_record(); their text is what the sweep
@@ -38,7 +38,7 @@ enum zs_db_fact {
 	ZS_DB_FACT_DMARC_ASPF,
 	ZS_DB_FACT_DKIM_STATUS,
 	ZS_DB_FACT_DKIM_SELECTORS, /**< "selector=rsa-2048 other=revoked", wildcard matches left
-	                                out */
+	                                out; "+N" after a selector that publishes N more keys */
 	ZS_DB_FACT_DKIM_RSA_BITS,
 	ZS_DB_FACT_RDNS_STATUS,
 	ZS_DB_FACT_RDNS,
@@ -96,8 +96,9 @@ struct zs_db_report_cursor;
 
 /**
  * Start reading a run's domains in domain order, in a transaction of its own (read only,
- * repeatable read; read-write for ZS_DB_REPORT_NOTICES). @p db is busy until the cursor is
- * closed.
+ * repeatable read; read-write for ZS_DB_REPORT_NOTICES, read through a cursor so that
+ * zs_db_report_log_notice() can use the connection between rows). @p db is busy until the
+ * cursor is closed.
  * @param run_id  the run
  * @param domain  only this domain; NULL for all
  * @param flags   zs_db_report_flags

@@ -2,7 +2,9 @@
 /* Shown text, HTML escaping, zone-file TXT presentation and UTC times. */
 #include "reports/text.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -156,6 +158,37 @@ int zs_text_zone_txt(struct zs_buf *out, const uint8_t *p, size_t n)
 		ret = ret != 0 ? ret : zs_buf_putc(out, '"');
 	} while (i < n && ret == 0);
 	return ret;
+}
+
+int64_t zs_text_now(bool *ignored)
+{
+	const char *env = getenv("SOURCE_DATE_EPOCH");
+	if (ignored != NULL) {
+		*ignored = false;
+	}
+	if (env != NULL && env[0] != '\0') {
+		char *end = NULL;
+		errno = 0;
+		long long v = strtoll(env, &end, 10);
+		if (errno == 0 && *end == '\0' && v > 0) {
+			return v;
+		}
+		if (ignored != NULL) {
+			*ignored = true;
+		}
+	}
+	return (int64_t)time(NULL);
+}
+
+int zs_text_parse_date(const char *text, int64_t *out)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(text, "%Y-%m-%d", &tm);
+	if (end == NULL || *end != '\0') {
+		return ZS_ERR_PARSE;
+	}
+	*out = (int64_t)timegm(&tm);
+	return 0;
 }
 
 const char *zs_text_time(char *buf, size_t len, int64_t t, int style)

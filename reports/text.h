@@ -46,6 +46,21 @@ int zs_text_html_str(struct zs_buf *out, const char *s);
 int zs_text_zone_txt(struct zs_buf *out, const uint8_t *p, size_t n);
 
 /**
+ * The date reports and notices carry: SOURCE_DATE_EPOCH when it is set to a positive number
+ * (reproducible output, as reproducible builds use it), else the current time.
+ * @param[out] ignored  when not NULL, set to true when SOURCE_DATE_EPOCH is set but invalid
+ * @return seconds since the epoch
+ */
+int64_t zs_text_now(bool *ignored);
+
+/**
+ * Parse a date "YYYY-MM-DD" (nothing before or after it).
+ * @param[out] out  on success, its midnight UTC in seconds since the epoch
+ * @return 0 or ZS_ERR_PARSE
+ */
+int zs_text_parse_date(const char *text, int64_t *out);
+
+/**
  * Format seconds since the epoch as UTC.
  * @param style  0: "2026-11-24T23:12:51Z", 1: "2026-11-24 23:12 UTC", 2: "2026-11-24"
  * @return @p buf

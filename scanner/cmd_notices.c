@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "reports/notice.h"
 #include "reports/output.h"
+#include "reports/text.h"
 #include "scanner/base/err.h"
 #include "scanner/base/log.h"
 #include "scanner/cli.h"
@@ -54,29 +55,12 @@ static void notices_usage(FILE *f)
 	        "Exit status: 0 written, 1 failure, 2 usage error.\n");
 }
 
-static int64_t notices_now(void)
-{
-	const char *env = getenv("SOURCE_DATE_EPOCH");
-	if (env != NULL && env[0] != '\0') {
-		char *end = NULL;
-		errno = 0;
-		long long v = strtoll(env, &end, 10);
-		if (errno == 0 && *end == '\0' && v > 0) {
-			return v;
-		}
-	}
-	return (int64_t)time(NULL);
-}
-
 static int parse_deadline(const char *text, int64_t now, int64_t *out)
 {
-	struct tm tm = { 0 };
-	const char *end = strptime(text, "%Y-%m-%d", &tm);
-	if (end != NULL && *end == '\0') {
-		*out = (int64_t)timegm(&tm);
+	unsigned days = 0;
+	if (zs_text_parse_date(text, out) == 0) {
 		return 0;
 	}
-	unsigned days = 0;
 	if (zs_cli_uint("deadline", text, 1, 3650, &days) != 0) {
 		return ZS_ERR_USAGE;
 	}
@@ -119,7 +103,7 @@ int zs_cmd_notices(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct zs_notice_opts o = { .min_days = 14, .now = notices_now() };
+	struct zs_notice_opts o = { .min_days = 14, .now = zs_text_now(NULL) };
 	const char *run = NULL;
 	const char *tld = NULL;
 	const char *out = NULL;

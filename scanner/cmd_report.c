@@ -18,6 +18,7 @@
 #include "reports/domain.h"
 #include "reports/output.h"
 #include "reports/report.h"
+#include "reports/text.h"
 #include "scanner/base/err.h"
 #include "scanner/base/log.h"
 #include "scanner/cli.h"
@@ -66,28 +67,21 @@ static void report_usage(FILE *f)
 /* The report's date: SOURCE_DATE_EPOCH when set and valid, else now. */
 static int64_t report_now(void)
 {
-	const char *env = getenv("SOURCE_DATE_EPOCH");
-	if (env != NULL && env[0] != '\0') {
-		char *end = NULL;
-		errno = 0;
-		long long v = strtoll(env, &end, 10);
-		if (errno == 0 && *end == '\0' && v > 0) {
-			return v;
-		}
-		zs_log_warn(ZS_LOG_MAIN, "SOURCE_DATE_EPOCH=%s is not a time: ignored", env);
+	bool ignored = false;
+	int64_t t = zs_text_now(&ignored);
+	if (ignored) {
+		zs_log_warn(ZS_LOG_MAIN, "SOURCE_DATE_EPOCH is not a time: ignored");
 	}
-	return (int64_t)time(NULL);
+	return t;
 }
 
 static int parse_date(const char *text, int64_t *out)
 {
-	struct tm tm = { 0 };
-	const char *end = strptime(text, "%Y-%m-%d", &tm);
-	if (end == NULL || *end != '\0') {
+	if (zs_text_parse_date(text, out) != 0) {
 		zs_log_error(ZS_LOG_MAIN, "--date %s: use YYYY-MM-DD", text);
 		return ZS_ERR_USAGE;
 	}
-	*out = (int64_t)timegm(&tm) + 12 * 3600; /* midday: inside the day whatever happens */
+	*out += 12 * 3600; /* midday: inside the day whatever happens */
 	return 0;
 }
 

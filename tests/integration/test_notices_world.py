@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Notices on the test world, through the real binary: sweep .post, give most non-compliant
-domains a registrant contact, generate the notices, and read the mbox back with Python's
+"""Notices on the test world, through the real binary: sweep .post (UPU policy) and .bank
+(fTLD), give most non-compliant domains a registrant contact, generate the notices, and read the mbox back with Python's
 mailbox and email packages (strict policy: any defect fails). Every message must be valid
 RFC 5322 with MIME UTF-8 text, go to the domain's contact, name every failing rule with the
-fix the policy gives for it (each line of the rule's remediation text, rendered for the domain)
-and the records exactly as found; nothing from DNS may reach a header. Then the notice log:
+fix the policy gives for it (every line of the rule's remediation text, rendered for the
+domain: suggested SPF and DMARC records, the records found) and the records exactly as found; nothing from DNS may reach a header. Then the notice log:
 the same notices are not generated again within --min-days, --only new and --only persisting
 select as they say, edited templates are used and a broken one is refused with file:line."""
 
@@ -28,8 +28,8 @@ HEADERS = {"from", "to", "subject", "date", "message-id", "mime-version", "conte
            "content-transfer-encoding", "auto-submitted", "reply-to"}
 
 
-def notices(env, db, out, *args, check_rc=0):
-    return zstest.zonesweep(env["ZS_BINARY"], "notices", "--run", "latest", "--tld", "post",
+def notices(env, db, out, *args, tld="post", check_rc=0):
+    return zstest.zonesweep(env["ZS_BINARY"], "notices", "--run", "latest", "--tld", tld,
                             "--db", db.conninfo, "--from", FROM, "--out", out, *args,
                             check_rc=check_rc)
 
@@ -48,9 +48,9 @@ def read_mbox(path, tmp):
     return msgs
 
 
-def policy_fixes(env):
-    """Each rule's fix lines from `zonesweep policy show post` (placeholders kept)."""
-    out = zstest.zonesweep(env["ZS_BINARY"], "policy", "show", "post", check_rc=0).stdout
+def policy_fixes(env, policy):
+    """Each rule's fix lines from `zonesweep policy show` (placeholders kept)."""
+    out = zstest.zonesweep(env["ZS_BINARY"], "policy", "show", policy, check_rc=0).stdout
     fixes, rule = {}, None
     for line in out.splitlines():
         m = re.match(r"rule (\S+)", line)
@@ -63,17 +63,37 @@ def policy_fixes(env):
     return fixes
 
 
-def expected_fix_lines(lines, domain, mail):
-    """The fix lines a notice must carry, rendered for the domain. Lines naming what was
-    found or a suggested DMARC record depend on the facts and are checked elsewhere."""
+def expected_fix_lines(lines, domain, summary, dmarc_tags):
+    """The fix lines a notice must carry, rendered for the domain as the policy's placeholders
+    say (docs/policies.md): the records found, the suggested SPF for the mail hosts, the DMARC
+    record the policy asks for."""
+    mail = summary["mx_kind"] == "hosts" and summary["mx_status"] in ("noerror", "nodata")
+    values = {
+        "{domain}": domain,
+        "{min-bits}": "2048",
+        "{suggest-spf}": "v=spf1 mx -all" if mail else "v=spf1 -all",
+        "{suggest-dmarc}": "v=DMARC1; p=reject;%s rua=mailto:dmarc-reports@%s"
+                           % (dmarc_tags, domain),
+        "{found-spf}": summary["spf_record"] or "(none)",
+        "{found-dmarc}": summary["dmarc_record"] or "(none)",
+    }
     out = []
     for line in lines:
-        if "{found-" in line or "{suggest-dmarc}" in line:
-            continue
-        line = line.replace("{domain}", domain).replace("{min-bits}", "2048")
-        line = line.replace("{suggest-spf}", "v=spf1 mx -all" if mail else "v=spf1 -all")
+        for k, v in values.items():
+            line = line.replace(k, v)
         out.append(line)
     return out
+
+
+def dmarc_tags(env, policy):
+    """The tags the policy's suggested DMARC record carries besides p= and rua=."""
+    text = zstest.zonesweep(env["ZS_BINARY"], "policy", "show", policy, check_rc=0).stdout
+    tags = ""
+    if "check dmarc-sp" in text:
+        tags += " sp=reject;"
+    if "check dmarc-alignment" in text:
+        tags += " adkim=s; aspf=s;"
+    return tags
 
 
 def zone_txt(data):
@@ -98,28 +118,33 @@ def test(env, tmp):
     db = zstest.Database(env["ZS_PG_ADMIN"], "it_notices")
     try:
         zstest.zonesweep(env["ZS_BINARY"], "db", "migrate", "--db", db.conninfo, check_rc=0)
-        zstest.zonesweep(env["ZS_BINARY"], "scan", "--zone", os.path.join(world, "post.zone"),
-                         "--tld", "post", "--resolver", env["ZS_UNBOUND_ADDR"], "--db",
-                         db.conninfo, "--quiet", *zstest.FAST_FAULTS, check_rc=0)
-        bad = sorted(r[0] for r in db.q("SELECT domain FROM results WHERE status = "
-                                        "'non-compliant'"))
-        check(len(bad) > 20, "too few non-compliant domains in the world")
-        # every third without a contact; names with quotes and non-ASCII letters
-        with_contact = [d for i, d in enumerate(bad) if i % 3 != 0]
-        for i, d in enumerate(with_contact):
-            name = ["", "Zoë Ünlü", 'Registrar "Quoted" & Co', "Plain Name"][i % 4]
-            db.q("INSERT INTO contacts (domain, email, name) VALUES ('%s', 'dns@%s', '%s')"
-                 % (d, d, name.replace("'", "''")))
-        check_first_notices(env, db, tmp, bad, with_contact)
-        check_log_and_selection(env, db, tmp, with_contact)
+        for tld, policy in (("post", "post"), ("bank", "ftld")):
+            zstest.zonesweep(env["ZS_BINARY"], "scan", "--zone",
+                             os.path.join(world, tld + ".zone"), "--tld", tld, "--resolver",
+                             env["ZS_UNBOUND_ADDR"], "--db", db.conninfo, "--quiet",
+                             *zstest.FAST_FAULTS, check_rc=0)
+            bad = sorted(r[0] for r in db.q("SELECT domain FROM results WHERE status = "
+                                            "'non-compliant' AND domain LIKE '%%.%s'" % tld))
+            check(len(bad) > 20, "too few non-compliant domains in .%s" % tld)
+            # every third without a contact; names with quotes and non-ASCII letters
+            with_contact = [d for i, d in enumerate(bad) if i % 3 != 0]
+            for i, d in enumerate(with_contact):
+                name = ["", "Zoë Ünlü", 'Registrar "Quoted" & Co', "Plain Name"][i % 4]
+                db.q("INSERT INTO contacts (domain, email, name) VALUES ('%s', 'dns@%s', "
+                     "'%s')" % (d, d, name.replace("'", "''")))
+            check_first_notices(env, db, tmp, tld, policy, bad, with_contact)
+            if tld == "post":
+                post_contacts = with_contact
+        check_log_and_selection(env, db, tmp, post_contacts)
         check_templates(env, db, tmp)
     finally:
         db.drop()
 
 
-def check_first_notices(env, db, tmp, bad, with_contact):
-    out = os.path.join(tmp, "notices.mbox.gz")
-    p = notices(env, db, out, "--deadline", "2027-01-31", "--reply-to", "help@post.example")
+def check_first_notices(env, db, tmp, tld, policy, bad, with_contact):
+    out = os.path.join(tmp, "notices-%s.mbox.gz" % tld)
+    p = notices(env, db, out, "--deadline", "2027-01-31", "--reply-to", "help@post.example",
+                tld=tld)
     check("%d messages" % len(with_contact) in p.stderr, "summary line: %s" % p.stderr)
     msgs = read_mbox(out, tmp)
     check(len(msgs) == len(with_contact), "%d messages for %d domains with a contact"
@@ -128,13 +153,14 @@ def check_first_notices(env, db, tmp, bad, with_contact):
     failing = {}
     for d, rule in db.q("SELECT domain, rule FROM verdicts WHERE verdict = 'fail'"):
         failing.setdefault(d, []).append(rule)
-    mail = {d: json.loads(f)["summary"]["mx_kind"] == "hosts"
-            for d, f in db.q("SELECT domain, facts::text FROM results")}
+    summary = {d: json.loads(f)["summary"] for d, f in db.q("SELECT domain, facts::text "
+                                                             "FROM results")}
     raw = {}
     for d, owner, data in db.q("SELECT domain, o, encode(t, 'hex') FROM results, "
                                "unnest(raw_owner, raw_txt) AS u(o, t)"):
         raw.setdefault(d, []).append((owner, bytes.fromhex(data)))
-    fixes = policy_fixes(env)
+    fixes = policy_fixes(env, policy)
+    tags = dmarc_tags(env, policy)
     ids = set()
     for msg in msgs:
         check(not msg.defects, "message defects: %r" % msg.defects)
@@ -158,7 +184,7 @@ def check_first_notices(env, db, tmp, bad, with_contact):
         check("2027-01-31" in body, "%s: no deadline in the body" % domain)
         for rule in failing[domain]:
             check(("%s:" % rule) in body, "%s: failing rule %s not named" % (domain, rule))
-            for line in expected_fix_lines(fixes[rule], domain, mail[domain]):
+            for line in expected_fix_lines(fixes[rule], domain, summary[domain], tags):
                 check(line.strip() in flat, "%s %s: fix line missing: %r"
                       % (domain, rule, line))
         # the evidence of SPF rules: every TXT record at the domain, exactly as found
@@ -179,11 +205,13 @@ def check_first_notices(env, db, tmp, bad, with_contact):
               in m.get_content(), "hostile record not shown as found")
 
     # the domains without a contact, listed beside the mbox
-    with gzip.open(os.path.join(tmp, "notices.no-contact.csv.gz"), "rt", newline="") as fh:
+    with gzip.open(os.path.join(tmp, "notices-%s.no-contact.csv.gz" % tld), "rt",
+                   newline="") as fh:
         listed = [r["domain"] for r in csv.DictReader(fh)]
     check(sorted(listed) == sorted(set(bad) - set(with_contact)),
           "the no-contact list is not the domains without a contact")
-    logged = db.q("SELECT domain, recipient, kind, array_length(rules, 1) FROM notices")
+    logged = db.q("SELECT domain, recipient, kind, array_length(rules, 1) FROM notices "
+                  "WHERE domain LIKE '%%.%s'" % tld)
     check(len(logged) == len(msgs), "notice log has %d rows, %d messages"
           % (len(logged), len(msgs)))
     check(all(r[1] == "dns@" + r[0] and r[2] == "non-compliant" for r in logged),

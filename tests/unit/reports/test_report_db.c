@@ -382,6 +382,33 @@ static void test_report_sql_selects_the_rows(void **state)
 	zs_buf_deinit(&sql);
 }
 
+static void test_report_stream_closed_early_frees_the_connection(void **state)
+{
+	struct env *e = *state;
+	struct zs_db_report_cursor *cur = NULL;
+	const struct zs_db_report_row *row = NULL;
+	struct zs_db_run *run = NULL;
+	struct zs_db *db = open_db(e);
+
+	assert_int_equal(zs_db_report_open(db, e->fx.run_b, NULL, 0, NULL, &cur), 0);
+	assert_int_equal(zs_db_report_next(cur, &row), 0);
+	assert_string_equal(row->domain, "a-good.post");
+	zs_db_report_close(cur);
+	assert_int_equal(zs_db_run_get(db, e->fx.run_b, &run), 0);
+	assert_int_equal(run->id, e->fx.run_b);
+	zs_db_run_free(run);
+	/* one domain, read to its end */
+	assert_int_equal(
+	        zs_db_report_open(db, e->fx.run_b, "e-new.post", ZS_DB_REPORT_RAW, NULL, &cur), 0);
+	assert_int_equal(zs_db_report_next(cur, &row), 0);
+	assert_int_equal(row->raw_count, 2);
+	assert_int_equal(zs_db_report_next(cur, &row), ZS_ERR_EOF);
+	assert_int_equal(zs_db_report_next(cur, &row), ZS_ERR_EOF);
+	zs_db_report_close(cur);
+	assert_int_equal(zs_db_report_open(db, 999999, NULL, 0, NULL, &cur), ZS_ERR_NOTFOUND);
+	zs_db_close(db);
+}
+
 /* ---- periodic reports ----------------------------------------------------------------- */
 
 static void test_report_period_names_and_no_overwrite(void **state)
@@ -579,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_report_empty_run),
 		cmocka_unit_test(test_report_indeterminate_run),
 		cmocka_unit_test(test_report_sql_selects_the_rows),
+		cmocka_unit_test(test_report_stream_closed_early_frees_the_connection),
 		cmocka_unit_test(test_report_period_names_and_no_overwrite),
 		cmocka_unit_test(test_report_period_bounds),
 		cmocka_unit_test(test_report_domain_golden),
