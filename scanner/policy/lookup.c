@@ -94,18 +94,25 @@ int zs__query_log_step(struct zs_query_log *log, struct zs_lookup *need, size_t 
 
 void zs_query_log_json(struct zs_json *j, const struct zs_query_log *log)
 {
+	/* One short array per question ([name, type, status] and, when there is one, an object
+	 * with the CNAME chain and the AD bit): every domain stores tens of these, so the evidence
+	 * is kept compact. */
 	zs_json_arr_begin(j);
 	for (size_t i = 0; i < log->count; i++) {
 		const struct zs_query *q = log->q[i];
-		zs_json_obj_begin(j);
-		zs_json_kdata(j, "name", q->name, strlen(q->name));
-		zs_json_kstr(j, "type", zs_rr_type_name(q->type));
-		zs_json_kstr(j, "status", zs_dns_status_name(q->status));
-		zs__names_json(j, "cname", q->cname, q->cname_count, false);
-		if (q->ad) {
-			zs_json_kbool(j, "ad", true);
+		zs_json_arr_begin(j);
+		zs_json_data(j, q->name, strlen(q->name));
+		zs_json_str(j, zs_rr_type_name(q->type));
+		zs_json_str(j, zs_dns_status_name(q->status));
+		if (q->cname_count > 0 || q->ad) {
+			zs_json_obj_begin(j);
+			zs__names_json(j, "cname", q->cname, q->cname_count, false);
+			if (q->ad) {
+				zs_json_kbool(j, "ad", true);
+			}
+			zs_json_obj_end(j);
 		}
-		zs_json_obj_end(j);
+		zs_json_arr_end(j);
 	}
 	zs_json_arr_end(j);
 }

@@ -95,7 +95,8 @@ struct zs_lookup_ops {
 };
 
 /**
- * Write the questions as a JSON array of {"name", "type", "status", "cname"?, "ad"?}.
+ * Write the questions as a JSON array of [name, type, status] arrays; a question that followed
+ * CNAMEs or got the AD bit has a fourth element {"cname": [...], "ad": true}.
  */
 void zs_query_log_json(struct zs_json *j, const struct zs_query_log *log);
 
