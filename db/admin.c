@@ -357,13 +357,10 @@ static int print_domain_state(struct zs_db *db, const char *domain, FILE *out)
 {
 	PGresult *res = zs__db_query(
 	        db, "read domain",
-	        "SELECT d.name, t.name, d.first_seen_run, "
-	        "to_char(d.first_seen_at, 'YYYY-MM-DD'), coalesce(c.state::text, ''), "
-	        "coalesce(c.since_run::text, ''), coalesce(to_char(c.since_at, 'YYYY-MM-DD'), ''), "
-	        "coalesce(d.removed_run::text, ''), coalesce(ct.email, '') "
-	        "FROM domains d JOIN tlds t ON t.id = d.tld_id "
-	        "LEFT JOIN current_state c ON c.domain = d.name "
-	        "LEFT JOIN contacts ct ON ct.domain = d.name WHERE d.name = $1",
+	        "SELECT domain, tld, first_seen_run, to_char(first_seen_at, 'YYYY-MM-DD'), "
+	        "state, since_run, to_char(since_at, 'YYYY-MM-DD'), "
+	        "coalesce(removed_run::text, ''), coalesce(contact, '') "
+	        "FROM v_current_compliance WHERE domain = $1",
 	        1, &domain);
 	if (res == NULL) {
 		return ZS_ERR_DB;
@@ -401,23 +398,24 @@ int zs_db_print_history(struct zs_db *db, const char *domain, enum zs_db_format 
 	if (ret != 0) {
 		return ret;
 	}
-	/* One probe per run on the primary keys: runs are few, results many. */
+	/* Views only (officers may run this); one probe per run on the primary keys: runs are
+	 * few, results many. */
 	ret = print_query(
 	        db, "read history",
-	        "SELECT ru.id AS run, to_char(ru.started_at, 'YYYY-MM-DD HH24:MI') AS started, "
+	        "SELECT ru.run_id AS run, to_char(ru.started_at, 'YYYY-MM-DD HH24:MI') AS started, "
 	        "ru.status::text AS run_status, "
-	        "coalesce(re.status::text, tr.to_state::text, '') AS status, "
+	        "coalesce(h.status::text, tr.to_state::text, '') AS status, "
 	        "CASE WHEN tr.domain IS NULL THEN '' WHEN tr.from_state IS NULL THEN 'first seen' "
 	        "ELSE tr.from_state::text || ' -> ' || tr.to_state::text END AS change, "
-	        "re.warnings, coalesce(re.mail::text, '') AS mail, "
-	        "coalesce((SELECT string_agg(v.rule || ':' || v.verdict::text, ' ' ORDER BY v.rule) "
-	        "FROM verdicts v WHERE v.run_id = ru.id AND v.domain = $1 "
-	        "AND v.verdict IN ('fail', 'warn', 'error')), "
-	        "CASE WHEN re.domain IS NULL THEN '(pruned)' ELSE '' END) AS findings "
-	        "FROM runs ru "
-	        "LEFT JOIN results re ON re.run_id = ru.id AND re.domain = $1 "
-	        "LEFT JOIN transitions tr ON tr.run_id = ru.id AND tr.domain = $1 "
-	        "WHERE re.domain IS NOT NULL OR tr.domain IS NOT NULL ORDER BY ru.id",
+	        "h.warnings, coalesce(h.mail::text, '') AS mail, "
+	        "CASE WHEN h.domain IS NULL THEN '(pruned)' ELSE concat_ws(' ', "
+	        "'fail:' || array_to_string(h.failing_rules, ','), "
+	        "'error:' || array_to_string(h.error_rules, ','), "
+	        "'warn:' || array_to_string(h.warning_rules, ',')) END AS findings "
+	        "FROM v_runs ru "
+	        "LEFT JOIN v_domain_history h ON h.run_id = ru.run_id AND h.domain = $1 "
+	        "LEFT JOIN v_status_changes tr ON tr.run_id = ru.run_id AND tr.domain = $1 "
+	        "WHERE h.domain IS NOT NULL OR tr.domain IS NOT NULL ORDER BY ru.run_id",
 	        1, &domain, fmt, out, count_row, &rows);
 	if (ret == 0 && rows == 0) {
 		return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no history for %s", db->where,
@@ -459,7 +457,7 @@ int zs_db_print_diff(struct zs_db *db, int64_t run_a, int64_t run_b, enum zs_db_
 	}
 	PGresult *res = zs__db_query(
 	        db, "compare runs",
-	        "SELECT count(*) FROM runs WHERE id IN ($1::bigint, $2::bigint)", 2, params);
+	        "SELECT count(*) FROM v_runs WHERE run_id IN ($1::bigint, $2::bigint)", 2, params);
 	if (res == NULL) {
 		return ZS_ERR_DB;
 	}
@@ -485,7 +483,7 @@ int zs_db_print_contacts(struct zs_db *db, const char *domain, enum zs_db_format
 {
 	return print_query(db, "list contacts",
 	                   "SELECT domain, email, name, organisation, source, "
-	                   "to_char(imported_at, 'YYYY-MM-DD HH24:MI') AS imported FROM contacts "
+	                   "to_char(imported_at, 'YYYY-MM-DD HH24:MI') AS imported FROM v_contacts "
 	                   "WHERE ($1::text IS NULL OR domain = $1) ORDER BY domain",
 	                   1, &domain, fmt, out, NULL, NULL);
 }
@@ -495,7 +493,7 @@ int zs_db_print_selectors(struct zs_db *db, const char *domain, enum zs_db_forma
 	return print_query(db, "list selectors",
 	                   "SELECT domain, selector, source, "
 	                   "to_char(imported_at, 'YYYY-MM-DD HH24:MI') AS imported "
-	                   "FROM dkim_selectors WHERE ($1::text IS NULL OR domain = $1) "
+	                   "FROM v_selectors WHERE ($1::text IS NULL OR domain = $1) "
 	                   "ORDER BY domain, selector",
 	                   1, &domain, fmt, out, NULL, NULL);
 }
@@ -828,11 +826,13 @@ int zs_db_contacts_import(struct zs_db *db, FILE *in, const char *name, const ch
 			                   name, c.line, domain);
 			goto out;
 		}
+		char num[24];
 		char line[24];
+		snprintf(num, sizeof(num), "%" PRId64, st.rows);
 		snprintf(line, sizeof(line), "%ld", c.line);
-		if (copy_field(&rows, line, false) != 0 || copy_field(&rows, domain, false) != 0 ||
-		    copy_field(&rows, email, false) != 0 || copy_field(&rows, who, false) != 0 ||
-		    copy_field(&rows, org, true) != 0) {
+		if (copy_field(&rows, num, false) != 0 || copy_field(&rows, line, false) != 0 ||
+		    copy_field(&rows, domain, false) != 0 || copy_field(&rows, email, false) != 0 ||
+		    copy_field(&rows, who, false) != 0 || copy_field(&rows, org, true) != 0) {
 			ret = zs__db_failf(db, ZS_ERR_TOOBIG, "%s: file too large", name);
 			goto out;
 		}
@@ -843,12 +843,13 @@ int zs_db_contacts_import(struct zs_db *db, FILE *in, const char *name, const ch
 	}
 	struct import_plan plan = {
 		.what = "import contacts",
-		.create_sql = "CREATE TEMP TABLE zs_import (line int, domain text COLLATE \"C\", "
-		              "email text, name text, organisation text) ON COMMIT DROP",
+		.create_sql =
+		        "CREATE TEMP TABLE zs_import (n int, line int, domain text COLLATE \"C\", "
+		        "email text, name text, organisation text) ON COMMIT DROP",
 		.copy_sql = "COPY zs_import FROM STDIN",
 		.duplicates_sql =
 		        "SELECT a.domain, a.line, b.line FROM zs_import a JOIN zs_import b "
-		        "ON a.domain = b.domain AND a.line < b.line ORDER BY b.line LIMIT 1",
+		        "ON a.domain = b.domain AND a.n < b.n ORDER BY b.n LIMIT 1",
 		.replace_sql = replace ? "DELETE FROM contacts WHERE domain NOT IN "
 		                         "(SELECT domain FROM zs_import)"
 		                       : NULL,
@@ -941,8 +942,11 @@ int zs_db_selectors_import(struct zs_db *db, FILE *in, const char *name, const c
 				goto out;
 			}
 			char num[24];
-			snprintf(num, sizeof(num), "%ld", lineno);
+			char line_text[24];
+			snprintf(num, sizeof(num), "%" PRId64, st.rows);
+			snprintf(line_text, sizeof(line_text), "%ld", lineno);
 			if (copy_field(&rows, num, false) != 0 ||
+			    copy_field(&rows, line_text, false) != 0 ||
 			    copy_field(&rows, domain, false) != 0 ||
 			    copy_field(&rows, tok, true) != 0) {
 				ret = zs__db_failf(db, ZS_ERR_TOOBIG, "%s: file too large", name);
@@ -963,13 +967,13 @@ int zs_db_selectors_import(struct zs_db *db, FILE *in, const char *name, const c
 	}
 	struct import_plan plan = {
 		.what = "import selectors",
-		.create_sql = "CREATE TEMP TABLE zs_import (line int, domain text COLLATE \"C\", "
-		              "selector text COLLATE \"C\") ON COMMIT DROP",
+		.create_sql =
+		        "CREATE TEMP TABLE zs_import (n int, line int, domain text COLLATE \"C\", "
+		        "selector text COLLATE \"C\") ON COMMIT DROP",
 		.copy_sql = "COPY zs_import FROM STDIN",
 		.duplicates_sql = "SELECT a.domain || ' ' || a.selector, a.line, b.line "
 		                  "FROM zs_import a JOIN zs_import b ON a.domain = b.domain "
-		                  "AND a.selector = b.selector AND a.line < b.line "
-		                  "ORDER BY b.line LIMIT 1",
+		                  "AND a.selector = b.selector AND a.n < b.n ORDER BY b.n LIMIT 1",
 		.replace_sql = replace ? "DELETE FROM dkim_selectors s WHERE s.domain IN "
 		                         "(SELECT domain FROM zs_import) AND NOT EXISTS "
 		                         "(SELECT 1 FROM zs_import i WHERE i.domain = s.domain "

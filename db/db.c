@@ -20,6 +20,7 @@
 #include "db/db_int.h"
 #include "scanner/base/err.h"
 #include "scanner/base/escape.h"
+#include "scanner/base/log.h"
 #include "scanner/base/mem.h"
 
 static __thread char open_err[ZS__DB_MSG_MAX];
@@ -184,6 +185,14 @@ static void describe(PGconn *conn, const PQconninfoOption *opts, char *where, si
 	         port != NULL && port[0] != '\0' ? port : "5432");
 }
 
+/* Server notices ("terminating connection due to ...") go to the log, not to raw stderr. */
+static void notice_to_log(void *arg, const char *message)
+{
+	char line[ZS__DB_MSG_MAX];
+	one_line(line, sizeof(line), message);
+	zs_log_debug(ZS_LOG_DB, "%s: server says: %s", (const char *)arg, line);
+}
+
 int zs__db_connect(const char *conninfo, PGconn **out, char *where, size_t where_len, char *err,
                    size_t err_len)
 {
@@ -224,6 +233,7 @@ int zs__db_connect(const char *conninfo, PGconn **out, char *where, size_t where
 		goto fail;
 	}
 	describe(conn, opts, where, where_len);
+	(void)PQsetNoticeProcessor(conn, notice_to_log, (void *)"database");
 	if (PQstatus(conn) != CONNECTION_OK) {
 		one_line(msg, sizeof(msg), PQerrorMessage(conn));
 		snprintf(err, err_len, "could not connect to %s: %s", where, msg);
@@ -251,6 +261,7 @@ int zs_db_open(const char *conninfo, struct zs_db **out)
 	int ret = 0;
 
 	db->conninfo = zs_strdup(conninfo != NULL ? conninfo : "");
+	db->relock_wait_ms = 30000;
 	ret = zs__db_connect(db->conninfo, &db->conn, db->where, sizeof(db->where), open_err,
 	                     sizeof(open_err));
 	if (ret != 0) {
@@ -335,8 +346,39 @@ int zs__db_ensure(struct zs_db *db)
 	}
 	PQfinish(db->conn);
 	db->conn = conn;
-	db->lock_tld = 0; /* the old session's locks went with it */
+	if (db->lock_tld == 0) {
+		return 0;
+	}
+	/* The old session's lock went with it (or goes: a backend whose client vanished may
+	 * hold it a little longer): a sweep must hold its TLD's lock again before it goes on,
+	 * or stop. */
+	char id[16];
+	char wait[24];
+	const char *params[2] = { id, wait };
+	snprintf(id, sizeof(id), "%d", db->lock_tld);
+	snprintf(wait, sizeof(wait), "%ums", db->relock_wait_ms);
+	PGresult *res = zs__db_query(db, "lock TLD again",
+	                             "SELECT set_config('lock_timeout', $2, false), "
+	                             "pg_advisory_lock(" ZS__DB_STR(ZS__DB_LOCK_TLD) ", $1::int)",
+	                             2, params);
+	bool got = res != NULL;
+	PQclear(res);
+	PQclear(PQexec(db->conn, "RESET lock_timeout"));
+	if (!got && strstr(db->err, "lock timeout") == NULL) {
+		return ZS_ERR_DB; /* the message says what went wrong */
+	}
+	if (!got) {
+		return zs__db_failf(db, ZS_ERR_LOCKED,
+		                    "%s: the connection was lost and another session took the "
+		                    "TLD's lock meanwhile",
+		                    db->where);
+	}
 	return 0;
+}
+
+void zs__db_set_relock_wait(struct zs_db *db, unsigned ms)
+{
+	db->relock_wait_ms = ms;
 }
 
 PGresult *zs__db_query(struct zs_db *db, const char *what, const char *sql, int nparams,
@@ -397,46 +439,59 @@ bool zs__db_text_ok(const char *s, size_t n)
 	return true;
 }
 
-/* COPY text format: backslash, tab, newline and CR must be escaped; everything else passes. */
+/* COPY text format: backslash, tab, newline and CR must be escaped; everything else passes.
+ * One pass checks the text (valid UTF-8, no NUL) and escapes it; the caller falls back to the
+ * data escaping when the check fails. @return 0, ZS_ERR_PARSE (not text), or ZS_ERR_TOOBIG */
 static int copy_escape(struct zs_buf *out, const char *s, size_t n)
 {
+	/* ASCII bytes: 0 plain, 1 escaped for COPY, 2 NUL (refused); bytes from 0x80 on are
+	 * checked as UTF-8. */
+	static const unsigned char kind[128] = {
+		[0] = 2, ['\\'] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1,
+	};
+	const unsigned char *p = (const unsigned char *)s;
 	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		char rep = 0;
-		switch (s[i]) {
-		case '\\':
-			rep = '\\';
-			break;
-		case '\t':
-			rep = 't';
-			break;
-		case '\n':
-			rep = 'n';
-			break;
-		case '\r':
-			rep = 'r';
-			break;
-		default:
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		unsigned char k = c >= 0x80 ? 2 : kind[c];
+		if (k == 0) {
+			i++;
 			continue;
 		}
-		char esc[2] = { '\\', rep };
+		if (k == 2) {
+			size_t l = c == 0 ? 0 : zs_utf8_seq_len(p + i, n - i);
+			if (l == 0) {
+				return ZS_ERR_PARSE;
+			}
+			i += l;
+			continue;
+		}
+		char esc[2] = { '\\', c == '\\' ? '\\' : c == '\t' ? 't' : c == '\n' ? 'n' : 'r' };
 		if (zs_buf_append(out, s + start, i - start) != 0 ||
 		    zs_buf_append(out, esc, 2) != 0) {
 			return ZS_ERR_TOOBIG;
 		}
-		start = i + 1;
+		start = ++i;
 	}
 	return zs_buf_append(out, s + start, n - start);
 }
 
 int zs__db_copy_text(struct zs_buf *out, const char *s, size_t n, bool *escaped)
 {
-	if (zs__db_text_ok(s, n)) {
-		return copy_escape(out, s, n);
+	size_t mark = out->len;
+	int ret = copy_escape(out, s, n);
+	if (ret != ZS_ERR_PARSE) {
+		return ret;
+	}
+	/* Not text PostgreSQL accepts: undo, and store the data escaping of it instead. */
+	out->len = mark;
+	if (out->data != NULL) {
+		out->data[mark] = '\0';
 	}
 	struct zs_buf tmp;
 	zs_buf_init(&tmp, out->max);
-	int ret = zs_escape_data(&tmp, s, n);
+	ret = zs_escape_data(&tmp, s, n);
 	if (ret == 0) {
 		ret = copy_escape(out, zs_buf_cstr(&tmp), tmp.len);
 	}
@@ -534,6 +589,23 @@ fail:
 	return ret;
 }
 
+static const char create_migrations_sql[] = "BEGIN; SELECT pg_advisory_xact_lock(" ZS__DB_STR(
+        ZS__DB_LOCK_MIGRATE) "); "
+                             "CREATE TABLE IF NOT EXISTS public.schema_migrations (version integer PRIMARY KEY, "
+                             "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); COMMIT";
+
+/* Migrations change the schema: say who may run them when permission was denied. */
+static int owner_hint(struct zs_db *db)
+{
+	if (strstr(db->err, "permission denied") != NULL ||
+	    strstr(db->err, "must be owner") != NULL) {
+		size_t n = strlen(db->err);
+		snprintf(db->err + n, sizeof(db->err) - n,
+		         " (run 'zonesweep db migrate' as the database's owner)");
+	}
+	return ZS_ERR_DB;
+}
+
 int zs_db_migrate(struct zs_db *db, int target, int *applied)
 {
 	int current = 0;
@@ -548,21 +620,18 @@ int zs_db_migrate(struct zs_db *db, int target, int *applied)
 		                    "schema version %d does not exist (newest: %d)", target,
 		                    zs__db_migration_count);
 	}
-	ret = zs__db_exec(
-	        db, "create schema_migrations",
-	        "BEGIN; SELECT pg_advisory_xact_lock(" ZS__DB_STR(
-	                ZS__DB_LOCK_MIGRATE) "); "
-	                                     "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
-	                                     " version integer PRIMARY KEY,"
-	                                     " name text NOT NULL,"
-	                                     " applied_at timestamptz NOT NULL DEFAULT now()); COMMIT");
-	if (ret != 0) {
-		PQclear(PQexec(db->conn, "ROLLBACK"));
-		return ret;
-	}
 	ret = zs_db_schema_version(db, &current);
 	if (ret != 0) {
 		return ret;
+	}
+	if (current == 0) {
+		/* Created only when missing: a role without DDL rights can still check that
+		 * nothing is pending. */
+		ret = zs__db_exec(db, "create schema_migrations", create_migrations_sql);
+		if (ret != 0) {
+			PQclear(PQexec(db->conn, "ROLLBACK"));
+			return owner_hint(db);
+		}
 	}
 	if (current > zs__db_migration_count) {
 		return zs__db_failf(
@@ -575,7 +644,7 @@ int zs_db_migrate(struct zs_db *db, int target, int *applied)
 		bool done = false;
 		ret = apply_migration(db, &zs__db_migrations[i], &done);
 		if (ret != 0) {
-			return ret;
+			return owner_hint(db);
 		}
 		count += done ? 1 : 0;
 	}

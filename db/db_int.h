@@ -39,8 +39,10 @@ struct zs_db {
 	char *conninfo;           /**< as given; "" for the environment */
 	char where[256];          /**< "database D on H:P" */
 	char err[ZS__DB_MSG_MAX]; /**< last failure, one line */
-	int lock_tld;             /**< TLD id whose advisory lock this session holds; 0 none */
+	int lock_tld;             /**< TLD id whose advisory lock this connection holds (taken
+	                               again after a reconnect, zs__db_ensure()); 0 none */
 	bool reader_open;         /**< a reader owns the connection */
+	unsigned relock_wait_ms;  /**< how long a reconnected sweep waits for its TLD's lock */
 };
 
 /**
@@ -83,8 +85,16 @@ int zs__db_exec(struct zs_db *db, const char *what, const char *sql);
 /** Whether a failure means the connection is gone (class 08, shutdown, or a bad status). */
 bool zs__db_conn_lost(PGconn *conn, const PGresult *res);
 
-/** Make sure db->conn is usable, reconnecting once if it was lost. @return 0 or ZS_ERR_DB */
+/**
+ * Make sure db->conn is usable, reconnecting once if it was lost; a connection running a sweep
+ * takes its TLD's lock again.
+ * @return 0, ZS_ERR_DB, ZS_ERR_LOCKED (another session took the lock) or ZS_ERR_USAGE (a
+ *         reader is open)
+ */
 int zs__db_ensure(struct zs_db *db);
+
+/** Tests only: how long a reconnected sweep waits for its lock (default 30 s). */
+void zs__db_set_relock_wait(struct zs_db *db, unsigned ms);
 
 /** Parse a decimal int64 field. @return 0 or ZS_ERR_PARSE */
 int zs__db_parse_i64(const char *s, int64_t *out);

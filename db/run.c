@@ -287,42 +287,41 @@ int zs_db_run_resume(struct zs_db *db, int64_t run_id)
 	                 2, params, &resumed);
 }
 
-/* The history a complete run leaves, in the order the statements depend on each other:
- * transitions need their domain and read the current state before it is updated; removals
- * (removed_sql) read the domains after the present ones were marked seen. $1 is the run, $2
- * its TLD. */
+/* The history a complete run leaves, in the order the statements depend on each other;
+ * transitions read the current state before it is updated; removals come last. Only rows that
+ * change are written, each found by one join rather than a probe per domain: a run where
+ * little changed writes little. $1 is the run, $2 its TLD. */
 static const struct {
 	const char *sql;
 	int nparams;
 } history_sql[] = {
-	/* domains seen */
-	{ "INSERT INTO domains AS d (name, tld_id, first_seen_run, first_seen_at, last_seen_run, "
-	  "last_seen_at) "
-	  "SELECT r.domain, $2::int, $1::bigint, s.started_at, $1::bigint, s.started_at "
+	/* domains new to the zone */
+	{ "INSERT INTO domains (name, tld_id, first_seen_run, first_seen_at) "
+	  "SELECT r.domain, $2::int, $1::bigint, s.started_at "
 	  "FROM results r JOIN runs s ON s.id = r.run_id WHERE r.run_id = $1::bigint "
-	  "ON CONFLICT (name) DO UPDATE SET tld_id = excluded.tld_id, "
-	  "last_seen_run = excluded.last_seen_run, last_seen_at = excluded.last_seen_at, "
-	  "removed_run = NULL, removed_at = NULL WHERE d.last_seen_run <= excluded.last_seen_run",
+	  "AND NOT EXISTS (SELECT 1 FROM domains d WHERE d.name = r.domain)",
 	  2 },
-	/* transitions of the domains present */
-	{ "INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
-	  "SELECT r.domain, $1::bigint, c.state, r.status::text::domain_state, s.started_at "
-	  "FROM results r JOIN runs s ON s.id = r.run_id "
-	  "LEFT JOIN current_state c ON c.domain = r.domain "
-	  "WHERE r.run_id = $1::bigint AND c.state IS DISTINCT FROM r.status::text::domain_state",
-	  1 },
-	/* current state of the domains present */
-	{ "INSERT INTO current_state AS c (domain, tld_id, run_id, state, warnings, since_run, "
-	  "since_at) "
-	  "SELECT r.domain, $2::int, $1::bigint, r.status::text::domain_state, r.warnings, "
-	  "$1::bigint, s.started_at FROM results r JOIN runs s ON s.id = r.run_id "
-	  "WHERE r.run_id = $1::bigint "
-	  "ON CONFLICT (domain) DO UPDATE SET tld_id = excluded.tld_id, run_id = excluded.run_id, "
-	  "warnings = excluded.warnings, state = excluded.state, "
+	/* domains back in the zone */
+	{ "UPDATE domains d SET removed_run = NULL, removed_at = NULL FROM results r "
+	  "WHERE d.removed_run IS NOT NULL AND d.tld_id = $2::int AND r.run_id = $1::bigint "
+	  "AND r.domain = d.name",
+	  2 },
+	/* status transitions and current state, where they changed */
+	{ "WITH s AS (SELECT started_at FROM runs WHERE id = $1::bigint), "
+	  "x AS (SELECT r.domain, r.status::text::domain_state AS state, r.warnings, "
+	  "c.state AS old FROM results r LEFT JOIN current_state c ON c.domain = r.domain "
+	  "WHERE r.run_id = $1::bigint AND (c.state IS DISTINCT FROM r.status::text::domain_state "
+	  "OR c.warnings IS DISTINCT FROM r.warnings)), "
+	  "t AS (INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
+	  "SELECT domain, $1::bigint, old, state, (SELECT started_at FROM s) FROM x "
+	  "WHERE old IS DISTINCT FROM state) "
+	  "INSERT INTO current_state AS c (domain, tld_id, state, warnings, since_run, since_at) "
+	  "SELECT domain, $2::int, state, warnings, $1::bigint, (SELECT started_at FROM s) FROM x "
+	  "ON CONFLICT (domain) DO UPDATE SET warnings = excluded.warnings, "
+	  "state = excluded.state, "
 	  "since_run = CASE WHEN c.state = excluded.state THEN c.since_run "
 	  "ELSE excluded.since_run END, "
-	  "since_at = CASE WHEN c.state = excluded.state THEN c.since_at ELSE excluded.since_at END "
-	  "WHERE c.run_id <= excluded.run_id",
+	  "since_at = CASE WHEN c.state = excluded.state THEN c.since_at ELSE excluded.since_at END",
 	  2 },
 };
 
@@ -332,16 +331,24 @@ static const char removed_sql[] =
         "WITH s AS (SELECT started_at FROM runs WHERE id = $1::bigint), "
         "gone AS (UPDATE domains d SET removed_run = $1::bigint, "
         "removed_at = (SELECT started_at FROM s) "
-        "WHERE d.tld_id = $2::int AND d.removed_run IS NULL AND d.last_seen_run < $1::bigint "
+        "WHERE d.tld_id = $2::int AND d.removed_run IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM results r WHERE r.run_id = $1::bigint "
+        "AND r.domain = d.name) "
         "AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.run_id = $1::bigint "
         "AND q.domain = d.name) RETURNING d.name), "
         "t AS (INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
         "SELECT g.name, $1::bigint, c.state, 'removed', (SELECT started_at FROM s) "
         "FROM gone g LEFT JOIN current_state c ON c.domain = g.name "
         "WHERE c.state IS DISTINCT FROM 'removed') "
-        "UPDATE current_state c SET state = 'removed', run_id = $1::bigint, warnings = 0, "
+        "UPDATE current_state c SET state = 'removed', warnings = 0, "
         "since_run = $1::bigint, since_at = (SELECT started_at FROM s) "
         "FROM gone g WHERE c.domain = g.name AND c.state <> 'removed'";
+
+/* A run resumed and completed after a newer run of its TLD completed must not roll the current
+ * state back: it is marked complete, and history stays as the newer run left it. */
+static const char newer_sql[] =
+        "SELECT count(*) FROM runs WHERE tld_id = $2::int AND status = 'complete' "
+        "AND id > $1::bigint";
 
 /* Verdict counts per rule; recomputed when a resumed run finishes again. */
 static const char *const rule_counts_sql[] = {
@@ -387,15 +394,6 @@ static int text_array(struct zs_buf *out, const char *const *v, size_t n)
 	return ret != 0 ? ret : zs_buf_putc(out, '}');
 }
 
-static int relock_after_reconnect(struct zs_db *db, int64_t run_id)
-{
-	char tld_id[24];
-	char tld_name[256];
-	enum zs_db_run_status status = ZS_DB_RUN_RUNNING;
-	int ret = run_tld(db, run_id, tld_id, sizeof(tld_id), &status, tld_name, sizeof(tld_name));
-	return ret != 0 ? ret : lock_tld(db, tld_id, tld_name);
-}
-
 int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_end *end)
 {
 	char id[24];
@@ -409,17 +407,9 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 		return zs__db_failf(db, ZS_ERR_USAGE,
 		                    "a run finishes complete, interrupted or failed");
 	}
-	bool had_lock = db->lock_tld != 0;
-	ret = zs__db_ensure(db);
+	ret = zs__db_ensure(db); /* takes the TLD's lock again after a lost connection */
 	if (ret != 0) {
 		return ret;
-	}
-	if (had_lock && db->lock_tld == 0) {
-		/* The session was lost during the sweep and its lock with it. */
-		ret = relock_after_reconnect(db, run_id);
-		if (ret != 0) {
-			return ret;
-		}
 	}
 	zs_buf_init(&errors, 1024 * 1024);
 	ret = text_array(&errors, end->zone_first_errors, end->zone_first_error_count);
@@ -458,7 +448,17 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 		}
 		PQclear(res);
 	}
-	if (end->status == ZS_DB_RUN_COMPLETE) {
+	bool history = end->status == ZS_DB_RUN_COMPLETE;
+	if (history) {
+		res = zs__db_query(db, "record history", newer_sql, 2, hparams);
+		if (res == NULL) {
+			ret = ZS_ERR_DB;
+			goto fail_tx;
+		}
+		history = strcmp(PQgetvalue(res, 0, 0), "0") == 0;
+		PQclear(res);
+	}
+	if (history) {
 		for (size_t i = 0; i < sizeof(history_sql) / sizeof(history_sql[0]); i++) {
 			res = zs__db_query(db, "record history", history_sql[i].sql,
 			                   history_sql[i].nparams, hparams);
@@ -524,8 +524,9 @@ int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64
 		char text[24];
 		snprintf(text, sizeof(text), "%" PRId64, id);
 		param = text;
-		PGresult *res = zs__db_query(
-		        db, "resolve run", "SELECT id FROM runs WHERE id = $1::bigint", 1, &param);
+		PGresult *res = zs__db_query(db, "resolve run",
+		                             "SELECT run_id FROM v_runs WHERE run_id = $1::bigint",
+		                             1, &param);
 		if (res == NULL) {
 			return ZS_ERR_DB;
 		}
@@ -539,13 +540,11 @@ int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64
 		return 0;
 	}
 	if (strcmp(spec, "latest") == 0) {
-		sql = "SELECT r.id FROM runs r JOIN tlds t ON t.id = r.tld_id "
-		      "WHERE r.status <> 'running' AND ($1::text IS NULL OR t.name = $1) "
-		      "ORDER BY r.id DESC LIMIT 1";
+		sql = "SELECT run_id FROM v_runs WHERE status <> 'running' "
+		      "AND ($1::text IS NULL OR tld = $1) ORDER BY run_id DESC LIMIT 1";
 	} else if (strcmp(spec, "latest-complete") == 0) {
-		sql = "SELECT r.id FROM runs r JOIN tlds t ON t.id = r.tld_id "
-		      "WHERE r.status = 'complete' AND ($1::text IS NULL OR t.name = $1) "
-		      "ORDER BY r.id DESC LIMIT 1";
+		sql = "SELECT run_id FROM v_runs WHERE status = 'complete' "
+		      "AND ($1::text IS NULL OR tld = $1) ORDER BY run_id DESC LIMIT 1";
 	} else {
 		return zs__db_failf(db, ZS_ERR_USAGE,
 		                    "invalid run '%s': a run id, 'latest' or 'latest-complete'",
@@ -578,9 +577,9 @@ int zs_db_run_previous(struct zs_db *db, int64_t run_id, int64_t *prev_id)
 
 	snprintf(id, sizeof(id), "%" PRId64, run_id);
 	PGresult *res = zs__db_query(db, "previous run",
-	                             "SELECT p.id FROM runs r JOIN runs p ON p.tld_id = r.tld_id "
-	                             "WHERE r.id = $1::bigint AND p.id < r.id "
-	                             "AND p.status = 'complete' ORDER BY p.id DESC LIMIT 1",
+	                             "SELECT p.run_id FROM v_runs r JOIN v_runs p ON p.tld = r.tld "
+	                             "WHERE r.run_id = $1::bigint AND p.run_id < r.run_id "
+	                             "AND p.status = 'complete' ORDER BY p.run_id DESC LIMIT 1",
 	                             1, &param);
 	if (res == NULL) {
 		return ZS_ERR_DB;

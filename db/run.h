@@ -36,7 +36,7 @@ struct zs_db_run_end {
 	const char *dns_json; /**< the DNS engine's counters, a JSON object (NULL: {}) */
 	const char *db_json;  /**< the writer's figures, zs_db_writer_stats_json() (NULL: {}) */
 	bool has_zone_serial; /**< the zone's SOA serial is known now (it may not have been when
-			           the run began) */
+	                           the run began) */
 	uint32_t zone_serial;
 };
 

@@ -42,6 +42,7 @@ enum {
 	DEFAULT_FLUSH_MS = 1000,
 	DEFAULT_GIVE_UP_MS = 60000,
 	ITEM_MAX = 256 * 1024 * 1024, /* one domain's rows; PostgreSQL's own limit is 1 GiB */
+	SEND_CHUNK = 64 * 1024,       /* bytes of COPY data per message */
 	BACKOFF_FIRST_MS = 100,
 	BACKOFF_MAX_MS = 5000,
 };
@@ -51,6 +52,8 @@ struct item {
 	struct item *next;
 	size_t res_len;  /**< bytes of the results row (with its newline) */
 	size_t verd_len; /**< bytes of the verdict rows */
+	size_t verdicts; /**< verdict rows */
+	bool done;       /**< stored or quarantined (set by the writer thread) */
 	char *domain;    /**< points into data */
 	char data[];     /**< domain NUL, results row, verdict rows */
 };
@@ -86,11 +89,14 @@ struct zs_db_writer {
 	void *hook_arg;
 
 	/* The caller's thread only. */
-	struct zs_buf scratch;
-	struct zs_buf dom;
+	struct zs_buf scratch; /**< the item being formatted */
+	struct zs_buf dom;     /**< its domain, escaped for COPY */
+	struct zs_buf quoted;  /**< an array element being quoted */
+	struct zs_buf clean;   /**< an array element being escaped */
 
 	/* The writer thread only (and finish, after the join). */
 	PGconn *conn;
+	struct zs_buf send; /**< COPY data being gathered into one message */
 	bool staging_ready;
 	char msg[ZS__DB_MSG_MAX];
 	char sqlstate[6];
@@ -112,34 +118,34 @@ static int put_text(struct zs_buf *b, const char *s, size_t n, bool *escaped)
 }
 
 /* An array element of text[] inside a COPY field: quoted, with " and \ escaped for the array
- * parser, then the whole escaped for COPY. */
-static int put_array_text(struct zs_buf *b, const char *s, bool *escaped)
+ * parser, then the whole escaped for COPY (in w->quoted, reused). */
+static int put_array_text(struct zs_db_writer *w, struct zs_buf *b, const char *s, bool *escaped)
 {
-	struct zs_buf quoted;
-	struct zs_buf clean;
+	struct zs_buf *q = &w->quoted;
+	size_t n = strlen(s);
 	int ret = 0;
 
-	zs_buf_init(&quoted, ITEM_MAX);
-	zs_buf_init(&clean, ITEM_MAX);
-	size_t n = strlen(s);
-	if (zs__db_text_ok(s, n)) {
-		ret = zs_buf_append(&clean, s, n);
-	} else {
-		ret = zs_escape_data(&clean, s, n);
+	zs_buf_reset(q);
+	if (!zs__db_text_ok(s, n)) {
+		/* The data escaping leaves no '"' and turns '\' into "\x5c" text. */
+		zs_buf_reset(&w->clean);
+		ret = zs_escape_data(&w->clean, s, n);
+		s = zs_buf_cstr(&w->clean);
+		n = w->clean.len;
 		*escaped = true;
 	}
-	ret = ret != 0 ? ret : zs_buf_putc(&quoted, '"');
-	for (size_t i = 0; i < clean.len && ret == 0; i++) {
-		if (clean.data[i] == '"' || clean.data[i] == '\\') {
-			ret = zs_buf_putc(&quoted, '\\');
+	ret = ret != 0 ? ret : zs_buf_putc(q, '"');
+	size_t start = 0;
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		if (s[i] == '"' || s[i] == '\\') {
+			ret = zs_buf_append(q, s + start, i - start);
+			ret = ret != 0 ? ret : zs_buf_putc(q, '\\');
+			start = i;
 		}
-		ret = ret != 0 ? ret : zs_buf_putc(&quoted, clean.data[i]);
 	}
-	ret = ret != 0 ? ret : zs_buf_putc(&quoted, '"');
-	ret = ret != 0 ? ret : put_text(b, zs_buf_cstr(&quoted), quoted.len, escaped);
-	zs_buf_deinit(&quoted);
-	zs_buf_deinit(&clean);
-	return ret;
+	ret = ret != 0 ? ret : zs_buf_append(q, s + start, n - start);
+	ret = ret != 0 ? ret : zs_buf_putc(q, '"');
+	return ret != 0 ? ret : put_text(b, zs_buf_cstr(q), q->len, escaped);
 }
 
 /* A bytea array element inside a COPY field: "\\\\x<hex>" (COPY, then array, unescaping). */
@@ -186,12 +192,22 @@ static int put_facts(struct zs_buf *b, const char *facts, bool *escaped)
 	return ret;
 }
 
+static int put_uint(struct zs_buf *b, unsigned v)
+{
+	char digits[16];
+	size_t n = sizeof(digits);
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return zs_buf_append(b, digits + n, sizeof(digits) - n);
+}
+
 /* Format one result: domain NUL, results row, verdict rows, into w->scratch. */
 static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, size_t *res_len,
                        bool *escaped)
 {
 	struct zs_buf *b = &w->scratch;
-	char num[24];
 	int ret = 0;
 
 	zs_buf_reset(b);
@@ -204,15 +220,16 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 	ret = ret != 0 ? ret : zs_buf_append(b, w->dom.data, w->dom.len);
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_status_name(res->status));
-	snprintf(num, sizeof(num), "\t%u\t", res->warnings);
-	ret = ret != 0 ? ret : zs_buf_puts(b, num);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	ret = ret != 0 ? ret : put_uint(b, res->warnings);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_mail_name(res->mail));
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : put_facts(b, res->facts_json, escaped);
 	ret = ret != 0 ? ret : zs_buf_puts(b, "\t{");
 	for (size_t i = 0; i < res->raw_count && ret == 0; i++) {
 		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
-		ret = ret != 0 ? ret : put_array_text(b, res->raw[i].owner, escaped);
+		ret = ret != 0 ? ret : put_array_text(w, b, res->raw[i].owner, escaped);
 	}
 	ret = ret != 0 ? ret : zs_buf_puts(b, "}\t{");
 	for (size_t i = 0; i < res->raw_count && ret == 0; i++) {
@@ -239,7 +256,7 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 }
 
 /* Queue the item formatted in w->scratch. */
-static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len)
+static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, size_t verdicts)
 {
 	struct item *it = zs_malloc(sizeof(*it) + w->scratch.len);
 	memcpy(it->data, w->scratch.data, w->scratch.len);
@@ -247,6 +264,8 @@ static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len)
 	it->domain = it->data;
 	it->res_len = res_len;
 	it->verd_len = w->scratch.len - domain_len - res_len;
+	it->verdicts = verdicts;
+	it->done = false;
 
 	pthread_mutex_lock(&w->mu);
 	int ret = w->failed;
@@ -259,7 +278,8 @@ static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len)
 		w->tail = it;
 		w->count++;
 		w->pushed++;
-		if (w->count == w->opts.batch_max) {
+		/* the first item starts the flush clock, a full batch goes at once */
+		if (w->count == 1 || w->count == w->opts.batch_max) {
 			pthread_cond_signal(&w->cv);
 		}
 	}
@@ -308,7 +328,7 @@ int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res)
 	if (ret != 0) {
 		return ZS_ERR_TOOBIG;
 	}
-	ret = enqueue(w, strlen(res->domain) + 1, res_len);
+	ret = enqueue(w, strlen(res->domain) + 1, res_len, res->verdict_count);
 	if (ret == 0 && escaped) {
 		w->escaped++;
 	}
@@ -329,7 +349,11 @@ int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const cha
 	if (ret != 0) {
 		return ZS_ERR_TOOBIG;
 	}
-	return enqueue(w, strlen(domain) + 1, strlen(res_line));
+	size_t verdicts = 0;
+	for (const char *p = verdict_lines; *p != '\0'; p++) {
+		verdicts += *p == '\n';
+	}
+	return enqueue(w, strlen(domain) + 1, strlen(res_line), verdicts);
 }
 
 /* ---- writing (the writer thread) ---- */
@@ -373,14 +397,24 @@ static enum outcome copy_part(struct zs_db_writer *w, const char *sql, struct it
 		return out;
 	}
 	PQclear(res);
+	/* Rows go out in messages of about 64 KiB, as psql's \copy does: fewer messages for the
+	 * server to take apart than one per domain. */
+	struct zs_buf *chunk = &w->send;
 	bool broken = false;
+	zs_buf_reset(chunk);
 	for (size_t i = 0; i < n && !broken; i++) {
 		const struct item *it = items[i];
 		const char *rows = it->domain + strlen(it->domain) + 1;
 		const char *p = verdicts ? rows + it->res_len : rows;
 		size_t len = verdicts ? it->verd_len : it->res_len;
-		if (len > 0 && PQputCopyData(w->conn, p, (int)len) != 1) {
-			broken = true;
+		if (zs_buf_append(chunk, p, len) != 0) {
+			broken = true; /* cannot happen: the buffer holds more than an item */
+			break;
+		}
+		if (chunk->len >= SEND_CHUNK || i + 1 == n) {
+			broken = chunk->len > 0 &&
+			         PQputCopyData(w->conn, chunk->data, (int)chunk->len) != 1;
+			zs_buf_reset(chunk);
 		}
 	}
 	if (PQputCopyEnd(w->conn, NULL) != 1) {
@@ -456,10 +490,8 @@ static enum outcome write_direct(struct zs_db_writer *w, struct item **items, si
 		if (out == OUT_OK) {
 			uint64_t v = 0;
 			for (size_t i = 0; i < n; i++) {
-				const char *rows = items[i]->domain + strlen(items[i]->domain) + 1;
-				for (size_t k = 0; k < items[i]->verd_len; k++) {
-					v += rows[items[i]->res_len + k] == '\n';
-				}
+				v += items[i]->verdicts;
+				items[i]->done = true;
 			}
 			w->stats.results += n;
 			w->stats.verdicts += v;
@@ -516,6 +548,9 @@ static enum outcome write_staged(struct zs_db_writer *w, struct item **items, si
 		PQclear(res);
 		out = commit(w);
 		if (out == OUT_OK) {
+			for (size_t i = 0; i < n; i++) {
+				items[i]->done = true;
+			}
 			w->stats.results += (uint64_t)nr;
 			w->stats.verdicts += (uint64_t)nv;
 			w->stats.duplicates += n - (uint64_t)nr;
@@ -608,11 +643,11 @@ static int quarantine(struct zs_db_writer *w, struct item *it)
 		PQclear(res);
 		if (ok) {
 			w->stats.quarantined++;
+			it->done = true;
 			break;
 		}
 		if (!lost) {
-			zs_log_error(ZS_LOG_DB, "%s", w->msg);
-			w->stats.lost++;
+			zs_log_error(ZS_LOG_DB, "%s", w->msg); /* counted lost: not done */
 			break;
 		}
 		ret = reconnect(w);
@@ -625,9 +660,20 @@ static int quarantine(struct zs_db_writer *w, struct item *it)
 	return ret;
 }
 
-/* The safe path with bisection. @return 0 (stored or quarantined) or ZS_ERR_DB (gave up) */
+/* Whether the last failure was about the rows themselves (a data exception or a violated
+ * constraint: SQLSTATE classes 22 and 23), as opposed to the database's state (permissions,
+ * disk full, too many connections...), which no bisection can help. */
+static bool row_error(const struct zs_db_writer *w)
+{
+	return strncmp(w->sqlstate, "22", 2) == 0 || strncmp(w->sqlstate, "23", 2) == 0;
+}
+
+/* The safe path with bisection. A failure that is not the rows' fault is retried with backoff
+ * until give_up_ms, as a lost connection. @return 0 (stored or quarantined) or ZS_ERR_DB */
 static int write_safe(struct zs_db_writer *w, struct item **items, size_t n)
 {
+	uint64_t deadline = 0;
+	unsigned delay = BACKOFF_FIRST_MS;
 	for (;;) {
 		enum outcome out = write_staged(w, items, n);
 		if (out == OUT_OK) {
@@ -638,6 +684,21 @@ static int write_safe(struct zs_db_writer *w, struct item **items, size_t n)
 			if (ret != 0) {
 				return ret;
 			}
+			continue;
+		}
+		if (!row_error(w)) {
+			if (deadline == 0) {
+				zs_log_warn(ZS_LOG_DB, "%s (retrying)", w->msg);
+				deadline = now_ms() + w->opts.give_up_ms;
+			}
+			if (now_ms() + delay > deadline) {
+				size_t len = strlen(w->msg);
+				snprintf(w->msg + len, sizeof(w->msg) - len,
+				         " (giving up after %u ms)", w->opts.give_up_ms);
+				return ZS_ERR_DB;
+			}
+			sleep_ms(delay);
+			delay = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
 			continue;
 		}
 		if (n == 1) {
@@ -726,10 +787,8 @@ static void *writer_main(void *arg)
 				zs_log_error(ZS_LOG_DB, "%s", w->msg);
 			}
 		}
-		if (failed != 0) {
-			w->stats.lost += n;
-		}
 		for (size_t i = 0; i < n; i++) {
+			w->stats.lost += batch[i]->done ? 0 : 1;
 			zs_free(batch[i]);
 		}
 
@@ -759,6 +818,9 @@ static void writer_free(struct zs_db_writer *w)
 	PQfinish(w->conn);
 	zs_buf_deinit(&w->scratch);
 	zs_buf_deinit(&w->dom);
+	zs_buf_deinit(&w->quoted);
+	zs_buf_deinit(&w->clean);
+	zs_buf_deinit(&w->send);
 	zs_free(w->conninfo);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->mu);
@@ -786,6 +848,9 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 	w->conninfo = zs_strdup(db->conninfo);
 	zs_buf_init(&w->scratch, ITEM_MAX);
 	zs_buf_init(&w->dom, 64 * 1024);
+	zs_buf_init(&w->quoted, ITEM_MAX);
+	zs_buf_init(&w->clean, ITEM_MAX);
+	zs_buf_init(&w->send, (size_t)ITEM_MAX + SEND_CHUNK);
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -73,6 +73,32 @@ int zs_cli_default_resolver(struct zs_resolver_opts *opts)
 	return 0;
 }
 
+int zs_cli_dns_option(int c, const char *arg, struct zs_resolver_opts *o, int *bad)
+{
+	switch (c) {
+	case ZS_CLI_OPT_RESOLVER:
+		*bad |= zs_cli_add_resolver(o, arg) != 0;
+		return 1;
+	case ZS_CLI_OPT_TIMEOUT:
+		*bad |= zs_cli_uint("timeout", arg, 10, 120000, &o->timeout_ms) != 0;
+		return 1;
+	case ZS_CLI_OPT_TRIES:
+		*bad |= zs_cli_uint("tries", arg, 1, 20, &o->tries) != 0;
+		return 1;
+	case ZS_CLI_OPT_MAX_INFLIGHT:
+		*bad |= zs_cli_uint("max-inflight", arg, 1, 65536, &o->max_inflight) != 0;
+		return 1;
+	case ZS_CLI_OPT_QPS:
+		*bad |= zs_cli_double("qps", arg, &o->qps) != 0;
+		return 1;
+	case ZS_CLI_OPT_VALIDATES:
+		o->validating = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 void zs_cli_usage_hint(const char *cmd)
 {
 	fprintf(stderr, "zonesweep %s: try 'zonesweep %s --help'\n", cmd, cmd);

@@ -33,6 +33,45 @@ int zs_cli_add_resolver(struct zs_resolver_opts *opts, const char *text);
  */
 int zs_cli_default_resolver(struct zs_resolver_opts *opts);
 
+/** getopt values of the DNS options shared by every command that asks questions. */
+enum {
+	ZS_CLI_OPT_RESOLVER = 1000,
+	ZS_CLI_OPT_TIMEOUT,
+	ZS_CLI_OPT_TRIES,
+	ZS_CLI_OPT_MAX_INFLIGHT,
+	ZS_CLI_OPT_QPS,
+	ZS_CLI_OPT_VALIDATES,
+};
+
+/** struct option entries of the shared DNS options, to put in a command's table. */
+#define ZS_CLI_DNS_OPTIONS                                                            \
+	{ "resolver", required_argument, NULL, ZS_CLI_OPT_RESOLVER },                 \
+	        { "timeout", required_argument, NULL, ZS_CLI_OPT_TIMEOUT },           \
+	        { "tries", required_argument, NULL, ZS_CLI_OPT_TRIES },               \
+	        { "max-inflight", required_argument, NULL, ZS_CLI_OPT_MAX_INFLIGHT }, \
+	        { "qps", required_argument, NULL, ZS_CLI_OPT_QPS },                   \
+	{                                                                             \
+		"resolver-validates", no_argument, NULL, ZS_CLI_OPT_VALIDATES         \
+	}
+
+/** The help text of the shared DNS options. */
+#define ZS_CLI_DNS_HELP                                                                        \
+	"  --resolver ADDR[:PORT]  a recursive resolver (repeatable; default: the first\n"     \
+	"                       nameserver of /etc/resolv.conf)\n"                             \
+	"  --timeout MS         first per-query timeout, doubled on each try (default 2000)\n" \
+	"  --tries N            tries per question (default 3)\n"                              \
+	"  --max-inflight N     queries on the wire at once (default 500)\n"                   \
+	"  --qps N              global query rate limit (default: none)\n"                     \
+	"  --resolver-validates the resolvers validate DNSSEC (the AD bit is meaningful)\n"
+
+/**
+ * Handle a shared DNS option.
+ * @param c    the getopt value
+ * @param arg  its argument
+ * @return 1 when @p c is one of them (*bad set on a bad value, logged), 0 when it is not
+ */
+int zs_cli_dns_option(int c, const char *arg, struct zs_resolver_opts *o, int *bad);
+
 /** Print "zonesweep CMD: try 'zonesweep CMD --help'" for a usage error. */
 void zs_cli_usage_hint(const char *cmd);
 

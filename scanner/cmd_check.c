@@ -124,11 +124,8 @@ int zs_cmd_check(int argc, char **argv)
 {
 	enum {
 		OPT_POLICY = 256,
-		OPT_RESOLVER,
 		OPT_SELECTOR,
 		OPT_SELECTORS,
-		OPT_TIMEOUT,
-		OPT_TRIES,
 		OPT_BUDGET,
 		OPT_JSON,
 		OPT_COLOR,
@@ -136,12 +133,10 @@ int zs_cmd_check(int argc, char **argv)
 	};
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, OPT_POLICY },
-		{ "resolver", required_argument, NULL, OPT_RESOLVER },
 		{ "selector", required_argument, NULL, OPT_SELECTOR },
 		{ "selectors", required_argument, NULL, OPT_SELECTORS },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "tries", required_argument, NULL, OPT_TRIES },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
+		ZS_CLI_DNS_OPTIONS,
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "color", required_argument, NULL, OPT_COLOR },
 		{ "colour", required_argument, NULL, OPT_COLOR },
@@ -165,9 +160,6 @@ int zs_cmd_check(int argc, char **argv)
 		case OPT_POLICY:
 			policy_arg = optarg;
 			break;
-		case OPT_RESOLVER:
-			bad |= zs_cli_add_resolver(&ropts, optarg);
-			break;
 		case OPT_SELECTOR:
 			if (declared_count == CHECK_MAX_SELECTORS) {
 				zs_log_error(ZS_LOG_MAIN, "--selector: at most %d",
@@ -179,12 +171,6 @@ int zs_cmd_check(int argc, char **argv)
 			break;
 		case OPT_SELECTORS:
 			selectors_path = optarg;
-			break;
-		case OPT_TIMEOUT:
-			bad |= zs_cli_uint("timeout", optarg, 10, 120000, &ropts.timeout_ms);
-			break;
-		case OPT_TRIES:
-			bad |= zs_cli_uint("tries", optarg, 1, 20, &ropts.tries);
 			break;
 		case OPT_BUDGET:
 			bad |= zs_cli_uint("budget", optarg, 1, 3600, &budget_s);
@@ -208,6 +194,9 @@ int zs_cmd_check(int argc, char **argv)
 			check_usage(stdout);
 			return ZS_EXIT_OK;
 		default:
+			if (zs_cli_dns_option(c, optarg, &ropts, &bad)) {
+				break;
+			}
 			zs_cli_usage_hint("check");
 			return ZS_EXIT_USAGE;
 		}
@@ -266,6 +255,7 @@ int zs_cmd_check(int argc, char **argv)
 		.selector_count = selector_count,
 		.today = today,
 		.budget_ms = budget_s * 1000,
+		.validating = ropts.validating,
 	};
 	for (size_t i = 0; i < count; i++) {
 		struct check_item *item = &ctx.items[i];

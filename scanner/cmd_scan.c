@@ -41,8 +41,79 @@ struct scan_ctx {
 	size_t rows_cap;
 	struct zs_db_raw_txt *raws;
 	size_t raws_cap;
-	char resolvers[256]; /* the --resolver texts, for messages */
+	char resolvers[256];     /* the --resolver texts, for messages */
+	struct zs_strset extras; /* domain -> struct domain_extra, from the database */
 };
+
+/* What the registry knows of a domain beyond the zone: declared selectors, exemptions. */
+struct domain_extra {
+	const char **selectors;
+	size_t selector_count;
+	size_t selector_cap;
+	struct zs_exemption *exemptions;
+	size_t exemption_count;
+	size_t exemption_cap;
+};
+
+static struct domain_extra *extra_of(struct scan_ctx *ctx, const char *domain)
+{
+	void **slot = zs_strset_slot(&ctx->extras, domain);
+	if (*slot == NULL) {
+		*slot = zs_arena_calloc(&ctx->extras.arena, 1, sizeof(struct domain_extra));
+	}
+	return *slot;
+}
+
+/* Grow an arena array by one element (the arena keeps the old copy until the end). */
+static void *arena_push(struct zs_arena *a, void *base, size_t *count, size_t *cap, size_t size)
+{
+	if (*count == *cap) {
+		*cap = *cap == 0 ? 4 : *cap * 2;
+		void *grown = zs_arena_calloc(a, *cap, size);
+		if (*count > 0) {
+			memcpy(grown, base, *count * size);
+		}
+		base = grown;
+	}
+	(*count)++;
+	return base;
+}
+
+static int add_selector(const char *domain, const char *selector, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	struct domain_extra *x = extra_of(ctx, domain);
+	x->selectors = arena_push(&ctx->extras.arena, x->selectors, &x->selector_count,
+	                          &x->selector_cap, sizeof(*x->selectors));
+	x->selectors[x->selector_count - 1] = zs_arena_strdup(&ctx->extras.arena, selector);
+	return 0;
+}
+
+static int add_exemption(const struct zs_db_exemption *e, void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	struct zs_arena *a = &ctx->extras.arena;
+	struct domain_extra *x = extra_of(ctx, e->domain);
+	x->exemptions = arena_push(a, x->exemptions, &x->exemption_count, &x->exemption_cap,
+	                           sizeof(*x->exemptions));
+	struct zs_exemption *ex = &x->exemptions[x->exemption_count - 1];
+	ex->rule = zs_arena_strdup(a, e->rule);
+	ex->until = zs_arena_strdup(a, e->until);
+	ex->why = e->why != NULL ? zs_arena_strdup(a, e->why) : NULL;
+	return 0;
+}
+
+static void domain_info(void *arg, struct zs_probe_domain *dom)
+{
+	struct scan_ctx *ctx = arg;
+	const struct domain_extra *x = zs_strset_get(&ctx->extras, dom->name);
+	if (x != NULL) {
+		dom->declared_selectors = x->selectors;
+		dom->declared_count = x->selector_count;
+		dom->exemptions = x->exemptions;
+		dom->exemption_count = x->exemption_count;
+	}
+}
 
 static int push_db(struct scan_ctx *ctx, const struct zs_probe_result *r)
 {
@@ -97,18 +168,10 @@ static void scan_usage(FILE *f)
 	        "  --tld TLD            the zone's apex, e.g. post or bank\n"
 	        "  --strict             stop at the first zone syntax error (default: skip, count)\n"
 	        "  --allow-include      permit $INCLUDE of files under the zone file's directory\n"
-	        "DNS:\n"
-	        "  --resolver ADDR[:PORT]  a recursive resolver (repeatable; default: the first\n"
-	        "                       nameserver of /etc/resolv.conf)\n"
-	        "  --max-inflight N     queries on the wire at once (default 500)\n"
-	        "  --qps N              global query rate limit (default: none)\n"
-	        "  --timeout MS         first per-query timeout, doubled on each try (default 2000)\n"
-	        "  --tries N            tries per question (default 3)\n"
-	        "  --window N           domains in flight (default 1000)\n"
+	        "DNS:\n" ZS_CLI_DNS_HELP "  --window N           domains in flight (default 1000)\n"
 	        "  --budget SECONDS     time allowed per domain (default 60)\n"
 	        "  --no-retry           no deferred retry pass for domains with DNS failures\n"
 	        "  --retry-delay SECONDS  pause before the deferred pass (default 5)\n"
-	        "  --resolver-validates the resolvers validate DNSSEC (the AD bit is meaningful)\n"
 	        "storage:\n"
 	        "  --db CONNINFO        PostgreSQL connection string or URI (default: the PG*\n"
 	        "                       environment variables and ~/.pgpass, as psql)\n"
@@ -287,6 +350,14 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 			return ret;
 		}
 	}
+	ret = zs_db_selectors_each(ctx->db, ctx->tld, add_selector, ctx);
+	if (ret == 0) {
+		ret = zs_db_exemptions_each(ctx->db, ctx->tld, add_exemption, ctx);
+	}
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+		return ret;
+	}
 	struct zs_db_writer_opts wo = { .wake = zs_sweep_wake, .wake_arg = sweep };
 	ret = zs_db_writer_new(ctx->db, ctx->run_id, &wo, &ctx->writer);
 	if (ret != 0) {
@@ -311,12 +382,16 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 	}
 	zs_buf_init(&dns, 1024 * 1024);
 	dns_json(&dns, sum);
+	struct zs_buf writer;
+	zs_buf_init(&writer, 64 * 1024);
+	(void)zs_db_writer_stats_json(&ws, &writer);
 	struct zs_db_run_end end = {
 		.zone_complete = sum->zone.complete,
 		.zone_errors = sum->zone.errors,
 		.zone_first_errors = first,
 		.zone_first_error_count = nfirst,
 		.dns_json = zs_buf_cstr(&dns),
+		.db_json = zs_buf_cstr(&writer),
 		.has_zone_serial = sum->zone.has_serial,
 		.zone_serial = sum->zone.serial,
 	};
@@ -345,6 +420,7 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 		zs_free((void *)first[i]);
 	}
 	zs_buf_deinit(&dns);
+	zs_buf_deinit(&writer);
 	return ret != 0 ? ret : wret;
 }
 
@@ -359,6 +435,8 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 		o->skip = already_stored;
 		o->skip_arg = ctx;
 	}
+	o->domain_info = domain_info;
+	o->domain_info_arg = ctx;
 	int ret = zs_sweep_new(o, &sweep);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s", o->zone_path,
@@ -429,16 +507,10 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_TLD,
 		OPT_STRICT,
 		OPT_ALLOW_INCLUDE,
-		OPT_RESOLVER,
-		OPT_MAX_INFLIGHT,
-		OPT_QPS,
-		OPT_TIMEOUT,
-		OPT_TRIES,
 		OPT_WINDOW,
 		OPT_BUDGET,
 		OPT_NO_RETRY,
 		OPT_RETRY_DELAY,
-		OPT_VALIDATES,
 		OPT_JSONL,
 		OPT_OVERWRITE,
 		OPT_QUIET,
@@ -455,16 +527,11 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "tld", required_argument, NULL, OPT_TLD },
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "allow-include", no_argument, NULL, OPT_ALLOW_INCLUDE },
-		{ "resolver", required_argument, NULL, OPT_RESOLVER },
-		{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
-		{ "qps", required_argument, NULL, OPT_QPS },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "tries", required_argument, NULL, OPT_TRIES },
 		{ "window", required_argument, NULL, OPT_WINDOW },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
 		{ "no-retry", no_argument, NULL, OPT_NO_RETRY },
 		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
-		{ "resolver-validates", no_argument, NULL, OPT_VALIDATES },
+		ZS_CLI_DNS_OPTIONS,
 		{ "jsonl", required_argument, NULL, OPT_JSONL },
 		{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
@@ -504,24 +571,11 @@ int zs_cmd_scan(int argc, char **argv)
 		case OPT_ALLOW_INCLUDE:
 			o.zone.allow_include = true;
 			break;
-		case OPT_RESOLVER:
-			bad |= zs_cli_add_resolver(&o.resolver, optarg);
+		case ZS_CLI_OPT_RESOLVER:
+			(void)zs_cli_dns_option(c, optarg, &o.resolver, &bad);
 			(void)snprintf(ctx.resolvers + strlen(ctx.resolvers),
 			               sizeof(ctx.resolvers) - strlen(ctx.resolvers), "%s%s",
 			               ctx.resolvers[0] != '\0' ? "," : "", optarg);
-			break;
-		case OPT_MAX_INFLIGHT:
-			bad |= zs_cli_uint("max-inflight", optarg, 1, 65536,
-			                   &o.resolver.max_inflight);
-			break;
-		case OPT_QPS:
-			bad |= zs_cli_double("qps", optarg, &o.resolver.qps);
-			break;
-		case OPT_TIMEOUT:
-			bad |= zs_cli_uint("timeout", optarg, 10, 120000, &o.resolver.timeout_ms);
-			break;
-		case OPT_TRIES:
-			bad |= zs_cli_uint("tries", optarg, 1, 20, &o.resolver.tries);
 			break;
 		case OPT_WINDOW:
 			bad |= zs_cli_uint("window", optarg, 1, 1000000, &o.window);
@@ -536,9 +590,6 @@ int zs_cmd_scan(int argc, char **argv)
 		case OPT_RETRY_DELAY:
 			bad |= zs_cli_uint("retry-delay", optarg, 0, 3600, &v);
 			o.retry_delay_ms = v == 0 ? 1 : v * 1000;
-			break;
-		case OPT_VALIDATES:
-			o.resolver.validating = true;
 			break;
 		case OPT_JSONL:
 			jsonl_path = optarg;
@@ -574,6 +625,9 @@ int zs_cmd_scan(int argc, char **argv)
 			scan_usage(stdout);
 			return ZS_EXIT_OK;
 		default:
+			if (zs_cli_dns_option(c, optarg, &o.resolver, &bad)) {
+				break;
+			}
 			zs_cli_usage_hint("scan");
 			return ZS_EXIT_USAGE;
 		}
@@ -633,6 +687,7 @@ int zs_cmd_scan(int argc, char **argv)
 	o.psl = psl;
 	o.today = today;
 	zs_strset_init(&ctx.stored);
+	zs_strset_init(&ctx.extras);
 	zs_buf_init(&ctx.line, 64 * 1024 * 1024);
 
 	int status = scan_run(&ctx, &o,
@@ -642,6 +697,7 @@ int zs_cmd_scan(int argc, char **argv)
 	                      resume, jsonl_path, overwrite);
 
 	zs_strset_deinit(&ctx.stored);
+	zs_strset_deinit(&ctx.extras);
 	zs_buf_deinit(&ctx.line);
 	zs_free(ctx.rows);
 	zs_free(ctx.raws);

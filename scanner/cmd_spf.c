@@ -99,14 +99,13 @@ static void pump(struct spf_run *run)
 
 int zs_cmd_spf(int argc, char **argv)
 {
-	enum { OPT_IP = 256, OPT_SENDER, OPT_HELO, OPT_RESOLVER, OPT_TIMEOUT, OPT_JSON, OPT_HELP };
+	enum { OPT_IP = 256, OPT_SENDER, OPT_HELO, OPT_JSON, OPT_HELP };
 	static const struct option longopts[] = {
 		{ "ip", required_argument, NULL, OPT_IP },
 		{ "sender", required_argument, NULL, OPT_SENDER },
 		{ "helo", required_argument, NULL, OPT_HELO },
-		{ "resolver", required_argument, NULL, OPT_RESOLVER },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "json", no_argument, NULL, OPT_JSON },
+		ZS_CLI_DNS_OPTIONS,
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,12 +128,6 @@ int zs_cmd_spf(int argc, char **argv)
 		case OPT_HELO:
 			cp.helo = optarg;
 			break;
-		case OPT_RESOLVER:
-			bad |= zs_cli_add_resolver(&ropts, optarg);
-			break;
-		case OPT_TIMEOUT:
-			bad |= zs_cli_uint("timeout", optarg, 10, 120000, &ropts.timeout_ms);
-			break;
 		case OPT_JSON:
 			json = true;
 			break;
@@ -142,6 +135,9 @@ int zs_cmd_spf(int argc, char **argv)
 			spf_usage(stdout);
 			return ZS_EXIT_OK;
 		default:
+			if (zs_cli_dns_option(c, optarg, &ropts, &bad)) {
+				break;
+			}
 			zs_cli_usage_hint("spf");
 			return ZS_EXIT_USAGE;
 		}

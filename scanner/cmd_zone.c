@@ -232,7 +232,11 @@ int zs_cmd_zone(int argc, char **argv)
 	struct zs_buf line;
 	zs_buf_init(&line, 16u * 1024 * 1024);
 	const struct zs_delegation *d = NULL;
-	while ((ret = zs_zone_reader_next(r, &d)) == 0) {
+	for (;;) {
+		ret = zs_zone_reader_next(r, &d);
+		if (ret != 0) {
+			break;
+		}
 		if (output == OUT_LIST) {
 			(void)fputs(d->name, stdout);
 			(void)fputc('\n', stdout);

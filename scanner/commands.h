@@ -17,3 +17,12 @@ int zs_cmd_zone(int argc, char **argv);
 int zs_cmd_check(int argc, char **argv);
 int zs_cmd_spf(int argc, char **argv);
 int zs_cmd_policy(int argc, char **argv);
+
+/* Database commands (scanner/cmd_db.c, scanner/cmd_db_registry.c). */
+int zs_cmd_runs(int argc, char **argv);
+int zs_cmd_history(int argc, char **argv);
+int zs_cmd_diff(int argc, char **argv);
+int zs_cmd_contacts(int argc, char **argv);
+int zs_cmd_selectors(int argc, char **argv);
+int zs_cmd_exempt(int argc, char **argv);
+int zs_cmd_attest(int argc, char **argv);

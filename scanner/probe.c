@@ -40,10 +40,11 @@ enum probe_machine_id {
 	M_DMARC,
 	M_DKIM,
 	M_STS,
+	M_DS,
 	M_COUNT_,
 };
 
-static const char *const machine_names[M_COUNT_] = { "spf", "mx", "dmarc", "dkim", "sts" };
+static const char *const machine_names[M_COUNT_] = { "spf", "mx", "dmarc", "dkim", "sts", "ds" };
 
 enum { PUMP_BATCH = 32, RAW_MAX = 256 };
 
@@ -76,6 +77,16 @@ struct spf_adapter {
 	bool evaluator_done;
 };
 
+/* Without the zone (a `check`), whether the delegation is signed is asked: the DS RRset. */
+struct ds_machine {
+	bool wanted; /* the zone did not tell */
+	bool asked;
+	bool answered;
+	enum zs_dns_status status;
+	size_t count;
+	const char *name;
+};
+
 enum probe_state {
 	PROBE_ASKING,
 	PROBE_EXPIRED, /* the budget is spent: every question is a timeout */
@@ -94,6 +105,7 @@ struct zs_probe {
 	struct zs_dkim_ctx *dkim;
 	struct zs_mx_ctx *mx;
 	struct zs_sts_ctx *sts;
+	struct ds_machine ds;
 	struct probe_question *open; /* list of questions in flight */
 	unsigned open_count;
 	unsigned failures; /* questions that ended in a DNS failure */
@@ -167,6 +179,42 @@ static int spf_answer(void *ctx, uint32_t id, const struct zs_answer *ans)
 }
 
 static const struct zs_lookup_ops spf_adapter_ops = { spf_step, spf_answer };
+
+/* --- the DS question -------------------------------------------------------------------- */
+
+static int ds_step(void *ctx, struct zs_lookup *need, size_t max, size_t *n)
+{
+	struct ds_machine *d = ctx;
+
+	*n = 0;
+	if (!d->wanted || d->answered) {
+		return ZS_POLICY_DONE;
+	}
+	if (d->asked) {
+		return ZS_POLICY_WAIT;
+	}
+	d->asked = true;
+	need[0] = (struct zs_lookup){ .id = 0, .type = ZS_RR_DS, .name = d->name };
+	*n = 1;
+	return ZS_POLICY_NEED_LOOKUP;
+}
+
+static int ds_answer(void *ctx, uint32_t id, const struct zs_answer *a)
+{
+	struct ds_machine *d = ctx;
+
+	if (id != 0 || !d->asked || d->answered) {
+		return ZS_ERR_NOTFOUND;
+	}
+	d->answered = true;
+	d->status = a->status;
+	for (size_t i = 0; i < a->count; i++) {
+		d->count += a->rr[i].type == ZS_RR_DS;
+	}
+	return 0;
+}
+
+static const struct zs_lookup_ops ds_ops = { ds_step, ds_answer };
 
 /* --- questions and answers -------------------------------------------------------------- */
 
@@ -572,28 +620,17 @@ static void json_part(struct zs_json *j, const char *key, enum zs_dns_status sta
                       void (*write)(struct zs_json *, const struct zs_probe *),
                       const struct zs_probe *p)
 {
-	struct zs_buf tmp;
-	struct zs_json tj;
+	char head[48];
+	int n = snprintf(head, sizeof(head), "\"status\":\"%s\",", zs_dns_status_name(status));
 
-	zs_buf_init(&tmp, j->out->max);
-	zs_json_init(&tj, &tmp);
-	write(&tj, p);
 	zs_json_key(j, key);
-	if (zs_json_error(&tj) != 0 || tmp.len < 2 || tmp.data[0] != '{') {
-		zs_json_null(j);
-		j->err = j->err != 0 ? j->err : ZS_ERR_TOOBIG;
-	} else {
-		struct zs_buf head;
-		zs_buf_init(&head, 64);
-		(void)zs_buf_printf(&head, "{\"status\":\"%s\"%s", zs_dns_status_name(status),
-		                    tmp.len > 2 ? "," : "");
-		zs_json_raw(j, zs_buf_cstr(&head));
-		if (j->err == 0) {
-			j->err = zs_buf_append(j->out, tmp.data + 1, tmp.len - 1);
-		}
-		zs_buf_deinit(&head);
+	size_t at = j->out->len; /* where the part's object starts */
+	write(j, p);
+	/* put the status first inside the object the machine wrote: '{' then the head */
+	if (j->err == 0 && j->out->len > at + 1 && j->out->data[at] == '{') {
+		bool empty = j->out->len == at + 2;
+		j->err = zs_buf_insert(j->out, at + 1, head, (size_t)n - (empty ? 1 : 0));
 	}
-	zs_buf_deinit(&tmp);
 }
 
 static void json_fact_record(struct zs_json *j, const char *key, const struct zs_fact_record *r)
@@ -619,7 +656,8 @@ static void write_facts_members(struct zs_json *j, const struct zs_probe *p)
 		[ZS_FACT_RDNS_NONE] = "none",
 	};
 
-	json_part(j, "mx", f->mx.status, json_mx, p);
+	zs_json_key(j, "mx"); /* the MX result carries its own status */
+	json_mx(j, p);
 	json_part(j, "spf", f->spf.status, json_spf, p);
 	json_part(j, "dmarc", f->dmarc.status, json_dmarc, p);
 	json_part(j, "dkim", f->dkim.status, json_dkim, p);
@@ -636,7 +674,7 @@ static void write_facts_members(struct zs_json *j, const struct zs_probe *p)
 	zs_sts_result_json(j, zs_sts_result(p->sts));
 	zs_json_key(j, "dnssec");
 	zs_json_obj_begin(j);
-	zs_json_kstr(j, "status", "noerror");
+	zs_json_kstr(j, "status", zs_dns_status_name(f->dnssec.status));
 	zs_json_kbool(j, "known", f->dnssec.known);
 	zs_json_kbool(j, "signed", f->dnssec.signed_delegation);
 	zs_json_kint(j, "ds", (long long)p->dom.ds_count);
@@ -684,9 +722,18 @@ int zs_probe_result_json(const struct zs_probe *p, struct zs_buf *out)
 		zs_json_obj_end(&j);
 	}
 	zs_json_obj_end(&j);
-	write_facts_members(&j, p);
-	zs_json_obj_end(&j);
-	return zs_json_error(&j);
+	int ret = zs_json_error(&j);
+	/* the facts were serialised once for the database: their members follow the rules */
+	const struct zs_buf *facts = &r->facts;
+	if (ret == 0 && facts->len > 2) {
+		ret = zs_buf_putc(out, ',');
+		if (ret == 0) {
+			ret = zs_buf_append(out, facts->data + 1, facts->len - 1);
+		}
+	} else if (ret == 0) {
+		ret = zs_buf_putc(out, '}');
+	}
+	return ret;
 }
 
 static void evaluate(struct zs_probe *p)
@@ -701,7 +748,15 @@ static void evaluate(struct zs_probe *p)
 	facts_dmarc(p, zs_dmarc_result(p->dmarc));
 	facts_dkim(p, zs_dkim_result(p->dkim));
 	facts_sts(p, zs_sts_result(p->sts));
-	f->dnssec.known = p->dom.delegation_known;
+	if (p->ds.wanted) {
+		/* asked, not read from the zone: known only when the DS question was answered */
+		f->dnssec.status = p->ds.status;
+		f->dnssec.known = zs_dns_status_is_answer(p->ds.status);
+		p->dom.ds_count = p->ds.count;
+	} else {
+		f->dnssec.status = ZS_DNS_NOERROR;
+		f->dnssec.known = p->dom.delegation_known;
+	}
 	f->dnssec.signed_delegation = p->dom.ds_count > 0;
 	f->dnssec.validated = env->validating && p->all_ad;
 
@@ -777,11 +832,13 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	p->state = PROBE_ASKING;
 	p->all_ad = true;
 	zs_buf_init(&p->result.facts, 64 * 1024 * 1024);
+	(void)zs_buf_reserve(&p->result.facts, 16 * 1024); /* a domain's facts: ~10 KiB */
 	(void)uv_timer_init(env->loop, &p->budget);
 	p->budget.data = p;
 
 	p->spf.probe = p;
-	p->spf.ctx = zs_spf_analysis_new(name, NULL);
+	struct zs_spf_analysis_opts sopts = { .cache = env->spf_cache };
+	p->spf.ctx = zs_spf_analysis_new(name, &sopts);
 	struct zs_dmarc_opts dopts = { .psl = env->psl };
 	p->dmarc = zs_dmarc_new(&p->arena, name, &dopts);
 	struct zs_dkim_opts kopts = {
@@ -798,6 +855,10 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	init_machine(p, M_DMARC, &zs_dmarc_lookup_ops, p->dmarc);
 	init_machine(p, M_DKIM, &zs_dkim_lookup_ops, p->dkim);
 	init_machine(p, M_STS, &zs_sts_lookup_ops, p->sts);
+	p->ds.wanted = !dom->delegation_known;
+	p->ds.name = name;
+	p->ds.status = ZS_DNS_NOT_ASKED;
+	init_machine(p, M_DS, &ds_ops, &p->ds);
 
 	(void)uv_timer_start(&p->budget, budget_expired,
 	                     env->budget_ms != 0 ? env->budget_ms : 60000, 0);

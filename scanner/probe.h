@@ -22,6 +22,7 @@
 struct uv_loop_s;
 struct zs_resolver;
 struct zs_psl;
+struct zs_spf_cache;
 struct zs_probe;
 
 /** What every probe of a sweep (or of a `check`) shares. Not owned by the probes. */
@@ -35,6 +36,8 @@ struct zs_probe_env {
 	const char *today;  /**< YYYY-MM-DD, for exemptions */
 	unsigned budget_ms; /**< time allowed per domain (0: 60000) */
 	bool validating;    /**< the resolvers validate: AD bits count */
+	struct zs_spf_cache
+	        *spf_cache; /**< parsed provider records shared by the probes (NULL: none) */
 };
 
 /** What the sweep knows of a domain before asking anything. */

@@ -30,6 +30,7 @@
 #include "scanner/base/err.h"
 #include "scanner/base/log.h"
 #include "scanner/base/mem.h"
+#include "scanner/policy/spf_eval.h"
 
 enum sweep_phase {
 	SWEEP_MAIN,       /* reading the zone */
@@ -54,6 +55,7 @@ struct deferred {
 /* A probe in flight or a finished one waiting for the sink. */
 struct sweep_slot {
 	struct sweep_slot *next;
+	struct sweep_slot *prev; /* in the in-flight list only */
 	struct zs_sweep *sweep;
 	struct zs_probe *probe;
 	size_t ds_count; /* of the delegation, for the deferred pass */
@@ -93,7 +95,8 @@ struct zs_sweep {
 	int fatal;     /* the first error that ends the sweep */
 	bool tty;
 	uint64_t started_ns;
-	uint64_t last_progress_done;
+	uint64_t last_progress_ns;   /* when the last progress was shown */
+	uint64_t last_progress_sent; /* queries sent by then */
 	struct zs_sweep_summary sum;
 };
 
@@ -119,15 +122,18 @@ static void count_status(struct zs_sweep *s, const struct zs_probe_result *r)
 	}
 }
 
-static void slot_unlink(struct sweep_slot **head, struct sweep_slot *slot)
+/* Take a slot out of the doubly linked in-flight list. */
+static void inflight_unlink(struct zs_sweep *s, struct sweep_slot *slot)
 {
-	for (struct sweep_slot **pp = head; *pp != NULL; pp = &(*pp)->next) {
-		if (*pp == slot) {
-			*pp = slot->next;
-			slot->next = NULL;
-			return;
-		}
+	if (slot->prev != NULL) {
+		slot->prev->next = slot->next;
+	} else {
+		s->inflight = slot->next;
 	}
+	if (slot->next != NULL) {
+		slot->next->prev = slot->prev;
+	}
+	slot->next = slot->prev = NULL;
 }
 
 /* Try to hand the held results to the sink, oldest first. */
@@ -175,7 +181,7 @@ static void probe_done(struct zs_probe *p, void *arg)
 	struct zs_sweep *s = slot->sweep;
 	const struct zs_probe_result *r = zs_probe_result(p);
 
-	slot_unlink(&s->inflight, slot);
+	inflight_unlink(s, slot);
 	s->inflight_count--;
 	if (s->phase == SWEEP_MAIN && r->unfinished && !s->opts.no_retry) {
 		defer_domain(s, r, slot);
@@ -218,6 +224,9 @@ static int start_probe(struct zs_sweep *s, const char *domain, size_t ds_count)
 		return ret;
 	}
 	slot->next = s->inflight;
+	if (s->inflight != NULL) {
+		s->inflight->prev = slot;
+	}
 	s->inflight = slot;
 	s->inflight_count++;
 	return 0;
@@ -397,7 +406,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	s->sum.interrupted = true;
 	while (s->inflight != NULL) {
 		struct sweep_slot *slot = s->inflight;
-		s->inflight = slot->next;
+		inflight_unlink(s, slot);
 		zs_probe_cancel(slot->probe);
 		zs_free(slot);
 	}
@@ -431,19 +440,22 @@ static void show_progress(uv_timer_t *t)
 		double left = (double)(total - done) * secs / (double)done;
 		(void)snprintf(eta, sizeof(eta), " | ETA %.0f s", left);
 	}
+	/* the rate since the last line, not since the start */
+	uint64_t now = uv_hrtime();
+	double span = (double)(now - s->last_progress_ns) / 1e9;
+	double qps = span > 0 ? (double)(st->sent - s->last_progress_sent) / span : 0;
+	s->last_progress_ns = now;
+	s->last_progress_sent = st->sent;
 	if (s->tty) {
 		fprintf(stderr,
 		        "\r\033[K%s: %llu of %llu%s domains | %zu in flight | %.0f q/s | cache %.0f%%%s",
 		        phase_names[s->phase], (unsigned long long)done, (unsigned long long)total,
-		        s->zone_done ? "" : "+", s->inflight_count,
-		        secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
+		        s->zone_done ? "" : "+", s->inflight_count, qps, hit, eta);
 	} else {
 		zs_log_info(ZS_LOG_MAIN,
 		            "progress: %llu domains done, %zu in flight, %.0f q/s, cache %.0f%%%s",
-		            (unsigned long long)done, s->inflight_count,
-		            secs > 0 ? (double)st->sent / secs : 0.0, hit, eta);
+		            (unsigned long long)done, s->inflight_count, qps, hit, eta);
 	}
-	s->last_progress_done = done;
 }
 
 static void preflight_done(const struct zs_answer *ans, void *arg)
@@ -508,6 +520,7 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		.today = s->opts.today,
 		.budget_ms = s->opts.budget_ms,
 		.validating = s->opts.resolver.validating,
+		.spf_cache = zs_spf_cache_new(10000),
 	};
 	(void)uv_check_init(&s->loop, &s->topup);
 	init_handle(s, (uv_handle_t *)&s->topup);
@@ -527,7 +540,9 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 	(void)uv_signal_start(&s->sigint, on_signal, SIGINT);
 	(void)uv_signal_start(&s->sigterm, on_signal, SIGTERM);
 	s->tty = isatty(STDERR_FILENO) == 1;
+	s->last_progress_ns = s->started_ns;
 	if (s->opts.progress) {
+		zs_log_set_status_line(s->tty);
 		unsigned every = s->tty ? 250 : 10000;
 		(void)uv_timer_start(&s->progress, show_progress, every, every);
 	}
@@ -546,6 +561,7 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 	(void)uv_run(&s->loop, UV_RUN_DEFAULT);
 	if (s->tty && s->opts.progress) {
 		fprintf(stderr, "\r\033[K");
+		zs_log_set_status_line(false);
 	}
 
 	/* every handle is closed by now; whatever is left was abandoned by a stop */
@@ -561,6 +577,8 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 	}
 	s->sum.seconds = elapsed_s(s);
 	s->sum.started = s->started;
+	zs_spf_cache_free(s->env.spf_cache);
+	s->env.spf_cache = NULL;
 	s->sum.zone = *zs_zone_reader_stats(s->zone);
 	*sum = s->sum;
 	if (s->fatal != 0) {

@@ -64,6 +64,8 @@ build_tree() {
 	mkdir -p "$dir"
 	cmake -S "$ZS_ROOT" -B "$dir" "$@" >"$dir/configure.log" 2>&1 ||
 		{ cat "$dir/configure.log" >&2; die "cmake configure failed"; }
-	cmake --build "$dir" -j"$(nproc)" 2>&1 | grep -Ev '^\[ *[0-9]+%\]' >&2
-	[ "${PIPESTATUS[0]}" -eq 0 ] || die "build failed"
+	if ! cmake --build "$dir" -j"$(nproc)" >"$dir/build.log" 2>&1; then
+		grep -Ev '^\[ *[0-9]+%\]' "$dir/build.log" | tail -n 60 >&2
+		die "build failed (full log: $dir/build.log)"
+	fi
 }

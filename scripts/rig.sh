@@ -45,6 +45,8 @@ start_pg() {
 	mkdir -p "$pgdir"
 	chmod 755 "$DIR"
 	[ "$(id -u)" -eq 0 ] && chown "$PG_USER" "$pgdir"
+	as_pg test -w "$pgdir" ||
+		die "$DIR: user $PG_USER cannot reach it (a parent directory is private); use a directory under /tmp"
 	as_pg "$PG_BIN/initdb" -D "$pgdir/data" -U "$PG_USER" -A trust -E UTF8 --locale=C.UTF-8 \
 		>"$DIR/initdb.log" 2>&1 || { cat "$DIR/initdb.log" >&2; die "initdb failed"; }
 	port=$(free_port)
@@ -159,6 +161,13 @@ server:
 	val-log-level: 0
 	verbosity: 0
 EOF
+	# A signed world comes with trust anchors: Unbound then validates (the AD bit means something).
+	if grep -q '^anchor ' "$world/world.conf"; then
+		sed -i 's/^\tmodule-config: "iterator"$/\tmodule-config: "validator iterator"/' "$conf"
+		awk -v w="$world" '$1 == "anchor" { printf "\ttrust-anchor-file: \"%s/%s\"\n", w, $2 }' \
+			"$world/world.conf" >>"$conf"
+		echo "export ZS_UNBOUND_VALIDATES=1" >>"$DIR/env.sh"
+	fi
 	# The world's reverse zones sit in ranges Unbound answers locally by default (RFC 6303).
 	while read -r kind name _; do
 		case "$kind:$name" in zone:*.arpa) printf '\tlocal-zone: "%s." nodefault\n' "$name" >>"$conf" ;; esac
@@ -169,20 +178,21 @@ EOF
 	# Every zone of the world is a stub zone served by NSD, so Unbound resolves iteratively but
 	# never leaves loopback; the world's name servers have dead loopback addresses, so a
 	# delegation that no stub covers (a lame one) fails as it would on the Internet.
-	while read -r kind name fault _; do
-		[ "$kind" = fault ] || continue
-		case "$fault" in
-		timeout) addr="127.0.0.1@$BLACKHOLE_PORT" ;;
-		refused) addr="127.0.0.1@$NSD_PORT" ;; # NSD refuses names it does not serve
-		*) die "unknown fault kind $fault in $world/world.conf" ;;
-		esac
-		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: %s\n' "$name" "$addr" >>"$conf"
-	done <"$world/world.conf"
-	while read -r kind name _; do
-		[ "$kind" = zone ] || continue
-		grep -q "^fault $name " "$world/world.conf" && continue
-		printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: 127.0.0.1@%s\n' "$name" "$NSD_PORT" >>"$conf"
-	done <"$world/world.conf"
+	# Faults first (one pass with awk: worlds for benchmarks have tens of thousands of zones).
+	awk -v bh="127.0.0.1@$BLACKHOLE_PORT" -v nsd="127.0.0.1@$NSD_PORT" '
+		$1 == "fault" {
+			if ($3 == "timeout") addr = bh
+			else if ($3 == "refused") addr = nsd # NSD refuses names it does not serve
+			else { print "unknown fault kind " $3 > "/dev/stderr"; exit 1 }
+			faulty[$2] = 1
+			printf "stub-zone:\n\tname: \"%s.\"\n\tstub-addr: %s\n", $2, addr
+		}
+		$1 == "zone" { zones[++n] = $2 }
+		END {
+			for (i = 1; i <= n; i++)
+				if (!(zones[i] in faulty))
+					printf "stub-zone:\n\tname: \"%s.\"\n\tstub-addr: %s\n", zones[i], nsd
+		}' "$world/world.conf" >>"$conf" || die "$world/world.conf: bad fault line"
 	unbound-checkconf "$conf" >/dev/null || die "unbound configuration invalid: $conf"
 	unbound -d -c "$conf" >>"$DIR/unbound.log" 2>&1 &
 	record_pid unbound $!

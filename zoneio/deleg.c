@@ -33,6 +33,7 @@ void zs__deleg_deinit(struct zs__deleg *d)
 {
 	zs_free(d->pool.data);
 	zs_free(d->ns);
+	zs_free(d->ns_len);
 	zs_free(d->ds);
 	zs_free(d->cand);
 	zs_free(d->text);
@@ -85,8 +86,9 @@ static bool below_yielded(const struct zs__deleg *d, const uint8_t *name)
 
 static void add_ns(struct zs__deleg *d, const uint8_t *target)
 {
+	size_t len = zs__name_len(target);
 	for (size_t i = 0; i < d->ns_count; i++) {
-		if (zs__name_eq(d->pool.data + d->ns[i], target)) {
+		if (d->ns_len[i] == len && memcmp(d->pool.data + d->ns[i], target, len) == 0) {
 			return;
 		}
 	}
@@ -96,8 +98,31 @@ static void add_ns(struct zs__deleg *d, const uint8_t *target)
 	if (d->ns_count == d->ns_cap) {
 		d->ns_cap = d->ns_cap * 2 + 8;
 		d->ns = zs_reallocarray(d->ns, d->ns_cap, sizeof(*d->ns));
+		d->ns_len = zs_reallocarray(d->ns_len, d->ns_cap, sizeof(*d->ns_len));
 	}
-	d->ns[d->ns_count++] = pool_add(&d->pool, target, zs__name_len(target));
+	d->ns_len[d->ns_count] = (uint16_t)len;
+	d->ns[d->ns_count++] = pool_add(&d->pool, target, len);
+}
+
+/* Dotted-quad text of an IPv4 address (inet_ntop() formats through printf, ten times slower). */
+static size_t ipv4_text(const uint8_t *a, char *out)
+{
+	size_t o = 0;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (i > 0) {
+			out[o++] = '.';
+		}
+		if (v >= 100) {
+			out[o++] = (char)('0' + v / 100);
+		}
+		if (v >= 10) {
+			out[o++] = (char)('0' + (v / 10) % 10);
+		}
+		out[o++] = (char)('0' + v % 10);
+	}
+	out[o] = '\0';
+	return o;
 }
 
 static void add_ds(struct zs__deleg *d, const struct zs_zone_ds *ds)
@@ -193,9 +218,12 @@ static void build_out(struct zs__deleg *d)
 	for (size_t g = 0; g < glue_count; g++) {
 		const struct zs__glue_cand *c = &d->cand[glue_idx[g]];
 		text_reserve(d, len + INET6_ADDRSTRLEN);
-		(void)inet_ntop(c->family == 4 ? AF_INET : AF_INET6, c->addr, d->text + len,
-		                INET6_ADDRSTRLEN);
-		len += strlen(d->text + len) + 1;
+		if (c->family == 4) {
+			len += ipv4_text(c->addr, d->text + len) + 1;
+		} else {
+			(void)inet_ntop(AF_INET6, c->addr, d->text + len, INET6_ADDRSTRLEN);
+			len += strlen(d->text + len) + 1;
+		}
 	}
 
 	size_t nptrs = d->ns_count + 2 * glue_count;
@@ -250,7 +278,7 @@ static bool group_end(struct zs_zone_reader *r)
 	}
 	d->active = false;
 	if (!d->has_ns) {
-		if (d->yielded.count > 0 && below_yielded(d, d->name)) {
+		if (below_yielded(d, d->name)) {
 			r->stats.late_records += d->group_records;
 		}
 		return false;
@@ -283,6 +311,14 @@ static void add_own(struct zs__deleg *d, const struct zs__zone_rr *rr)
 	}
 }
 
+static void apex_record(struct zs_zone_reader *r, const struct zs__zone_rr *rr)
+{
+	if (rr->type == ZS__RR_SOA && !r->stats.has_serial) {
+		r->stats.serial = rr->u.serial;
+		r->stats.has_serial = true;
+	}
+}
+
 int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
                   const struct zs_delegation **out)
 {
@@ -291,7 +327,31 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 
 	r->stats.records++;
 	if (rr->rclass != ZS__CLASS_IN) {
+		d->last_kind = ZS__KIND_NONE;
 		return 0;
+	}
+	/* The owner of the previous record again (omitted owner): it falls where that one fell. */
+	if (rr->same_owner) {
+		switch (d->last_kind) {
+		case ZS__KIND_OUT:
+			r->stats.out_of_zone++;
+			return 0;
+		case ZS__KIND_OWN:
+			d->group_records++;
+			add_own(d, rr);
+			return 0;
+		case ZS__KIND_BELOW:
+			d->group_records++;
+			if (rr->type == ZS__RR_A || rr->type == ZS__RR_AAAA) {
+				add_cand(d, rr);
+			}
+			return 0;
+		case ZS__KIND_APEX:
+			apex_record(r, rr);
+			return 0;
+		default:
+			break;
+		}
 	}
 	if (!d->has_apex) {
 		const uint8_t *apex = rr->type == ZS__RR_SOA ? rr->owner : rr->origin;
@@ -304,16 +364,19 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 		zs__deleg_set_apex(d, apex);
 	}
 	if (!zs__name_below(rr->owner, d->apex, false)) {
+		d->last_kind = ZS__KIND_OUT;
 		r->stats.out_of_zone++;
 		return 0;
 	}
 	if (d->active && zs__name_eq(rr->owner, d->name)) {
+		d->last_kind = ZS__KIND_OWN;
 		d->group_records++;
 		add_own(d, rr);
 		return 0;
 	}
 	if (d->active && d->has_ns && zs__name_below(rr->owner, d->name, true)) {
 		/* Glue or occluded data of the delegation being gathered. */
+		d->last_kind = ZS__KIND_BELOW;
 		d->group_records++;
 		if (rr->type == ZS__RR_A || rr->type == ZS__RR_AAAA) {
 			add_cand(d, rr);
@@ -322,11 +385,10 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 	}
 	yielded = group_end(r);
 	if (zs__name_eq(rr->owner, d->apex)) {
-		if (rr->type == ZS__RR_SOA && !r->stats.has_serial) {
-			r->stats.serial = rr->u.serial;
-			r->stats.has_serial = true;
-		}
+		d->last_kind = ZS__KIND_APEX;
+		apex_record(r, rr);
 	} else {
+		d->last_kind = ZS__KIND_OWN;
 		group_start(d, rr->owner);
 		d->group_records++;
 		add_own(d, rr);

@@ -19,7 +19,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +39,8 @@
 
 static uint8_t cls[256];
 static int8_t hexv[256];
+static bool name_plain[256]; /**< copied as is into a label (lower-cased) */
+static uint8_t lower[256];
 
 static pthread_once_t cls_once = PTHREAD_ONCE_INIT;
 
@@ -72,6 +73,7 @@ struct fast_src {
 	bool has_origin;
 	uint8_t owner[ZS__NAME_MAX]; /**< the current owner, kept for omitted owners */
 	bool has_owner;
+	bool owner_reset; /**< owner changed since the last record handed out */
 	uint8_t target[ZS__NAME_MAX];
 	uint8_t scratch[ZS__NAME_MAX];
 	uint8_t rdata[65536]; /**< decoded \# rdata */
@@ -113,6 +115,25 @@ static int lex_fail(struct lex *x, const char *msg, bool hard)
 
 static int lex_next(struct lex *x, struct tok *t)
 {
+	/* The common case first: blanks, then a plain token that ends inside the block. */
+	const char *p0 = x->p;
+	while (cls[(uint8_t)*p0] & C_WS) {
+		p0++;
+	}
+	x->p = p0;
+	if (!(cls[(uint8_t)*p0] & (C_STOP | C_ESC))) {
+		const char *q = p0 + 1;
+		while (!(cls[(uint8_t)*q] & (C_STOP | C_ESC))) {
+			q++;
+		}
+		if (*q != '\\' && (*q != '\0' || q != x->end)) {
+			t->p = p0;
+			t->n = (size_t)(q - p0);
+			t->quoted = false;
+			x->p = q;
+			return L_TOKEN;
+		}
+	}
 	for (;;) {
 		const char *p = x->p;
 		uint8_t c = (uint8_t)*p;
@@ -271,6 +292,15 @@ static const char *parse_name(const struct tok *t, const uint8_t *origin, bool h
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
+		/* The common case: a run of plain bytes, lower-cased through a table. */
+		size_t lim = lab + 64 < ZS__NAME_MAX - 1 ? lab + 64 : ZS__NAME_MAX - 1;
+		while (i < n && name_plain[(uint8_t)p[i]] && w < lim) {
+			out[w++] = lower[(uint8_t)p[i++]];
+		}
+		llen = w - lab - 1;
+		if (i == n) {
+			break;
+		}
 		uint8_t c = (uint8_t)p[i];
 		if (c == '.') {
 			if (llen == 0) {
@@ -693,7 +723,8 @@ static int next_field(struct lex *x, struct tok *t, const char *missing)
 {
 	int lr = lex_next(x, t);
 	if (lr == L_EOL) {
-		return lex_fail(x, missing, false);
+		lr = lex_fail(x, missing, false);
+		x->err_line--; /* the newline that ended the record was counted already */
 	}
 	return lr;
 }
@@ -885,6 +916,7 @@ static void pop_file(struct fast_src *s)
 		s->has_origin = f->saved_has_origin;
 		memcpy(s->owner, f->saved_owner, sizeof(s->owner));
 		s->has_owner = f->saved_has_owner;
+		s->owner_reset = true;
 	}
 }
 
@@ -1074,6 +1106,7 @@ static int parse_record(struct fast_src *s, struct frame *f, struct zs__zone_rr 
 	if (!omitted) {
 		memcpy(s->owner, s->scratch, zs__name_len(s->scratch));
 		s->has_owner = true;
+		s->owner_reset = true;
 	} else if (!s->has_owner) {
 		lr = lex_fail(x, "no previous owner for a record without owner", false);
 		goto end;
@@ -1090,6 +1123,8 @@ static int parse_record(struct fast_src *s, struct frame *f, struct zs__zone_rr 
 	}
 	if (lr == L_EOL) {
 		rr->owner = s->owner;
+		rr->same_owner = omitted && !s->owner_reset;
+		s->owner_reset = false;
 		rr->origin = s->has_origin ? s->origin : NULL;
 		rr->file = f->path;
 		rr->line = x->start_line;
@@ -1132,7 +1167,10 @@ static int refill(struct fast_src *s, struct frame *f)
 		}
 	}
 	f->buf[f->len] = '\0';
-	(void)s;
+	s->r->stats.bytes = s->done_bytes;
+	for (int i = 0; i < s->depth; i++) {
+		s->r->stats.bytes += zs__input_bytes(s->frames[i].in);
+	}
 	return 0;
 }
 
@@ -1286,6 +1324,10 @@ static void cls_init(void)
 	cls['"'] = C_STOP;
 	cls['\\'] = C_ESC;
 	cls[0] = C_STOP | C_CTRL;
+	for (int c = 0; c < 256; c++) {
+		name_plain[c] = c != '.' && c != '\\';
+		lower[c] = (uint8_t)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+	}
 	for (size_t i = 0; i < N_COMMON; i++) {
 		common_keys[i] = type_key(common_types[i].name, strlen(common_types[i].name));
 	}
@@ -1310,17 +1352,12 @@ int zs__fast_src_open(struct zs_zone_reader *r, const char *path, struct zs__zon
 	s->base.next = fast_src_next;
 	s->base.close = fast_src_close;
 	s->r = r;
+	s->owner_reset = true;
 	if (r->deleg.has_apex) {
 		memcpy(s->origin, r->deleg.apex, zs__name_len(r->deleg.apex));
 		s->has_origin = true;
 	}
-	if (strcmp(path, "-") != 0) {
-		char *real = realpath(path, NULL);
-		if (real != NULL) {
-			s->base_dir = zs_strdup(dirname(real));
-			free(real);
-		}
-	}
+	s->base_dir = zs__zone_base_dir(path);
 	ret = push_file(s, path);
 	if (ret != 0) {
 		goto fail;

@@ -9,7 +9,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,13 +359,7 @@ int zs__ldns_src_open(struct zs_zone_reader *r, const char *path, struct zs__zon
 		s->origin = ldns_dname_new_frm_data((uint16_t)zs__name_len(r->deleg.apex),
 		                                    r->deleg.apex);
 	}
-	if (strcmp(path, "-") != 0) {
-		char *real = realpath(path, NULL);
-		if (real != NULL) {
-			s->base_dir = zs_strdup(dirname(real));
-			free(real);
-		}
-	}
+	s->base_dir = zs__zone_base_dir(path);
 	ret = push_file(s, path);
 	if (ret != 0) {
 		goto fail;

@@ -6,8 +6,10 @@
  * names hash equal however they were written. The set stores only the hashes (16 bytes a slot,
  * grown at 80% load), so its memory is about 32 bytes per delegation whatever the file size; two
  * names colliding on 128 bits are not a practical concern, and a random seed keeps a hostile
- * zone from aiming at one probe chain.
+ * zone from aiming at one probe chain. The set is cut into 64 segments that grow one at a time,
+ * so that a doubling never needs a second copy of the whole set.
  */
+#include <pthread.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -66,26 +68,23 @@ bool zs__name_below(const uint8_t *name, const uint8_t *apex, bool strict)
 }
 
 /* Bytes written as \X (1) or \DDD (2) in the text form of a name. */
-static const uint8_t *escape_table(void)
+static uint8_t escapes[256];
+static pthread_once_t escapes_once = PTHREAD_ONCE_INIT;
+
+static void escapes_init(void)
 {
-	static uint8_t table[256];
-	static bool ready;
-	if (!ready) {
-		uint8_t t[256];
-		for (int c = 0; c < 256; c++) {
-			t[c] = (c <= ' ' || c >= 0x7f) ? 2 : 0;
-		}
-		t['.'] = t['\\'] = t['"'] = t[';'] = t['('] = t[')'] = t['@'] = t['$'] = 1;
-		memcpy(table, t, sizeof(t));
-		ready = true;
+	for (int c = 0; c < 256; c++) {
+		escapes[c] = (c <= ' ' || c >= 0x7f) ? 2 : 0;
 	}
-	return table;
+	escapes['.'] = escapes['\\'] = escapes['"'] = escapes[';'] = 1;
+	escapes['('] = escapes[')'] = escapes['@'] = escapes['$'] = 1;
 }
 
 size_t zs__name_to_text(const uint8_t *name, char *out)
 {
 	static const char digits[] = "0123456789";
-	const uint8_t *esc = escape_table();
+	const uint8_t *esc = escapes;
+	(void)pthread_once(&escapes_once, escapes_init);
 	size_t o = 0;
 	if (name[0] == 0) {
 		out[0] = '.';
@@ -100,10 +99,10 @@ size_t zs__name_to_text(const uint8_t *name, char *out)
 			out[o++] = '.';
 		}
 		for (size_t j = 0; j < len; j++) {
+			out[o + j] = (char)label[j];
 			any |= esc[label[j]];
 		}
 		if (any == 0) {
-			memcpy(out + o, label, len);
 			o += len;
 			continue;
 		}
@@ -209,32 +208,38 @@ void zs__nameset_init(struct zs__nameset *s)
 
 void zs__nameset_deinit(struct zs__nameset *s)
 {
-	zs_free(s->slots);
-	s->slots = NULL;
-	s->cap = 0;
+	for (size_t i = 0; i < ZS__NAMESET_SEGMENTS; i++) {
+		zs_free(s->seg[i].slots);
+	}
+	memset(s->seg, 0, sizeof(s->seg));
 	s->count = 0;
 }
 
-static uint64_t *probe(const struct zs__nameset *s, const uint64_t h[2])
+static struct zs__nameset_seg *segment(const struct zs__nameset *s, const uint64_t h[2])
 {
-	size_t mask = s->cap - 1;
+	return (struct zs__nameset_seg *)&s->seg[h[1] >> 58];
+}
+
+static uint64_t *probe(const struct zs__nameset_seg *g, const uint64_t h[2])
+{
+	size_t mask = g->cap - 1;
 	for (size_t i = h[0] & mask;; i = (i + 1) & mask) {
-		uint64_t *slot = &s->slots[2 * i];
+		uint64_t *slot = &g->slots[2 * i];
 		if ((slot[0] == h[0] && slot[1] == h[1]) || (slot[0] == 0 && slot[1] == 0)) {
 			return slot;
 		}
 	}
 }
 
-static void grow(struct zs__nameset *s)
+static void grow(struct zs__nameset_seg *g)
 {
-	struct zs__nameset old = *s;
-	s->cap = old.cap == 0 ? 1024 : old.cap * 2;
-	s->slots = zs_calloc(s->cap, 2 * sizeof(uint64_t));
+	struct zs__nameset_seg old = *g;
+	g->cap = old.cap == 0 ? 64 : old.cap * 2;
+	g->slots = zs_calloc(g->cap, 2 * sizeof(uint64_t));
 	for (size_t i = 0; i < old.cap; i++) {
 		uint64_t *from = &old.slots[2 * i];
 		if (from[0] != 0 || from[1] != 0) {
-			uint64_t *to = probe(s, from);
+			uint64_t *to = probe(g, from);
 			to[0] = from[0];
 			to[1] = from[1];
 		}
@@ -245,24 +250,27 @@ static void grow(struct zs__nameset *s)
 void zs__nameset_hash(const struct zs__nameset *s, const uint8_t *name, uint64_t h[2])
 {
 	hash128(name, zs__name_len(name), s->seed, h);
-	if (s->cap > 0) {
+	const struct zs__nameset_seg *g = segment(s, h);
+	if (g->cap > 0) {
 		/* Bring the slot into cache while the group is being read: the set is far larger
 		 * than the cache, and this probe would otherwise wait on memory. */
-		__builtin_prefetch(&s->slots[2 * (h[0] & (s->cap - 1))], 1, 3);
+		__builtin_prefetch(&g->slots[2 * (h[0] & (g->cap - 1))], 1, 3);
 	}
 }
 
 bool zs__nameset_add_hash(struct zs__nameset *s, const uint64_t h[2])
 {
-	if ((s->count + 1) * 5 > s->cap * 4) {
-		grow(s);
+	struct zs__nameset_seg *g = segment(s, h);
+	if ((uint64_t)(g->count + 1) * 5 > (uint64_t)g->cap * 4) {
+		grow(g);
 	}
-	uint64_t *slot = probe(s, h);
+	uint64_t *slot = probe(g, h);
 	if (slot[0] != 0 || slot[1] != 0) {
 		return false;
 	}
 	slot[0] = h[0];
 	slot[1] = h[1];
+	g->count++;
 	s->count++;
 	return true;
 }
@@ -281,6 +289,10 @@ bool zs__nameset_has(const struct zs__nameset *s, const uint8_t *name)
 		return false;
 	}
 	hash128(name, zs__name_len(name), s->seed, h);
-	const uint64_t *slot = probe(s, h);
+	const struct zs__nameset_seg *g = segment(s, h);
+	if (g->cap == 0) {
+		return false;
+	}
+	const uint64_t *slot = probe(g, h);
 	return slot[0] != 0 || slot[1] != 0;
 }

@@ -9,6 +9,7 @@
 #include "zoneio/reader.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,19 @@ int zs__zone_error(struct zs_zone_reader *r, const char *file, unsigned long lin
 		zs_log_warn(ZS_LOG_ZONE, "%s:%lu: %s", e->file, line, msg);
 	}
 	return r->opts.strict ? ZS_ERR_PARSE : 0;
+}
+
+char *zs__zone_base_dir(const char *path)
+{
+	char *dir = NULL;
+	if (strcmp(path, "-") != 0) {
+		char *real = realpath(path, NULL);
+		if (real != NULL) {
+			dir = zs_strdup(dirname(real));
+			free(real);
+		}
+	}
+	return dir;
 }
 
 int zs__zone_include_path(const struct zs_zone_reader *r, const char *base_dir, const char *arg,

@@ -4,13 +4,25 @@
  * transfers, yielding each delegation of the zone once with its NS names, DS summary and
  * in-bailiwick glue. Memory is bounded by the number of distinct delegations, not the file.
  *
+ * A delegation is a name below the apex that owns NS records and is not below another
+ * delegation. The apex, names without NS (glue-only names; empty non-terminals own nothing) and
+ * names below a delegation (occluded) are never yielded. Glue is the A/AAAA records of the NS
+ * targets that lie at or below the delegation itself; sibling glue, owned by another
+ * delegation's subtree, is not attached.
+ *
  * A delegation is yielded when its group ends: the run of records owned by the delegation point
- * or by names below it (its glue and occluded data). Every zone in canonical order, every zone
- * transfer and every registry dump we know keeps such a group together. A later group of a
- * delegation that was already yielded (records of one domain on non-adjacent lines) does not
- * yield it again: the domain stays one domain, its late records are counted in
- * zs_zone_stats.late_records and not merged. Yielded names are remembered as 128-bit hashes in
- * an open-addressing set (16 bytes a slot, at most 80% full), about 32 bytes per delegation.
+ * or by names below it. Every zone in canonical order, every zone transfer and every registry
+ * dump we know keeps such a group together. A later group of a delegation that was already
+ * yielded (records of one domain on non-adjacent lines) does not yield it again: the domain
+ * stays one domain, and its late records are counted in zs_zone_stats.late_records, not merged.
+ * A delegation whose parent's NS records come only after it, in a non-canonical file, is not
+ * known to be occluded when it is yielded. Yielded names are remembered as 128-bit hashes in a
+ * segmented open-addressing set (16 bytes a slot, at most 80% full): about 32 bytes per
+ * delegation, the only memory that grows with the zone.
+ *
+ * Two parsers read master files: the fast tokenizer (fast_reader.c, the default) and, as the
+ * reference of the differential test, ldns (ldns_reader.c). A logical record may not exceed
+ * 64 KiB; one group keeps at most 1024 NS, 1024 DS and 4096 address records (more are ignored).
  */
 #pragma once
 

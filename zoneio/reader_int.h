@@ -46,6 +46,16 @@ struct zs__zone_rr {
 	} u;
 	const char *file; /**< where it was read, for messages */
 	unsigned long line;
+	bool same_owner; /**< the owner is the previous record's (omitted): a hint, may be false */
+};
+
+/** Where the previous record's owner fell, for records that repeat it. */
+enum zs__owner_kind {
+	ZS__KIND_NONE,
+	ZS__KIND_OUT,   /**< outside the zone */
+	ZS__KIND_APEX,  /**< the apex */
+	ZS__KIND_OWN,   /**< the name of the group */
+	ZS__KIND_BELOW, /**< below the delegation of the group */
 };
 
 /** A source of records: a master-file parser or a zone transfer. */
@@ -59,10 +69,22 @@ struct zs__zone_src {
 	void (*close)(struct zs__zone_src *src);
 };
 
-/** 128-bit hashes of names, open addressing, for the delegations already yielded. */
-struct zs__nameset {
+#define ZS__NAMESET_SEGMENTS 64
+
+/** One segment of the set: open addressing, linear probing, grown on its own. */
+struct zs__nameset_seg {
 	uint64_t *slots; /**< pairs of words; a pair of zeros is an empty slot */
-	size_t cap;      /**< slots, a power of two */
+	uint32_t cap;    /**< slots, a power of two */
+	uint32_t count;
+};
+
+/**
+ * 128-bit hashes of names, for the delegations already yielded. The set is cut into segments
+ * chosen by the hash, each doubled alone when 80% full, so that growing never holds two copies
+ * of the whole set: memory stays about 16 / load bytes a name (20 to 40, 32 at one million).
+ */
+struct zs__nameset {
+	struct zs__nameset_seg seg[ZS__NAMESET_SEGMENTS];
 	size_t count;
 	uint64_t seed;
 };
@@ -89,9 +111,11 @@ struct zs__deleg {
 	bool has_ns;
 	uint64_t group_records; /**< records of the group, counted as late if it was yielded */
 	uint64_t hash[2];       /**< of name, computed (and its slot prefetched) at the start */
+	enum zs__owner_kind last_kind;
 	uint8_t name[ZS__NAME_MAX];
 	struct zs__pool pool;
-	size_t *ns; /**< offsets of NS targets in pool */
+	size_t *ns;       /**< offsets of NS targets in pool */
+	uint16_t *ns_len; /**< their wire lengths */
 	size_t ns_count;
 	size_t ns_cap;
 	struct zs_zone_ds *ds;
@@ -130,6 +154,12 @@ struct zs_zone_reader {
  */
 int zs__zone_error(struct zs_zone_reader *r, const char *file, unsigned long line, const char *fmt,
                    ...) __attribute__((format(printf, 4, 5)));
+
+/**
+ * The real path of the directory of a zone file, where its $INCLUDEs may read.
+ * @return owned by the caller (zs_free), or NULL for stdin or a path that cannot be resolved
+ */
+char *zs__zone_base_dir(const char *path);
 
 /**
  * Resolve the argument of a $INCLUDE against the directory of the zone file.

@@ -7,6 +7,25 @@
 -- The writer's figures (quarantined rows, reconnects...), as the DNS counters.
 ALTER TABLE runs ADD COLUMN db_counters jsonb NOT NULL DEFAULT '{}';
 
+-- The history tables are written in bulk when a run completes (a million rows for a large
+-- TLD's first run): no per-row foreign key checks, each of which cost more than its row, and no
+-- column that would make every run rewrite every row. A domain's last complete run is its
+-- TLD's newest complete run while it is in the zone (v_current_compliance); the statements of
+-- db/run.c keep these tables consistent, in the transaction that marks a run complete.
+ALTER TABLE domains DROP CONSTRAINT domains_tld_id_fkey,
+	DROP CONSTRAINT domains_first_seen_run_fkey, DROP CONSTRAINT domains_last_seen_run_fkey,
+	DROP CONSTRAINT domains_removed_run_fkey;
+ALTER TABLE domains DROP COLUMN last_seen_run, DROP COLUMN last_seen_at;
+CREATE INDEX domains_tld_present ON domains (tld_id) WHERE removed_run IS NULL;
+ALTER TABLE current_state DROP CONSTRAINT current_state_domain_fkey,
+	DROP CONSTRAINT current_state_tld_id_fkey, DROP CONSTRAINT current_state_run_id_fkey,
+	DROP CONSTRAINT current_state_since_run_fkey;
+ALTER TABLE current_state DROP COLUMN run_id;
+DROP INDEX current_state_tld_state;
+CREATE INDEX current_state_tld_state ON current_state (tld_id, state, since_at);
+ALTER TABLE transitions DROP CONSTRAINT transitions_domain_fkey,
+	DROP CONSTRAINT transitions_run_id_fkey;
+
 -- Verdict counts per run and rule, written when a run finishes: the trend over many runs stays
 -- cheap, and survives `zonesweep db prune`.
 CREATE TABLE run_rule_counts (
@@ -96,22 +115,26 @@ SELECT r.id AS run_id, t.name AS tld, p.name AS policy, p.version AS policy_vers
 	r.dns_counters, r.db_counters, r.options, r.scanner_version, r.pruned_at
 FROM runs r JOIN tlds t ON t.id = r.tld_id JOIN policies p ON p.id = r.policy_id;
 
--- Current compliance per domain (after the last complete run that had it).
+-- Current compliance per domain: its state after the last complete run that had it, since
+-- when, and from that run (its TLD's newest complete run while the domain is in the zone) the
+-- rules that fail or could not be checked.
 CREATE VIEW v_current_compliance AS
 SELECT c.domain, t.name AS tld, c.state, c.warnings, c.since_run, c.since_at,
-	c.run_id AS last_run, r.started_at AS last_run_at, res.mail,
+	CASE WHEN d.removed_run IS NULL THEN lr.id END AS last_run,
+	CASE WHEN d.removed_run IS NULL THEN lr.started_at END AS last_run_at, res.mail,
 	(SELECT array_agg(v.rule ORDER BY v.rule) FROM verdicts v
-		WHERE v.run_id = c.run_id AND v.domain = c.domain AND v.verdict = 'fail')
+		WHERE v.run_id = lr.id AND v.domain = c.domain AND v.verdict = 'fail')
 		AS failing_rules,
 	(SELECT array_agg(v.rule ORDER BY v.rule) FROM verdicts v
-		WHERE v.run_id = c.run_id AND v.domain = c.domain AND v.verdict = 'error')
+		WHERE v.run_id = lr.id AND v.domain = c.domain AND v.verdict = 'error')
 		AS error_rules,
-	d.first_seen_run, d.first_seen_at, ct.email AS contact
+	d.first_seen_run, d.first_seen_at, d.removed_run, d.removed_at, ct.email AS contact
 FROM current_state c
 JOIN tlds t ON t.id = c.tld_id
-JOIN runs r ON r.id = c.run_id
 JOIN domains d ON d.name = c.domain
-LEFT JOIN results res ON res.run_id = c.run_id AND res.domain = c.domain
+LEFT JOIN LATERAL (SELECT r.id, r.started_at FROM runs r
+	WHERE r.tld_id = c.tld_id AND r.status = 'complete' ORDER BY r.id DESC LIMIT 1) lr ON true
+LEFT JOIN results res ON res.run_id = lr.id AND res.domain = c.domain
 LEFT JOIN contacts ct ON ct.domain = c.domain;
 
 -- Verdict counts per run and rule.
@@ -144,6 +167,9 @@ SELECT re.domain, t.name AS tld, ru.id AS run_id, ru.started_at, ru.status AS ru
 	(SELECT array_agg(v.rule ORDER BY v.rule) FROM verdicts v
 		WHERE v.run_id = re.run_id AND v.domain = re.domain AND v.verdict = 'error')
 		AS error_rules,
+	(SELECT array_agg(v.rule ORDER BY v.rule) FROM verdicts v
+		WHERE v.run_id = re.run_id AND v.domain = re.domain AND v.verdict = 'warn')
+		AS warning_rules,
 	re.facts
 FROM runs ru JOIN tlds t ON t.id = ru.tld_id JOIN results re ON re.run_id = ru.id;
 
@@ -165,6 +191,9 @@ FROM attestations a ORDER BY a.domain, a.item, a.attested_on DESC, a.id DESC;
 
 CREATE VIEW v_contacts AS
 SELECT c.domain, c.email, c.name, c.organisation, c.source, c.imported_at FROM contacts c;
+
+CREATE VIEW v_selectors AS
+SELECT s.domain, s.selector, s.source, s.imported_at FROM dkim_selectors s;
 
 CREATE VIEW v_notices AS
 SELECT n.id, n.run_id, n.domain, n.kind, n.recipient, n.message_id, n.rules, n.generated_at

@@ -47,6 +47,11 @@ static int reserve(struct zs_buf *b, size_t n)
 	return 0;
 }
 
+int zs_buf_reserve(struct zs_buf *b, size_t n)
+{
+	return reserve(b, n);
+}
+
 int zs_buf_append(struct zs_buf *b, const void *p, size_t n)
 {
 	int ret = reserve(b, n);
@@ -58,6 +63,19 @@ int zs_buf_append(struct zs_buf *b, const void *p, size_t n)
 	}
 	b->len += n;
 	b->data[b->len] = '\0';
+	return 0;
+}
+
+int zs_buf_insert(struct zs_buf *b, size_t at, const void *p, size_t n)
+{
+	ZS_REQUIRE(at <= b->len);
+	int ret = reserve(b, n);
+	if (ret != 0) {
+		return ret;
+	}
+	memmove(b->data + at + n, b->data + at, b->len - at + 1); /* with the NUL */
+	memcpy(b->data + at, p, n);
+	b->len += n;
 	return 0;
 }
 

@@ -18,6 +18,11 @@ struct zs_buf {
 
 /** Initialise an empty buffer that may hold up to @p max bytes. */
 void zs_buf_init(struct zs_buf *b, size_t max);
+/**
+ * Make room for @p n more bytes at once (to spare a growing buffer its reallocations).
+ * @return 0 or ZS_ERR_TOOBIG
+ */
+int zs_buf_reserve(struct zs_buf *b, size_t n);
 /** Free the content; the buffer is empty and usable again. */
 void zs_buf_deinit(struct zs_buf *b);
 /** Forget the content but keep the allocation. */
@@ -26,6 +31,11 @@ void zs_buf_reset(struct zs_buf *b);
 int zs_buf_append(struct zs_buf *b, const void *p, size_t n);
 /** Append a NUL-terminated string. @return 0 or ZS_ERR_TOOBIG */
 int zs_buf_puts(struct zs_buf *b, const char *s);
+/**
+ * Insert @p n bytes at offset @p at (0 <= at <= len), moving what follows.
+ * @return 0 or ZS_ERR_TOOBIG (nothing inserted)
+ */
+int zs_buf_insert(struct zs_buf *b, size_t at, const void *p, size_t n);
 /** Append one byte. @return 0 or ZS_ERR_TOOBIG */
 int zs_buf_putc(struct zs_buf *b, char c);
 /** Append formatted text. @return 0 or ZS_ERR_TOOBIG (nothing appended) */

@@ -14,6 +14,7 @@
 
 static enum zs_log_level log_level = ZS_LOG_LEVEL_INFO;
 static bool log_debug[ZS_LOG_GROUP_COUNT_];
+static bool status_line;
 
 static const char *const group_names[ZS_LOG_GROUP_COUNT_] = {
 	[ZS_LOG_MAIN] = "main",     [ZS_LOG_ZONE] = "zone", [ZS_LOG_DNS] = "dns",
@@ -59,6 +60,11 @@ int zs_log_enable_debug(const char *list)
 	return 0;
 }
 
+void zs_log_set_status_line(bool active)
+{
+	status_line = active;
+}
+
 bool zs_log_enabled(enum zs_log_group group, enum zs_log_level level)
 {
 	if (level == ZS_LOG_LEVEL_DEBUG) {
@@ -88,6 +94,9 @@ void zs_log_msg(enum zs_log_group group, enum zs_log_level level, const char *fm
 		}
 	}
 	safe[o] = '\0';
+	if (status_line) {
+		fputs("\r\033[K", stderr);
+	}
 	if (level == ZS_LOG_LEVEL_INFO) {
 		fprintf(stderr, "zonesweep: %s\n", safe);
 	} else {

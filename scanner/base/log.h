@@ -38,6 +38,12 @@ void zs_log_set_level(enum zs_log_level level);
 int zs_log_enable_debug(const char *list);
 
 /**
+ * Say that a status line (a progress line redrawn with "\r") is on the terminal: messages then
+ * clear it first, so that they never land in its middle; the next redraw brings it back.
+ */
+void zs_log_set_status_line(bool active);
+
+/**
  * Whether a message of this group and level would be printed.
  * @return true when it would
  */

@@ -54,9 +54,9 @@ void zs__dns_random(struct zs_resolver *r, void *out, size_t len)
 					continue;
 				}
 				if (n <= 0) {
+					/* no unpredictable IDs: never send predictable ones */
 					zs_log_error(ZS_LOG_DNS, "getrandom: %s", strerror(errno));
-					abort(); /* no unpredictable IDs: never send predictable
-					            ones */
+					abort();
 				}
 				got += (size_t)n;
 			}
@@ -122,6 +122,29 @@ static void set_state(struct zs__dns_lookup *lk, enum zs__lookup_state s)
 	lk->state = s;
 }
 
+static struct zs_dns_query *query_alloc(struct zs_resolver *r)
+{
+	struct zs_dns_query *qu = r->free_queries;
+	if (qu == NULL) {
+		return zs_calloc(1, sizeof(*qu));
+	}
+	r->free_queries = (struct zs_dns_query *)(void *)qu->lk;
+	r->free_query_count--;
+	memset(qu, 0, sizeof(*qu));
+	return qu;
+}
+
+static void query_free(struct zs_resolver *r, struct zs_dns_query *qu)
+{
+	if (r->closing || r->free_query_count >= ZS_DNS_FREE_LIST_MAX) {
+		zs_free(qu);
+		return;
+	}
+	qu->lk = (struct zs__dns_lookup *)(void *)r->free_queries;
+	r->free_queries = qu;
+	r->free_query_count++;
+}
+
 /* ---- idle handle: delivery and sending ----------------------------------------------------- */
 
 static void kick_cb(uv_idle_t *h);
@@ -131,6 +154,11 @@ static void kick(struct zs_resolver *r)
 	if (!r->closing && !uv_is_active((uv_handle_t *)&r->kick)) {
 		(void)uv_idle_start(&r->kick, kick_cb);
 	}
+}
+
+void zs__resolver_kick(struct zs_resolver *r)
+{
+	kick(r);
 }
 
 static void make_ready(struct zs_resolver *r, struct zs_dns_query *qu, struct zs__dns_entry *e,
@@ -162,7 +190,7 @@ static void deliver(struct zs_resolver *r)
 		qu->running = true;
 		qu->entry = NULL;
 		qu->cb(&ans, qu->arg);
-		zs_free(qu);
+		query_free(r, qu);
 		zs__dns_entry_unref(e);
 	}
 }
@@ -247,8 +275,9 @@ static void kick_cb(uv_idle_t *h)
 		return;
 	}
 	bool more = pump(r);
+	zs__udp_flush(r); /* before the loop polls */
 	sync_gauges(r);
-	if (!more && zs__dns_list_empty(&r->ready)) {
+	if (!more && zs__dns_list_empty(&r->ready) && r->outbox->count == 0) {
 		(void)uv_idle_stop(h);
 	}
 }
@@ -280,8 +309,10 @@ static void server_timed_out(struct zs_resolver *r, unsigned server)
 	if (++s->timeouts_in_row >= ZS_DNS_SERVER_DOWN_AFTER && s->down_until <= now) {
 		s->down_until = now + ZS_DNS_SERVER_DOWN_MS;
 		s->stats.marked_down++;
-		zs_log_warn(ZS_LOG_DNS, "%s: %u timeouts in a row, avoided for %u ms", s->name,
-		            s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
+		/* counted (marked_down) and logged only when asked: with slow authoritative
+		 * servers behind a resolver, timeouts in a row are common and not its fault */
+		zs_log_debug(ZS_LOG_DNS, "%s: %u timeouts in a row, avoided for %u ms", s->name,
+		             s->timeouts_in_row, (unsigned)ZS_DNS_SERVER_DOWN_MS);
 	}
 }
 
@@ -328,7 +359,14 @@ static void deadline_cb(uv_timer_t *h)
 static struct zs__dns_lookup *lookup_new(struct zs_resolver *r, const struct zs__dns_question *q,
                                          uint64_t hash)
 {
-	struct zs__dns_lookup *lk = zs_calloc(1, sizeof(*lk));
+	struct zs__dns_lookup *lk = r->free_lookups;
+	if (lk != NULL) {
+		r->free_lookups = (struct zs__dns_lookup *)(void *)lk->node.next;
+		r->free_lookup_count--;
+		memset(lk, 0, offsetof(struct zs__dns_lookup, wire));
+	} else {
+		lk = zs_calloc(1, sizeof(*lk));
+	}
 	lk->r = r;
 	lk->q = *q;
 	lk->node.name = lk->q.name;
@@ -369,9 +407,16 @@ static void lookup_detach(struct zs__dns_lookup *lk)
 
 static void lookup_free(struct zs__dns_lookup *lk)
 {
+	struct zs_resolver *r = lk->r;
+
 	zs__dns_entry_unref(lk->result);
-	zs_free(lk->wire);
-	zs_free(lk);
+	if (r->closing || r->free_lookup_count >= ZS_DNS_FREE_LIST_MAX) {
+		zs_free(lk);
+		return;
+	}
+	lk->node.next = (struct zs__dns_node *)(void *)r->free_lookups;
+	r->free_lookups = lk;
+	r->free_lookup_count++;
 }
 
 /* The lookup is over: store the answer, hand it to every waiting question. */
@@ -384,8 +429,8 @@ static void finish(struct zs__dns_lookup *lk, struct zs__dns_entry *e)
 	if (!r->opts.no_cache) {
 		(void)zs__dns_cache_put(&r->cache, e, r->opts.ttl_cap, uv_now(r->loop));
 	}
-	struct zs__dns_link *l;
-	while ((l = zs__dns_list_pop(&lk->waiters)) != NULL) {
+	for (struct zs__dns_link *l = zs__dns_list_pop(&lk->waiters); l != NULL;
+	     l = zs__dns_list_pop(&lk->waiters)) {
 		make_ready(r, ZS_DNS_CONTAINER(l, struct zs_dns_query, link), zs__dns_entry_ref(e),
 		           false);
 	}
@@ -428,9 +473,16 @@ static bool is_rcode_failure(enum zs_dns_status s)
 	       s == ZS_DNS_OTHER;
 }
 
+/* The usable servers, as bits. */
 static unsigned all_servers_mask(const struct zs_resolver *r)
 {
-	return (1u << r->opts.server_count) - 1;
+	unsigned mask = 0;
+	for (size_t i = 0; i < r->opts.server_count; i++) {
+		if (!r->servers[i].unusable) {
+			mask |= 1u << i;
+		}
+	}
+	return mask;
 }
 
 /*
@@ -452,7 +504,8 @@ static unsigned choose_server(struct zs__dns_lookup *lk)
 	}
 	for (unsigned k = 0; k < n; k++) {
 		unsigned s = (lk->next_server + k) % n;
-		if (avoid_failed && (lk->rcode_failed & (1u << s)) != 0) {
+		if (r->servers[s].unusable ||
+		    (avoid_failed && (lk->rcode_failed & (1u << s)) != 0)) {
 			continue;
 		}
 		if (fallback == n) {
@@ -463,8 +516,14 @@ static unsigned choose_server(struct zs__dns_lookup *lk)
 			break;
 		}
 	}
-	if (chosen == n) {
-		chosen = fallback == n ? lk->next_server % n : fallback;
+	if (chosen == n && fallback == n) {
+		/* every usable server answered with a failure rcode: any usable one */
+		for (unsigned k = 0; k < n && chosen == n; k++) {
+			unsigned s = (lk->next_server + k) % n;
+			chosen = r->servers[s].unusable ? n : s;
+		}
+	} else if (chosen == n) {
+		chosen = fallback;
 	}
 	lk->next_server = (chosen + 1) % n;
 	return chosen;
@@ -475,8 +534,7 @@ static void send_next(struct zs__dns_lookup *lk)
 {
 	struct zs_resolver *r = lk->r;
 
-	if (lk->wire == NULL) {
-		lk->wire = zs_malloc(ZS_DNS_QUERY_MAX);
+	if (lk->wire_len == 0) {
 		if (zs__dns_query_build(&lk->q, r->opts.edns_size, r->opts.validating, lk->wire,
 		                        &lk->wire_len) != 0) {
 			finish(lk, zs__dns_entry_new_status(&lk->q, ZS_DNS_BADNAME, 0));
@@ -668,6 +726,11 @@ void zs__lookup_on_tcp_error(struct zs__dns_lookup *lk)
 	lookup_step(lk, ZS_LOOKUP_EV_TCP_ERROR);
 }
 
+void zs__lookup_on_send_error(struct zs__dns_lookup *lk)
+{
+	lookup_step(lk, ZS_LOOKUP_EV_NET_ERROR);
+}
+
 /* ---- the API ------------------------------------------------------------------------------ */
 
 static int check_opts(struct zs_resolver_opts *o)
@@ -729,6 +792,8 @@ static void close_handles(struct zs_resolver *r)
 	zs__udp_close_all(r);
 	zs__tcp_close_all(r);
 	uv_close((uv_handle_t *)&r->kick, own_handle_closed);
+	uv_close((uv_handle_t *)&r->flush, own_handle_closed);
+	r->outbox->count = 0;
 	uv_close((uv_handle_t *)&r->deadline_timer, own_handle_closed);
 	uv_close((uv_handle_t *)&r->pace_timer, own_handle_closed);
 }
@@ -749,6 +814,9 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
 	r->loop = loop;
 	r->opts = o;
 	r->rnd_pos = sizeof(r->rnd);
+	r->rbuf = zs_malloc(ZS_DNS_UDP_RECV_BUF);
+	r->outbox = zs_malloc(sizeof(*r->outbox));
+	r->outbox->count = 0;
 	for (size_t i = 0; i < o.server_count; i++) {
 		struct zs__dns_server *s = &r->servers[i];
 		s->addr = o.servers[i];
@@ -769,12 +837,14 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
 	r->tokens = 1.0;
 	r->tokens_at = uv_now(loop);
 	(void)uv_idle_init(loop, &r->kick);
+	(void)uv_check_init(loop, &r->flush);
+	r->flush.data = r;
 	(void)uv_timer_init(loop, &r->deadline_timer);
 	(void)uv_timer_init(loop, &r->pace_timer);
 	r->kick.data = r;
 	r->deadline_timer.data = r;
 	r->pace_timer.data = r;
-	r->handles = 3;
+	r->handles = 4;
 	ret = zs__udp_open_all(r);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_DNS, "cannot open UDP sockets: %s", zs_err_name(ret));
@@ -794,7 +864,7 @@ int zs_resolver_query(struct zs_resolver *r, const char *name, uint16_t type, zs
 	if (r->closing) {
 		return ZS_ERR_USAGE;
 	}
-	struct zs_dns_query *qu = zs_calloc(1, sizeof(*qu));
+	struct zs_dns_query *qu = query_alloc(r);
 	qu->cb = cb;
 	qu->arg = arg;
 	r->stats.questions++;
@@ -858,7 +928,7 @@ void zs_resolver_cancel(struct zs_resolver *r, struct zs_dns_query *qu)
 	}
 	r->pending_questions--;
 	r->stats.cancelled++;
-	zs_free(qu);
+	query_free(r, qu);
 	sync_gauges(r);
 }
 
@@ -887,6 +957,19 @@ void zs__resolver_handle_closed(struct zs_resolver *r)
 	zs__dns_cache_deinit(&r->cache);
 	zs__dns_table_deinit(&r->lookups);
 	zs__udp_deinit(r);
+	while (r->free_lookups != NULL) {
+		struct zs__dns_lookup *next =
+		        (struct zs__dns_lookup *)(void *)r->free_lookups->node.next;
+		zs_free(r->free_lookups);
+		r->free_lookups = next;
+	}
+	while (r->free_queries != NULL) {
+		struct zs_dns_query *next = (struct zs_dns_query *)(void *)r->free_queries->lk;
+		zs_free(r->free_queries);
+		r->free_queries = next;
+	}
+	zs_free(r->rbuf);
+	zs_free(r->outbox);
 	if (r->close_cb != NULL) {
 		r->close_cb(r, r->close_arg);
 	}
@@ -901,8 +984,8 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 	r->closing = true;
 	r->close_cb = close_cb;
 	r->close_arg = arg;
-	struct zs__dns_link *l;
-	while ((l = zs__dns_list_pop(&r->ready)) != NULL) {
+	for (struct zs__dns_link *l = zs__dns_list_pop(&r->ready); l != NULL;
+	     l = zs__dns_list_pop(&r->ready)) {
 		struct zs_dns_query *qu = ZS_DNS_CONTAINER(l, struct zs_dns_query, link);
 		zs__dns_entry_unref(qu->entry);
 		zs_free(qu);
@@ -911,7 +994,8 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 		while (r->lookups.buckets[b] != NULL) {
 			struct zs__dns_lookup *lk = ZS_DNS_CONTAINER(r->lookups.buckets[b],
 			                                             struct zs__dns_lookup, node);
-			while ((l = zs__dns_list_pop(&lk->waiters)) != NULL) {
+			for (struct zs__dns_link *l = zs__dns_list_pop(&lk->waiters); l != NULL;
+			     l = zs__dns_list_pop(&lk->waiters)) {
 				zs_free(ZS_DNS_CONTAINER(l, struct zs_dns_query, link));
 			}
 			lookup_abort(lk);

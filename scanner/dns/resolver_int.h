@@ -20,14 +20,16 @@
 #include "scanner/dns/wire_int.h"
 
 enum {
-	ZS_DNS_MAX_TRIES = 8,           /**< cap on opts.tries */
-	ZS_DNS_UDP_PER_SERVER_MAX = 16, /**< cap on opts.udp_sockets */
-	ZS_DNS_BACKOFF_MAX_MS = 60000,  /**< cap on one try's timeout */
-	ZS_DNS_SERVER_DOWN_AFTER = 3,   /**< timeouts in a row that mark a server down */
-	ZS_DNS_SERVER_DOWN_MS = 5000,   /**< how long a down server is avoided */
-	ZS_DNS_DELIVER_BATCH = 1024,    /**< callbacks run per loop iteration at most */
-	ZS_DNS_PUMP_BATCH = 512,        /**< new tries sent per loop iteration at most */
-	ZS_DNS_UDP_RECV_BUF = 64 * 1024,
+	ZS_DNS_MAX_TRIES = 8,                 /**< cap on opts.tries */
+	ZS_DNS_UDP_PER_SERVER_MAX = 16,       /**< cap on opts.udp_sockets */
+	ZS_DNS_BACKOFF_MAX_MS = 60000,        /**< cap on one try's timeout */
+	ZS_DNS_SERVER_DOWN_AFTER = 3,         /**< timeouts in a row that mark a server down */
+	ZS_DNS_SERVER_DOWN_MS = 5000,         /**< how long a down server is avoided */
+	ZS_DNS_DELIVER_BATCH = 1024,          /**< callbacks run per loop iteration at most */
+	ZS_DNS_PUMP_BATCH = 512,              /**< new tries sent per loop iteration at most */
+	ZS_DNS_UDP_RECV_BUF = 16 * 64 * 1024, /**< recvmmsg() reads up to 16 datagrams at once */
+	ZS_DNS_FREE_LIST_MAX = 1024,          /**< lookups and questions kept for reuse */
+	ZS_DNS_OUTBOX = 64,                   /**< UDP packets sent with one sendmmsg() at most */
 	ZS_DNS_TCP_BUF = 2 + ZS_DNS_MSG_MAX,
 };
 
@@ -132,8 +134,7 @@ struct zs__dns_lookup {
 	struct zs__dns_link dlink;      /**< in r->deadlines[try] while a try runs */
 	struct zs__dns_link tlink;      /**< in its TCP connection's list */
 	uint64_t deadline;              /**< loop ms when the current try times out */
-	uint8_t *wire;                  /**< query packet with its 2-byte TCP prefix */
-	size_t wire_len;                /**< bytes of the packet, prefix excluded */
+	size_t wire_len;                /**< bytes of the packet in @a wire (0: not built yet) */
 	unsigned tries;                 /**< tries sent */
 	unsigned next_server;           /**< where the server rotation continues */
 	unsigned server;                /**< server of the current try */
@@ -149,6 +150,7 @@ struct zs__dns_lookup {
 	unsigned server_of_reply;       /**< server of the reply being handled */
 	bool reply_current;             /**< that reply answers the current try */
 	struct zs__dns_try udp[ZS_DNS_MAX_TRIES];
+	uint8_t wire[ZS_DNS_QUERY_MAX]; /**< query packet after its 2-byte TCP length prefix */
 };
 
 /** What became of a question the user asked (the opaque handle of resolver.h). */
@@ -211,7 +213,21 @@ struct zs__dns_server {
 	struct zs__dns_link tcp_wait; /**< lookups waiting for room on a connection */
 	unsigned timeouts_in_row;
 	uint64_t down_until; /**< loop ms; avoided until then */
+	bool unusable;       /**< its sockets cannot be opened (no route, no IPv6): never asked */
 	struct zs_resolver_server_stats stats;
+};
+
+/**
+ * UDP packets waiting to be sent: copied here by zs__udp_send() and sent in batches with
+ * sendmmsg(), from the idle handle (before the loop polls) or the check handle (after it), so
+ * that a burst of tries costs a few system calls and wakes the server up a few times.
+ */
+struct zs__dns_outbox {
+	size_t count;
+	struct zs__dns_udp *sock[ZS_DNS_OUTBOX];
+	uint64_t key[ZS_DNS_OUTBOX]; /**< of the try, to report a failed send */
+	uint16_t len[ZS_DNS_OUTBOX];
+	uint8_t data[ZS_DNS_OUTBOX][ZS_DNS_QUERY_MAX];
 };
 
 /** The pending map of UDP tries, keyed by (socket, ID). */
@@ -251,7 +267,13 @@ struct zs_resolver {
 	bool closing;
 	zs_resolver_close_cb close_cb;
 	void *close_arg;
-	uint8_t rbuf[ZS_DNS_UDP_RECV_BUF]; /**< every UDP datagram is read here */
+	struct zs__dns_lookup *free_lookups; /**< for reuse, chained through node.next */
+	size_t free_lookup_count;
+	struct zs_dns_query *free_queries; /**< for reuse, chained through lk */
+	size_t free_query_count;
+	uint8_t *rbuf; /**< every UDP datagram is read here (ZS_DNS_UDP_RECV_BUF bytes) */
+	struct zs__dns_outbox *outbox;
+	uv_check_t flush; /**< sends the outbox after the loop polled */
 };
 
 /* resolver.c */
@@ -271,8 +293,14 @@ void zs__lookup_on_reply(struct zs__dns_lookup *lk, unsigned server, const uint8
 /** A TCP connection failed under a lookup. */
 void zs__lookup_on_tcp_error(struct zs__dns_lookup *lk);
 
+/** Sending the lookup's current UDP try failed. */
+void zs__lookup_on_send_error(struct zs__dns_lookup *lk);
+
 /** Count a rejected datagram by reason. */
 void zs__dns_count_verdict(struct zs_resolver *r, enum zs__dns_verdict v);
+
+/** Make the idle handle run (it delivers, sends queued tries and flushes the outbox). */
+void zs__resolver_kick(struct zs_resolver *r);
 
 /** A handle of the resolver's own (not a socket's) was closed. */
 void zs__resolver_handle_closed(struct zs_resolver *r);
@@ -285,14 +313,21 @@ uint64_t zs__dns_backoff_ms(unsigned base_ms, unsigned try);
 
 /* udp.c */
 
-/** Open the UDP sockets of every server. @return 0 or a -errno of libuv */
+/**
+ * Open the UDP sockets of every server; a server whose sockets cannot be opened is marked
+ * unusable and logged.
+ * @return 0 when at least one server is usable, else the last -errno of libuv
+ */
 int zs__udp_open_all(struct zs_resolver *r);
 
 /**
- * Send the lookup's packet over UDP to a server and register the try.
+ * Register a UDP try of the lookup to a server and put its packet in the outbox.
  * @return 0 or a -errno of libuv (nothing registered)
  */
 int zs__udp_send(struct zs__dns_lookup *lk, unsigned server);
+
+/** Send what the outbox holds; failed sends are reported to their lookups. */
+void zs__udp_flush(struct zs_resolver *r);
 
 /** Forget every UDP try of a lookup (late replies to them are then unknown). */
 void zs__udp_unregister(struct zs__dns_lookup *lk);

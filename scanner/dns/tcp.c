@@ -42,8 +42,8 @@ static void conn_close(struct zs__dns_tcp *c, struct zs__dns_link *orphans)
 	c->state = ZS_TCP_CLOSING;
 	zs__dns_list_remove(&c->link);
 	r->servers[c->server].tcp_count--;
-	struct zs__dns_link *l;
-	while ((l = zs__dns_list_pop(&c->lookups)) != NULL) {
+	for (struct zs__dns_link *l = zs__dns_list_pop(&c->lookups); l != NULL;
+	     l = zs__dns_list_pop(&c->lookups)) {
 		struct zs__dns_lookup *lk = ZS_DNS_CONTAINER(l, struct zs__dns_lookup, tlink);
 		lk->conn = NULL;
 		if (orphans != NULL) {
@@ -70,8 +70,8 @@ static void conn_fail(struct zs__dns_tcp *c, const char *why)
 	             r->servers[server].name, why, c->outstanding);
 	zs__dns_list_init(&orphans);
 	conn_close(c, &orphans);
-	struct zs__dns_link *l;
-	while ((l = zs__dns_list_pop(&orphans)) != NULL && !r->closing) {
+	for (struct zs__dns_link *l = zs__dns_list_pop(&orphans); l != NULL && !r->closing;
+	     l = zs__dns_list_pop(&orphans)) {
 		zs__lookup_on_tcp_error(ZS_DNS_CONTAINER(l, struct zs__dns_lookup, tlink));
 	}
 	if (!r->closing) {

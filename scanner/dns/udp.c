@@ -6,10 +6,14 @@
  * kernel drop datagrams from other peers; the source is still compared, and a datagram is
  * handed to its lookup only after zs__dns_reply_check() accepted it against that lookup's own
  * question. Everything else is counted and ignored: the lookup keeps waiting (reliability
- * notes 1.5 and 1.7). Sockets stay few (fd budget, 1.13); every datagram is read into one
- * 64 KiB buffer, so an oversized reply is never cut short by our side (1.8).
+ * notes 1.5 and 1.7). Sockets stay few (fd budget, 1.13); datagrams are read with recvmmsg()
+ * into 64 KiB slots of one buffer, so an oversized reply is never cut short by our side (1.8),
+ * and sent with sendmmsg() in batches from the outbox (resolver_int.h) on the sockets' own
+ * file descriptors; libuv queues what the kernel cannot take at once.
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <uv.h>
 
@@ -115,7 +119,7 @@ static void udp_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct zs__dns_udp *u = h->data;
 	buf->base = (char *)u->r->rbuf;
-	buf->len = sizeof(u->r->rbuf);
+	buf->len = ZS_DNS_UDP_RECV_BUF;
 }
 
 static bool same_peer(const struct sockaddr *a, const struct sockaddr_storage *b)
@@ -140,8 +144,8 @@ static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const stru
 	struct zs__dns_udp *u = h->data;
 	struct zs_resolver *r = u->r;
 
-	if (r->closing || u->closing || nread == 0) {
-		return; /* nothing (more) to read */
+	if ((flags & UV_UDP_MMSG_FREE) != 0 || r->closing || u->closing || nread == 0) {
+		return; /* the buffer is the resolver's; nothing (more) to read */
 	}
 	if (nread < 0) {
 		r->stats.recv_errors++;
@@ -185,7 +189,7 @@ static int udp_open(struct zs_resolver *r, unsigned server, struct zs__dns_udp *
 	u->r = r;
 	u->server = server;
 	u->id = r->next_sock_id++;
-	ret = uv_udp_init_ex(r->loop, &u->handle, sa->sa_family);
+	ret = uv_udp_init_ex(r->loop, &u->handle, sa->sa_family | UV_UDP_RECVMMSG);
 	if (ret != 0) {
 		zs_free(u);
 		return ret;
@@ -215,15 +219,27 @@ fail:
 
 int zs__udp_open_all(struct zs_resolver *r)
 {
+	int ret = 0;
+	unsigned usable = 0;
+
 	for (unsigned s = 0; s < r->opts.server_count; s++) {
+		struct zs__dns_server *sv = &r->servers[s];
 		for (unsigned i = 0; i < r->opts.udp_sockets; i++) {
-			int ret = udp_open(r, s, &r->servers[s].udp[i]);
+			ret = udp_open(r, s, &sv->udp[i]);
 			if (ret != 0) {
-				return ret;
+				break;
 			}
 		}
+		if (ret != 0) {
+			/* e.g. IPv6 unavailable here: the other servers are asked instead */
+			zs_log_warn(ZS_LOG_DNS, "%s: cannot open a UDP socket (%s), not used",
+			            sv->name, uv_err_name(ret));
+			sv->unusable = true;
+			continue;
+		}
+		usable++;
 	}
-	return 0;
+	return usable > 0 ? 0 : ret;
 }
 
 void zs__udp_close_all(struct zs_resolver *r)
@@ -281,6 +297,99 @@ static int udp_send_queued(struct zs__dns_udp *u, const uint8_t *pkt, size_t len
 	return ret;
 }
 
+/* Send the outbox's packets [i, n) that go through socket u; collect failed keys. */
+static void send_batch(struct zs_resolver *r, struct zs__dns_udp *u, const size_t *idx, size_t m,
+                       uint64_t *failed, size_t *nfailed)
+{
+	struct mmsghdr msgs[ZS_DNS_OUTBOX];
+	struct iovec iov[ZS_DNS_OUTBOX];
+	struct zs__dns_outbox *ob = r->outbox;
+	uv_os_fd_t fd = -1;
+
+	if (u->closing || uv_fileno((uv_handle_t *)&u->handle, &fd) != 0) {
+		for (size_t k = 0; k < m; k++) {
+			failed[(*nfailed)++] = ob->key[idx[k]];
+		}
+		return;
+	}
+	memset(msgs, 0, m * sizeof(msgs[0]));
+	for (size_t k = 0; k < m; k++) {
+		iov[k].iov_base = ob->data[idx[k]];
+		iov[k].iov_len = ob->len[idx[k]];
+		msgs[k].msg_hdr.msg_iov = &iov[k];
+		msgs[k].msg_hdr.msg_iovlen = 1;
+	}
+	size_t sent = 0;
+	while (sent < m) {
+		int rc = sendmmsg(fd, msgs + sent, (unsigned)(m - sent), MSG_DONTWAIT);
+		if (rc > 0) {
+			sent += (size_t)rc;
+			continue;
+		}
+		if (rc < 0 && errno == EINTR) {
+			continue;
+		}
+		if (rc < 0 && (errno == EAGAIN || errno == ENOBUFS)) {
+			/* the socket buffer is full: let libuv queue the rest */
+			for (; sent < m; sent++) {
+				if (udp_send_queued(u, ob->data[idx[sent]], ob->len[idx[sent]]) !=
+				    0) {
+					failed[(*nfailed)++] = ob->key[idx[sent]];
+				}
+			}
+			break;
+		}
+		failed[(*nfailed)++] = ob->key[idx[sent]]; /* this one failed: go on after it */
+		sent++;
+	}
+}
+
+void zs__udp_flush(struct zs_resolver *r)
+{
+	struct zs__dns_outbox *ob = r->outbox;
+	uint64_t failed[ZS_DNS_OUTBOX];
+	size_t nfailed = 0;
+	bool done[ZS_DNS_OUTBOX] = { false };
+	size_t idx[ZS_DNS_OUTBOX];
+	size_t n = ob->count;
+
+	for (size_t i = 0; i < n; i++) {
+		if (done[i]) {
+			continue;
+		}
+		size_t m = 0;
+		for (size_t j = i; j < n; j++) {
+			if (!done[j] && ob->sock[j] == ob->sock[i]) {
+				done[j] = true;
+				idx[m++] = j;
+			}
+		}
+		send_batch(r, ob->sock[i], idx, m, failed, &nfailed);
+	}
+	ob->count = 0;
+	/* report failures after the outbox is empty: the lookups may send again at once */
+	for (size_t k = 0; k < nfailed && !r->closing; k++) {
+		r->stats.send_errors++;
+		struct zs__dns_try *t = pending_find(&r->pending, failed[k]);
+		if (t == NULL) {
+			continue;
+		}
+		struct zs__dns_lookup *lk = t->lk;
+		if (lk->state == ZS_LOOKUP_UDP && t == &lk->udp[lk->tries - 1]) {
+			zs__lookup_on_send_error(lk);
+		}
+	}
+}
+
+static void flush_cb(uv_check_t *h)
+{
+	struct zs_resolver *r = h->data;
+	zs__udp_flush(r);
+	if (r->outbox->count == 0) {
+		(void)uv_check_stop(h);
+	}
+}
+
 int zs__udp_send(struct zs__dns_lookup *lk, unsigned server)
 {
 	struct zs_resolver *r = lk->r;
@@ -317,15 +426,20 @@ int zs__udp_send(struct zs__dns_lookup *lk, unsigned server)
 	if (attempt == ID_ATTEMPTS) {
 		return UV_EAGAIN; /* the socket's ID space is full */
 	}
-	uint8_t *pkt = lk->wire + 2;
-	zs__dns_set_id(pkt, id);
-	uv_buf_t b = uv_buf_init((char *)pkt, (unsigned)lk->wire_len);
-	ret = uv_udp_try_send(&u->handle, &b, 1, NULL);
-	if (ret == UV_EAGAIN || ret == UV_ENOBUFS) {
-		ret = udp_send_queued(u, pkt, lk->wire_len);
+	struct zs__dns_outbox *ob = r->outbox;
+	if (ob->count == ZS_DNS_OUTBOX) {
+		zs__udp_flush(r);
 	}
-	if (ret < 0) {
-		return ret;
+	size_t n = ob->count++;
+	ob->sock[n] = u;
+	ob->key[n] = key;
+	ob->len[n] = (uint16_t)lk->wire_len;
+	memcpy(ob->data[n], lk->wire + 2, lk->wire_len);
+	zs__dns_set_id(ob->data[n], id);
+	if (n == 0) {
+		/* flushed after the loop polls, or before it polls: it must not block first */
+		(void)uv_check_start(&r->flush, flush_cb);
+		zs__resolver_kick(r);
 	}
 	struct zs__dns_try *t = &lk->udp[lk->tries - 1];
 	t->key = key;

@@ -29,29 +29,65 @@ static uint32_t get32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+/* The value of a \DDD escape at p (three digits, at most 255), or -1. */
+static int escape_value(const char *p)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9') {
+		return -1;
+	}
+	int v = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+	return v <= 255 ? v : -1;
+}
+
 int zs__dns_name_from_text(const char *text, struct zs__dns_question *q)
 {
-	if (text[0] == '\0' || strcmp(text, ".") == 0) {
-		q->name[0] = 0;
-		q->name_len = 1;
-		return 0;
+	uint8_t out[ZS_DNS_NAME_MAX];
+	size_t label = 0; /* where the current label's length byte goes */
+	size_t o = 1;     /* next byte of the current label */
+	const char *p = text;
+
+	if (strcmp(text, ".") == 0) {
+		p++; /* the root, as "" */
 	}
-	ldns_rdf *rdf = ldns_dname_new_frm_str(text);
-	if (rdf == NULL) {
-		return ZS_ERR_PARSE;
+	while (*p != '\0') {
+		int c = (unsigned char)*p++;
+		if (c == '.') {
+			if (o == label + 1) {
+				return ZS_ERR_PARSE; /* empty label: "a..b", ".a" */
+			}
+			out[label] = (uint8_t)(o - label - 1);
+			label = o++;
+			if (*p == '\0') {
+				o--; /* the final dot: the root label follows */
+			}
+			continue;
+		}
+		if (c == '\\') {
+			int v = escape_value(p);
+			if (v >= 0) {
+				c = v;
+				p += 3;
+			} else if (*p >= '0' && *p <= '9') {
+				return ZS_ERR_PARSE; /* a digit starts \DDD, nothing shorter */
+			} else if (*p != '\0') {
+				c = (unsigned char)*p++;
+			} else {
+				return ZS_ERR_PARSE; /* a lone backslash at the end */
+			}
+		}
+		/* a label of at most 63 bytes, and room left for the root label */
+		if (o - label > 63 || o + 1 >= ZS_DNS_NAME_MAX) {
+			return ZS_ERR_PARSE;
+		}
+		out[o++] = ascii_lower((uint8_t)c);
 	}
-	size_t len = ldns_rdf_size(rdf);
-	const uint8_t *data = ldns_rdf_data(rdf);
-	/* ldns accepts some names it cannot encode ("a..b"): insist on a proper wire name. */
-	if (len == 0 || len > ZS_DNS_NAME_MAX || zs__dns_name_to_text(data, len, NULL, 0) < 0) {
-		ldns_rdf_deep_free(rdf);
-		return ZS_ERR_PARSE;
+	if (o > label + 1) {
+		out[label] = (uint8_t)(o - label - 1);
+		label = o++;
 	}
-	for (size_t i = 0; i < len; i++) {
-		q->name[i] = ascii_lower(data[i]);
-	}
-	q->name_len = (uint8_t)len;
-	ldns_rdf_deep_free(rdf);
+	out[label] = 0;
+	memcpy(q->name, out, label + 1);
+	q->name_len = (uint8_t)(label + 1);
 	return 0;
 }
 
@@ -126,40 +162,41 @@ bool zs__dns_name_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t 
 	return true;
 }
 
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
 int zs__dns_query_build(const struct zs__dns_question *q, uint16_t edns_size, bool ad,
                         uint8_t out[ZS_DNS_QUERY_MAX], size_t *len)
 {
-	ldns_rdf *owner = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME, q->name_len, q->name);
-	if (owner == NULL) {
-		return ZS_ERR_PARSE;
-	}
-	ldns_pkt *pkt =
-	        ldns_pkt_query_new(owner, (ldns_rr_type)q->type, (ldns_rr_class)q->qclass, LDNS_RD);
-	if (pkt == NULL) {
-		ldns_rdf_deep_free(owner);
-		return ZS_ERR_PARSE;
-	}
-	ldns_pkt_set_id(pkt, 0);
-	ldns_pkt_set_ad(pkt, ad);
+	/* header, question, and the OPT record: 12 + 255 + 4 + 11 bytes at most, always fits */
+	uint8_t *p = out + 2;
+	size_t n = 0;
+
+	put16(p, 0);                                          /* ID, set per try */
+	put16(p + 2, (uint16_t)(0x0100 | (ad ? 0x0020 : 0))); /* QUERY, RD, AD */
+	put16(p + 4, 1);                                      /* QDCOUNT */
+	put16(p + 6, 0);
+	put16(p + 8, 0);
+	put16(p + 10, edns_size > 0 ? 1 : 0); /* ARCOUNT */
+	n = ZS_DNS_HEADER_SIZE;
+	memcpy(p + n, q->name, q->name_len);
+	n += q->name_len;
+	put16(p + n, q->type);
+	put16(p + n + 2, q->qclass);
+	n += 4;
 	if (edns_size > 0) {
-		ldns_pkt_set_edns_udp_size(pkt, edns_size);
+		p[n] = 0;                        /* root owner */
+		put16(p + n + 1, ZS_DNS_RR_OPT); /* type */
+		put16(p + n + 3, edns_size);     /* class: the buffer size */
+		memset(p + n + 5, 0, 6);         /* TTL: rcode, version 0, no DO; RDLENGTH 0 */
+		n += 11;
 	}
-	uint8_t *wire = NULL;
-	size_t size = 0;
-	int ret = 0;
-	if (ldns_pkt2wire(&wire, pkt, &size) != LDNS_STATUS_OK) {
-		ret = ZS_ERR_PARSE;
-	} else if (size + 2 > ZS_DNS_QUERY_MAX) {
-		ret = ZS_ERR_TOOBIG;
-	} else {
-		out[0] = (uint8_t)(size >> 8);
-		out[1] = (uint8_t)size;
-		memcpy(out + 2, wire, size);
-		*len = size;
-	}
-	free(wire); /* allocated by ldns with malloc() */
-	ldns_pkt_free(pkt);
-	return ret;
+	put16(out, (uint16_t)n);
+	*len = n;
+	return 0;
 }
 
 void zs__dns_set_id(uint8_t *pkt, uint16_t id)

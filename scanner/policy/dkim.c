@@ -12,8 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/x509.h>
 
 #include "scanner/base/err.h"
@@ -186,6 +189,78 @@ static EVP_PKEY *decode_der(const unsigned char *der, size_t len, bool *pkcs1)
 	return NULL;
 }
 
+/* The bit length of a positive ASN.1 INTEGER; 0 when it is not one. */
+static unsigned integer_bits(const ASN1_TYPE *t)
+{
+	if (t->type != V_ASN1_INTEGER) {
+		return 0; /* V_ASN1_NEG_INTEGER included: a modulus is positive */
+	}
+	BIGNUM *n = ASN1_INTEGER_to_BN(t->value.integer, NULL);
+	unsigned bits = n != NULL ? (unsigned)BN_num_bits(n) : 0;
+	BN_free(n);
+	return bits;
+}
+
+/* An RSAPublicKey (PKCS#1): SEQUENCE { INTEGER modulus, INTEGER publicExponent }. */
+static unsigned pkcs1_bits(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	STACK_OF(ASN1_TYPE) *seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len);
+	unsigned bits = 0;
+
+	if (seq != NULL && p == der + len && sk_ASN1_TYPE_num(seq) == 2 &&
+	    integer_bits(sk_ASN1_TYPE_value(seq, 1)) > 0) {
+		bits = integer_bits(sk_ASN1_TYPE_value(seq, 0));
+	}
+	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+	return bits;
+}
+
+/*
+ * The modulus size of a plain RSA key, SubjectPublicKeyInfo (rsaEncryption) or PKCS#1, read with
+ * OpenSSL's ASN.1 primitives. OpenSSL 3's key decoders (d2i_PUBKEY) cost about a hundred
+ * microseconds a key, a seventh of a whole sweep's CPU; this costs a few. Anything else (other
+ * algorithms, parameters, trailing bytes) returns 0 and goes to the full decoder.
+ */
+static unsigned rsa_bits_fast(const unsigned char *der, size_t len, bool *pkcs1)
+{
+	const unsigned char *p = der;
+	STACK_OF(ASN1_TYPE) *spki = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len);
+	unsigned bits = 0;
+
+	*pkcs1 = false;
+	if (spki == NULL || p != der + len || sk_ASN1_TYPE_num(spki) != 2) {
+		goto out;
+	}
+	const ASN1_TYPE *alg = sk_ASN1_TYPE_value(spki, 0);
+	const ASN1_TYPE *key = sk_ASN1_TYPE_value(spki, 1);
+	if (alg->type == V_ASN1_INTEGER && key->type == V_ASN1_INTEGER) {
+		*pkcs1 = true;
+		bits = pkcs1_bits(der, len);
+		goto out;
+	}
+	if (alg->type != V_ASN1_SEQUENCE || key->type != V_ASN1_BIT_STRING ||
+	    (key->value.bit_string->flags & 0x07) != 0) {
+		goto out;
+	}
+	const unsigned char *a = alg->value.sequence->data;
+	long alen = alg->value.sequence->length;
+	STACK_OF(ASN1_TYPE) *ai = d2i_ASN1_SEQUENCE_ANY(NULL, &a, alen);
+	if (ai != NULL && a == alg->value.sequence->data + alen && sk_ASN1_TYPE_num(ai) >= 1 &&
+	    sk_ASN1_TYPE_value(ai, 0)->type == V_ASN1_OBJECT &&
+	    OBJ_obj2nid(sk_ASN1_TYPE_value(ai, 0)->value.object) == NID_rsaEncryption &&
+	    (sk_ASN1_TYPE_num(ai) == 1 ||
+	     (sk_ASN1_TYPE_num(ai) == 2 && sk_ASN1_TYPE_value(ai, 1)->type == V_ASN1_NULL))) {
+		bits = pkcs1_bits(key->value.bit_string->data,
+		                  (size_t)key->value.bit_string->length);
+	}
+	sk_ASN1_TYPE_pop_free(ai, ASN1_TYPE_free);
+out:
+	sk_ASN1_TYPE_pop_free(spki, ASN1_TYPE_free);
+	ERR_clear_error();
+	return bits;
+}
+
 enum declared_k {
 	K_RSA,
 	K_ED25519,
@@ -269,6 +344,14 @@ static void decode_key(struct parse *ps, const char *p, size_t plen, enum declar
 	}
 
 	bool pkcs1 = false;
+	unsigned fast = rsa_bits_fast(der, len, &pkcs1);
+	if (fast > 0) {
+		k->encoding = pkcs1 ? ZS_DKIM_ENC_PKCS1 : ZS_DKIM_ENC_SPKI;
+		k->type = ZS_DKIM_KEY_RSA;
+		k->bits = fast;
+		check_rsa_bits(ps);
+		return;
+	}
 	EVP_PKEY *pk = decode_der(der, len, &pkcs1);
 	if (pk == NULL) {
 		ADD(ps, ZS_FIND_DKIM_KEY_DER,
@@ -299,37 +382,19 @@ static void decode_key(struct parse *ps, const char *p, size_t plen, enum declar
 /* Split a colon-separated list into its items as published, whitespace around them dropped. */
 static const char **split_list(struct parse *ps, const struct zs__tag *t, size_t *count)
 {
-	size_t items = 1;
-	for (size_t i = 0; i < t->value_len; i++) {
-		if (t->value[i] == ':') {
-			items++;
-		}
-	}
-	const char **list = zs_arena_calloc(ps->a, items, sizeof(*list));
+	struct zs__split it;
+	const char *s = NULL;
 	size_t n = 0;
-	size_t b = 0;
-	while (b <= t->value_len) {
-		const char *p = memchr(t->value + b, ':', t->value_len - b);
-		size_t e = p == NULL ? t->value_len : (size_t)(p - t->value);
-		size_t ib = b;
-		size_t ie = e;
-		while (ib < ie && (zs__is_wsp((unsigned char)t->value[ib]) ||
-		                   t->value[ib] == '\r' || t->value[ib] == '\n')) {
-			ib++;
+	size_t items = 0;
+	const char **list =
+	        zs_arena_calloc(ps->a, zs__split_count(t->value, t->value_len, ':'), sizeof(*list));
+	zs__split_init(&it, t->value, t->value_len, ':');
+	while (zs__split_next(&it, &s, &n)) {
+		if (n > 0) {
+			list[items++] = zs_arena_strndup(ps->a, s, n);
 		}
-		while (ie > ib && (zs__is_wsp((unsigned char)t->value[ie - 1]) ||
-		                   t->value[ie - 1] == '\r' || t->value[ie - 1] == '\n')) {
-			ie--;
-		}
-		if (ie > ib) {
-			list[n++] = zs_arena_strndup(ps->a, t->value + ib, ie - ib);
-		}
-		if (p == NULL) {
-			break;
-		}
-		b = e + 1;
 	}
-	*count = n;
+	*count = items;
 	return list;
 }
 
@@ -520,16 +585,6 @@ void zs_dkim_key_parse(struct zs_arena *arena, const char *text, size_t len,
 	}
 }
 
-static void strings_json(struct zs_json *j, const char *key, const char **list, size_t count)
-{
-	zs_json_key(j, key);
-	zs_json_arr_begin(j);
-	for (size_t i = 0; i < count; i++) {
-		zs_json_data(j, list[i], strlen(list[i]));
-	}
-	zs_json_arr_end(j);
-}
-
 void zs_dkim_key_json(struct zs_json *j, const struct zs_dkim_key *k)
 {
 	zs_json_obj_begin(j);
@@ -541,9 +596,9 @@ void zs_dkim_key_json(struct zs_json *j, const struct zs_dkim_key *k)
 	if (k->k != NULL) {
 		zs_json_kdata(j, "k", k->k, strlen(k->k));
 	}
-	strings_json(j, "h", k->h, k->h_count);
-	strings_json(j, "s", k->s, k->s_count);
-	strings_json(j, "t", k->t, k->t_count);
+	zs__names_json(j, "h", k->h, k->h_count, true);
+	zs__names_json(j, "s", k->s, k->s_count, true);
+	zs__names_json(j, "t", k->t, k->t_count, true);
 	zs_json_kbool(j, "testing", k->testing);
 	zs_json_kbool(j, "strict", k->strict);
 	zs_json_kbool(j, "email", k->email);
@@ -852,14 +907,21 @@ int zs_dkim_answer(struct zs_dkim_ctx *c, uint32_t id, const struct zs_answer *a
 			break;
 		}
 		/*
-		 * Any other answer, a failure included, leads to probing: the NXDOMAIN shortcut
-		 * only saves queries, and a failed lookup of _domainkey says nothing about keys.
+		 * Any other answer leads to probing. After a failure (timeout, SERVFAIL) only the
+		 * selectors the registrant declared are asked: a failed lookup of _domainkey says
+		 * nothing about keys, but the domain's servers are failing, and asking them for the
+		 * whole common list would only multiply the failures (the result stays unknown).
 		 */
-		if (r->wildcard.status != ZS_DNS_BADNAME) {
+		bool failed = !zs_dns_status_is_answer(a->status);
+		if (r->wildcard.status != ZS_DNS_BADNAME && !failed) {
 			(void)zs__query_log_add(c->a, &r->log, ZS_RR_TXT, r->wildcard.name, Q_WILD,
 			                        0);
 		}
 		for (size_t i = 0; i < r->sel_count; i++) {
+			if (failed && !r->sel[i].declared) {
+				r->sel[i].status = a->status;
+				continue;
+			}
 			if (r->sel[i].status != ZS_DNS_BADNAME) {
 				(void)zs__query_log_add(c->a, &r->log, ZS_RR_TXT, r->sel[i].name,
 				                        Q_SEL, i);
@@ -939,8 +1001,9 @@ static void selector_findings(struct zs_dkim_ctx *c, const struct zs_dkim_select
 	}
 }
 
-static void finalize(struct zs_dkim_ctx *c)
+static void finalize(void *ctx)
 {
+	struct zs_dkim_ctx *c = ctx;
 	struct zs_dkim_result *r = &c->r;
 	struct zs_arena *a = c->a;
 
@@ -988,12 +1051,7 @@ static void finalize(struct zs_dkim_ctx *c)
 
 int zs_dkim_step(struct zs_dkim_ctx *c, struct zs_lookup *need, size_t max, size_t *n)
 {
-	int ret = zs__query_log_step(&c->r.log, need, max, n);
-	if (ret == ZS_POLICY_DONE && !c->finished) {
-		finalize(c);
-		c->finished = true;
-	}
-	return ret;
+	return zs__machine_step(&c->r.log, need, max, n, &c->finished, finalize, c);
 }
 
 const struct zs_dkim_result *zs_dkim_result(const struct zs_dkim_ctx *c)
@@ -1008,17 +1066,7 @@ bool zs_dkim_wildcard_revoked(const struct zs_dkim_result *r)
 	       r->wildcard.keys[0].status == ZS_DKIM_REVOKED;
 }
 
-static int ops_step(void *ctx, struct zs_lookup *need, size_t max, size_t *n)
-{
-	return zs_dkim_step(ctx, need, max, n);
-}
-
-static int ops_answer(void *ctx, uint32_t id, const struct zs_answer *a)
-{
-	return zs_dkim_answer(ctx, id, a);
-}
-
-const struct zs_lookup_ops zs_dkim_lookup_ops = { ops_step, ops_answer };
+ZS__DEFINE_LOOKUP_OPS(dkim);
 
 static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)
 {
@@ -1027,14 +1075,7 @@ static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)
 	zs_json_kdata(j, "name", s->name, strlen(s->name));
 	zs_json_kbool(j, "declared", s->declared);
 	zs_json_kstr(j, "status", zs_dns_status_name(s->status));
-	if (s->cname_count > 0) {
-		zs_json_key(j, "cname");
-		zs_json_arr_begin(j);
-		for (size_t i = 0; i < s->cname_count; i++) {
-			zs_json_data(j, s->cname[i], strlen(s->cname[i]));
-		}
-		zs_json_arr_end(j);
-	}
+	zs__names_json(j, "cname", s->cname, s->cname_count, false);
 	zs_json_kbool(j, "wildcard_match", s->wildcard_match);
 	zs_json_key(j, "keys");
 	zs_json_arr_begin(j);
@@ -1043,9 +1084,7 @@ static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)
 	}
 	zs_json_arr_end(j);
 	zs_json_kint(j, "key_total", (long long)s->key_total);
-	zs_json_key(j, "other_txt");
-	zs__txt_json(j, s->other, s->other_count);
-	zs_json_kint(j, "other_total", (long long)s->other_total);
+	zs__other_txt_json(j, s->other, s->other_count, s->other_total);
 	zs_json_obj_end(j);
 }
 
@@ -1073,9 +1112,6 @@ void zs_dkim_result_json(struct zs_json *j, const struct zs_dkim_result *r)
 		}
 	}
 	zs_json_arr_end(j);
-	zs_json_key(j, "findings");
-	zs_findings_json(j, &r->findings);
-	zs_json_key(j, "queries");
-	zs_query_log_json(j, &r->log);
+	zs__evidence_json(j, &r->findings, &r->log);
 	zs_json_obj_end(j);
 }

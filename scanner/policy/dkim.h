@@ -78,9 +78,13 @@ struct zs_dkim_key {
 void zs_dkim_key_parse(struct zs_arena *arena, const char *text, size_t len,
                        struct zs_dkim_key *out);
 
-/** Names for JSON and reports ("rsa", "spki", "valid", ...). */
+/** Name of a key type ("none", "rsa", "ed25519", "other"). @return a static string */
 const char *zs_dkim_key_type_name(enum zs_dkim_key_type t);
+
+/** Name of a key encoding ("spki", "pkcs1", "raw", ...). @return a static string */
 const char *zs_dkim_encoding_name(enum zs_dkim_encoding e);
+
+/** Name of a key status ("valid", "revoked", "invalid"). @return a static string */
 const char *zs_dkim_status_name(enum zs_dkim_status s);
 
 /** Write a parsed key as a JSON object. */
@@ -179,6 +183,7 @@ const struct zs_dkim_result *zs_dkim_result(const struct zs_dkim_ctx *c);
  */
 bool zs_dkim_wildcard_revoked(const struct zs_dkim_result *r);
 
+/** zs_dkim_step() and zs_dkim_answer() for generic drivers. */
 extern const struct zs_lookup_ops zs_dkim_lookup_ops;
 
 /** Write a discovery result as a JSON object. */

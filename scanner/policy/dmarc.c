@@ -145,26 +145,15 @@ static bool split_items(struct parse *ps, const struct zs__tag *t, char sep,
                         bool (*item)(struct parse *ps, const struct zs__tag *t, const char *s,
                                      size_t n))
 {
-	size_t b = 0;
+	struct zs__split it;
+	const char *s = NULL;
+	size_t n = 0;
 	bool ok = true;
-	while (b <= t->value_len) {
-		const char *p = memchr(t->value + b, sep, t->value_len - b);
-		size_t e = p == NULL ? t->value_len : (size_t)(p - t->value);
-		size_t ib = b;
-		size_t ie = e;
-		while (ib < ie && zs__is_wsp((unsigned char)t->value[ib])) {
-			ib++;
-		}
-		while (ie > ib && zs__is_wsp((unsigned char)t->value[ie - 1])) {
-			ie--;
-		}
-		if (!item(ps, t, t->value + ib, ie - ib)) {
+	zs__split_init(&it, t->value, t->value_len, sep);
+	while (zs__split_next(&it, &s, &n)) {
+		if (!item(ps, t, s, n)) {
 			ok = false;
 		}
-		if (p == NULL) {
-			break;
-		}
-		b = e + 1;
 	}
 	return ok;
 }
@@ -283,41 +272,24 @@ static bool parse_uri(struct parse *ps, const struct zs__tag *t, const char *s, 
 static bool parse_uri_list(struct parse *ps, const struct zs__tag *t, struct zs_dmarc_uri **list,
                            size_t *count)
 {
-	size_t items = 1;
-	for (size_t i = 0; i < t->value_len; i++) {
-		if (t->value[i] == ',') {
-			items++;
-		}
-	}
-	*list = zs_arena_calloc(ps->a, items, sizeof(**list));
-	*count = 0;
+	struct zs__split it;
+	const char *s = NULL;
+	size_t n = 0;
 	bool ok = true;
-	size_t b = 0;
-	while (b <= t->value_len) {
-		const char *p = memchr(t->value + b, ',', t->value_len - b);
-		size_t e = p == NULL ? t->value_len : (size_t)(p - t->value);
-		size_t ib = b;
-		size_t ie = e;
-		while (ib < ie && zs__is_wsp((unsigned char)t->value[ib])) {
-			ib++;
-		}
-		while (ie > ib && zs__is_wsp((unsigned char)t->value[ie - 1])) {
-			ie--;
-		}
-		if (ie == ib) {
+	*list = zs_arena_calloc(ps->a, zs__split_count(t->value, t->value_len, ','),
+	                        sizeof(**list));
+	*count = 0;
+	zs__split_init(&it, t->value, t->value_len, ',');
+	while (zs__split_next(&it, &s, &n)) {
+		if (n == 0) {
 			ADD(ps, ZS_FIND_DMARC_URI_INVALID, "%.*s=: empty URI in the list",
 			    (int)t->name_len, t->name);
 			ok = false;
-		} else {
-			struct zs_dmarc_uri *u = &(*list)[(*count)++];
-			if (!parse_uri(ps, t, t->value + ib, ie - ib, u)) {
-				ok = false;
-			}
+			continue;
 		}
-		if (p == NULL) {
-			break;
+		if (!parse_uri(ps, t, s, n, &(*list)[(*count)++])) {
+			ok = false;
 		}
-		b = e + 1;
 	}
 	if (*count > 2) {
 		ADD(ps, ZS_FIND_DMARC_URI_TOO_MANY,
@@ -439,7 +411,7 @@ static void parse_tag(struct parse *ps, const struct zs__tag *t, enum dmarc_tag 
 		(void)parse_uri_list(ps, t, &r->ruf, &r->ruf_count);
 		return;
 	case TAG_UNKNOWN:
-		ADD(ps, ZS_FIND_DMARC_TAG_UNKNOWN, "Unknown DMARC tag '%s' is ignored",
+		ADD(ps, ZS_FIND_DMARC_TAG_UNKNOWN, "Unknown DMARC tag %s is ignored",
 		    zs__quote(ps->a, t->name, t->name_len) /* quoted: may be any bytes */);
 		return;
 	}
@@ -460,6 +432,11 @@ static void check_whole(struct parse *ps, const bool *seen)
 	struct zs_dmarc_record *r = ps->r;
 	bool auth = (ps->flags & ZS_DMARC_PARSE_REPORT_AUTH) != 0;
 
+	/*
+	 * Choice: an invalid p=, sp= or np= value stays an error even when rua= is valid: the
+	 * published record is wrong (checkdmarc-008, -039; OpenDMARC). RFC 7489 6.6.3 only tells
+	 * a receiver to fall back to p=none then, which mox-dmarc-parse-037 tests.
+	 */
 	if (!auth && r->p == ZS_DMARC_POLICY_UNSET && !seen[TAG_P]) {
 		/*
 		 * Choice: no p= is acceptable only with a valid rua= (RFC 7489 6.6.3: act as

@@ -194,8 +194,11 @@ struct zs_dmarc_result {
 	struct zs_dmarc_site own;        /**< _dmarc.<domain> */
 	bool walk_done;                  /**< the tree walk ran (own outcome NONE) */
 	struct zs_dmarc_site *inherited; /**< where the walk stopped on something, or NULL */
-	bool inherited_at_org;           /**< it sits at the Organizational Domain */
-	bool inherited_psd;              /**< it sits above it: only RFC 9989 receivers apply it */
+	/** the inherited record sits at the Organizational Domain (false without a PSL) */
+	bool inherited_at_org;
+	/** it sits above it, at a public suffix: only RFC 9989 receivers apply it (false without
+	 *  a PSL) */
+	bool inherited_psd;
 	enum zs_dmarc_source source;
 	struct zs_dmarc_effective effective; /**< valid when source is OWN or INHERITED */
 	struct zs_dmarc_dest *dest;
@@ -246,7 +249,8 @@ int zs_dmarc_answer(struct zs_dmarc_ctx *c, uint32_t id, const struct zs_answer 
 
 /**
  * Tell the machine what TXT the domain's apex holds (the SPF lookup has it): a v=DMARC1 record
- * there is published at the wrong name. May be called at any time before the result is read.
+ * there is published at the wrong name. May be called at any time, also after the end; only
+ * the first call counts.
  */
 void zs_dmarc_note_apex(struct zs_dmarc_ctx *c, const struct zs_answer *apex_txt);
 

@@ -159,6 +159,11 @@ static void classify_site(struct zs_dmarc_ctx *c, struct zs_dmarc_site *site,
 		site->outcome = ZS_DMARC_DNS_ERROR;
 		return;
 	}
+	/*
+	 * Choice: TXT records that are not DMARC records are ignored, as RFC 7489 6.6.3 and
+	 * RFC 9989 say (kept as evidence, info dmarc.unrelated_txt); checkdmarc-lookup-003 makes
+	 * them an error.
+	 */
 	struct zs__txt_select sel;
 	zs__txt_select(c->a, ans, is_dmarc_candidate, &sel);
 	site->other = sel.other;
@@ -465,12 +470,32 @@ int zs_dmarc_answer(struct zs_dmarc_ctx *c, uint32_t id, const struct zs_answer 
 	return 0;
 }
 
+/*
+ * Choice: a v=DMARC1 record at the apex only is reported (warning), but the outcome stays "no
+ * record", since no receiver looks there; checkdmarc-lookup-005 calls the outcome an error.
+ */
+static void apex_finding(struct zs_dmarc_ctx *c)
+{
+	if (c->apex_noted && c->apex_dmarc > 0) {
+		zs_findings_add(
+		        c->a, &c->r.findings, ZS_FIND_DMARC_RECORD_AT_APEX,
+		        "a v=DMARC1 record at %s itself has no effect: receivers only look at _dmarc.%s",
+		        c->r.domain, c->r.domain);
+	}
+}
+
 void zs_dmarc_note_apex(struct zs_dmarc_ctx *c, const struct zs_answer *apex_txt)
 {
 	struct zs__txt_select sel;
+	if (c->apex_noted) {
+		return; /* once is enough */
+	}
 	zs__txt_select(c->a, apex_txt, is_dmarc_candidate, &sel);
 	c->apex_noted = true;
 	c->apex_dmarc = sel.match_total;
+	if (c->finished) {
+		apex_finding(c); /* noted after the end: the finding is added now */
+	}
 }
 
 /* Findings about one _dmarc name; @p what is "the domain" or "the inherited policy". */
@@ -598,8 +623,9 @@ static void dest_findings(struct zs_dmarc_ctx *c)
 	}
 }
 
-static void finalize(struct zs_dmarc_ctx *c)
+static void finalize(void *ctx)
 {
+	struct zs_dmarc_ctx *c = ctx;
 	struct zs_dmarc_result *r = &c->r;
 	struct zs_arena *a = c->a;
 
@@ -607,11 +633,18 @@ static void finalize(struct zs_dmarc_ctx *c)
 	if (r->inherited != NULL) {
 		struct zs_dmarc_site *s = r->inherited;
 		site_findings(c, s);
-		r->inherited_at_org =
-		        r->org_domain != NULL && strcmp(s->domain, r->org_domain) == 0;
-		r->inherited_psd =
-		        r->org_domain == NULL || (strcmp(s->domain, r->org_domain) != 0 &&
-		                                  zs__dname_within(r->org_domain, s->domain));
+		/*
+		 * Without a Public Suffix List neither is known, and both stay false. With one, a
+		 * domain that is itself a public suffix has no Organizational Domain: anything
+		 * above it sits at a public suffix too.
+		 */
+		if (c->opts.psl != NULL && r->org_domain == NULL) {
+			r->inherited_psd = true;
+		} else if (r->org_domain != NULL) {
+			r->inherited_at_org = strcmp(s->domain, r->org_domain) == 0;
+			r->inherited_psd =
+			        !r->inherited_at_org && zs__dname_within(r->org_domain, s->domain);
+		}
 		if (s->outcome == ZS_DMARC_RECORD) {
 			zs_findings_add(
 			        a, &r->findings, ZS_FIND_DMARC_INHERITED,
@@ -625,12 +658,7 @@ static void finalize(struct zs_dmarc_ctx *c)
 			        s->domain);
 		}
 	}
-	if (c->apex_noted && c->apex_dmarc > 0) {
-		zs_findings_add(
-		        a, &r->findings, ZS_FIND_DMARC_RECORD_AT_APEX,
-		        "a v=DMARC1 record at %s itself has no effect: receivers only look at _dmarc.%s",
-		        r->domain, r->domain);
-	}
+	apex_finding(c);
 	dest_findings(c);
 
 	r->source = ZS_DMARC_SRC_NONE;
@@ -663,12 +691,7 @@ static void finalize(struct zs_dmarc_ctx *c)
 
 int zs_dmarc_step(struct zs_dmarc_ctx *c, struct zs_lookup *need, size_t max, size_t *n)
 {
-	int ret = zs__query_log_step(&c->r.log, need, max, n);
-	if (ret == ZS_POLICY_DONE && !c->finished) {
-		finalize(c);
-		c->finished = true;
-	}
-	return ret;
+	return zs__machine_step(&c->r.log, need, max, n, &c->finished, finalize, c);
 }
 
 const struct zs_dmarc_result *zs_dmarc_result(const struct zs_dmarc_ctx *c)
@@ -677,17 +700,7 @@ const struct zs_dmarc_result *zs_dmarc_result(const struct zs_dmarc_ctx *c)
 	return &c->r;
 }
 
-static int ops_step(void *ctx, struct zs_lookup *need, size_t max, size_t *n)
-{
-	return zs_dmarc_step(ctx, need, max, n);
-}
-
-static int ops_answer(void *ctx, uint32_t id, const struct zs_answer *a)
-{
-	return zs_dmarc_answer(ctx, id, a);
-}
-
-const struct zs_lookup_ops zs_dmarc_lookup_ops = { ops_step, ops_answer };
+ZS__DEFINE_LOOKUP_OPS(dmarc);
 
 static void site_json(struct zs_json *j, const struct zs_dmarc_site *s)
 {
@@ -696,14 +709,7 @@ static void site_json(struct zs_json *j, const struct zs_dmarc_site *s)
 	zs_json_kdata(j, "name", s->name, strlen(s->name));
 	zs_json_kstr(j, "outcome", zs_dmarc_outcome_name(s->outcome));
 	zs_json_kstr(j, "status", zs_dns_status_name(s->status));
-	if (s->cname_count > 0) {
-		zs_json_key(j, "cname");
-		zs_json_arr_begin(j);
-		for (size_t i = 0; i < s->cname_count; i++) {
-			zs_json_data(j, s->cname[i], strlen(s->cname[i]));
-		}
-		zs_json_arr_end(j);
-	}
+	zs__names_json(j, "cname", s->cname, s->cname_count, false);
 	zs_json_key(j, "records");
 	zs_json_arr_begin(j);
 	for (size_t i = 0; i < s->record_count; i++) {
@@ -711,9 +717,7 @@ static void site_json(struct zs_json *j, const struct zs_dmarc_site *s)
 	}
 	zs_json_arr_end(j);
 	zs_json_kint(j, "record_total", (long long)s->record_total);
-	zs_json_key(j, "other_txt");
-	zs__txt_json(j, s->other, s->other_count);
-	zs_json_kint(j, "other_total", (long long)s->other_total);
+	zs__other_txt_json(j, s->other, s->other_count, s->other_total);
 	zs_json_obj_end(j);
 }
 
@@ -765,9 +769,6 @@ void zs_dmarc_result_json(struct zs_json *j, const struct zs_dmarc_result *r)
 		zs_json_obj_end(j);
 	}
 	zs_json_arr_end(j);
-	zs_json_key(j, "findings");
-	zs_findings_json(j, &r->findings);
-	zs_json_key(j, "queries");
-	zs_query_log_json(j, &r->log);
+	zs__evidence_json(j, &r->findings, &r->log);
 	zs_json_obj_end(j);
 }

@@ -376,9 +376,12 @@ static struct verdict check_record(const struct zs_fact_record *r, const char *w
 	return (struct verdict){ ZS_VERDICT_PASS, PRINTF(a, "valid %s record", what) };
 }
 
-static struct verdict check_dnssec(const struct zs_facts *f)
+static struct verdict check_dnssec(const struct zs_facts *f, struct zs_arena *a)
 {
 	if (!f->dnssec.known) {
+		if (f->dnssec.status != ZS_DNS_NOT_ASKED && !known(f->dnssec.status)) {
+			return dns_error(a, "DS", f->dnssec.status);
+		}
 		return (struct verdict){ ZS_VERDICT_NA, "delegation not known (no zone data)" };
 	}
 	if (f->dnssec.signed_delegation) {
@@ -421,7 +424,7 @@ static struct verdict run_check(const struct zs_rule *r, const struct zs_facts *
 		return check_record(&f->tls_rpt, "TLS-RPT", PRINTF(a, "_smtp._tls.%s", f->domain),
 		                    a);
 	case ZS_CHECK_DNSSEC:
-		return check_dnssec(f);
+		return check_dnssec(f, a);
 	case ZS_CHECK_COUNT_:
 		break;
 	}

@@ -91,6 +91,7 @@ void zs_facts_json(struct zs_json *j, const struct zs_facts *f)
 	krecord(j, "tls_rpt", &f->tls_rpt);
 	krecord(j, "bimi", &f->bimi);
 
+	zs_json_kstr(j, "dnssec_status", zs_dns_status_name(f->dnssec.status));
 	zs_json_kbool(j, "dnssec_known", f->dnssec.known);
 	zs_json_kbool(j, "dnssec_signed", f->dnssec.signed_delegation);
 	zs_json_kbool(j, "dnssec_validated", f->dnssec.validated);

@@ -111,9 +111,10 @@ struct zs_facts {
 	struct zs_fact_record bimi;
 
 	struct {
-		bool signed_delegation; /**< DS records in the TLD zone */
-		bool known;             /**< the zone reader told us (false for `check`) */
-		bool validated;         /**< answers carried AD from a validating resolver */
+		enum zs_dns_status status; /**< NOERROR from the zone, else of the DS question */
+		bool signed_delegation;    /**< DS records in the TLD zone */
+		bool known;                /**< the zone reader told us (false for `check`) */
+		bool validated;            /**< answers carried AD from a validating resolver */
 	} dnssec;
 };
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scanner/base/buf.h"
 #include "scanner/base/err.h"
 #include "scanner/base/json.h"
 #include "scanner/base/mem.h"
@@ -77,18 +78,17 @@ void zs_findings_add(struct zs_arena *arena, struct zs_findings *f, enum zs_find
 		f->cap = cap;
 	}
 
+	/* formatted through a bounded buffer: a message is one line, never a whole record */
+	struct zs_buf b;
 	va_list ap;
-	va_list ap2;
+	zs_buf_init(&b, 4096);
 	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		n = 0;
+	if (zs_buf_vprintf(&b, fmt, ap) != 0) {
+		(void)zs_buf_puts(&b, "(message too long)");
 	}
-	char *msg = zs_arena_alloc(arena, (size_t)n + 1);
-	(void)vsnprintf(msg, (size_t)n + 1, fmt, ap2);
-	va_end(ap2);
+	va_end(ap);
+	char *msg = zs_arena_strndup(arena, zs_buf_cstr(&b), b.len);
+	zs_buf_deinit(&b);
 
 	f->item[f->count].code = code;
 	f->item[f->count].message = msg;

@@ -101,14 +101,7 @@ void zs_query_log_json(struct zs_json *j, const struct zs_query_log *log)
 		zs_json_kdata(j, "name", q->name, strlen(q->name));
 		zs_json_kstr(j, "type", zs_rr_type_name(q->type));
 		zs_json_kstr(j, "status", zs_dns_status_name(q->status));
-		if (q->cname_count > 0) {
-			zs_json_key(j, "cname");
-			zs_json_arr_begin(j);
-			for (size_t k = 0; k < q->cname_count; k++) {
-				zs_json_data(j, q->cname[k], strlen(q->cname[k]));
-			}
-			zs_json_arr_end(j);
-		}
+		zs__names_json(j, "cname", q->cname, q->cname_count, false);
 		if (q->ad) {
 			zs_json_kbool(j, "ad", true);
 		}

@@ -477,8 +477,27 @@ static void addr_finalize(struct zs_mx_ctx *c, const struct zs_mx_host *h, struc
 	                zs__quote(a, ad->ptr[0].name, strlen(ad->ptr[0].name)), ad->text, host);
 }
 
-static void finalize(struct zs_mx_ctx *c)
+/*
+ * Put a host's IPv4 addresses before its IPv6 ones, each in answer order, so that a result does
+ * not depend on which of the A and AAAA answers came first. Only once every answer is in: the
+ * PTR questions refer to addresses by position.
+ */
+static void sort_addresses(struct zs_mx_host *h)
 {
+	for (size_t i = 1; i < h->addr_count; i++) {
+		struct zs_mx_addr tmp = h->addr[i];
+		size_t k = i;
+		while (k > 0 && h->addr[k - 1].family > tmp.family) {
+			h->addr[k] = h->addr[k - 1];
+			k--;
+		}
+		h->addr[k] = tmp;
+	}
+}
+
+static void finalize(void *ctx)
+{
+	struct zs_mx_ctx *c = ctx;
 	struct zs_mx_result *r = &c->r;
 	struct zs_arena *a = c->a;
 	if (c->opts.spf_authorizes_hosts && !c->spf_noted &&
@@ -514,6 +533,7 @@ static void finalize(struct zs_mx_ctx *c)
 			        zs_dns_status_name(h->a_status),
 			        zs_dns_status_name(h->aaaa_status));
 		}
+		sort_addresses(h);
 		for (size_t k = 0; k < h->addr_count; k++) {
 			addr_finalize(c, h, &h->addr[k]);
 		}
@@ -522,12 +542,7 @@ static void finalize(struct zs_mx_ctx *c)
 
 int zs_mx_step(struct zs_mx_ctx *c, struct zs_lookup *need, size_t max, size_t *n)
 {
-	int ret = zs__query_log_step(&c->r.log, need, max, n);
-	if (ret == ZS_POLICY_DONE && !c->finished) {
-		finalize(c);
-		c->finished = true;
-	}
-	return ret;
+	return zs__machine_step(&c->r.log, need, max, n, &c->finished, finalize, c);
 }
 
 const struct zs_mx_result *zs_mx_result(const struct zs_mx_ctx *c)
@@ -536,17 +551,7 @@ const struct zs_mx_result *zs_mx_result(const struct zs_mx_ctx *c)
 	return &c->r;
 }
 
-static int ops_step(void *ctx, struct zs_lookup *need, size_t max, size_t *n)
-{
-	return zs_mx_step(ctx, need, max, n);
-}
-
-static int ops_answer(void *ctx, uint32_t id, const struct zs_answer *a)
-{
-	return zs_mx_answer(ctx, id, a);
-}
-
-const struct zs_lookup_ops zs_mx_lookup_ops = { ops_step, ops_answer };
+ZS__DEFINE_LOOKUP_OPS(mx);
 
 void zs_mx_result_json(struct zs_json *j, const struct zs_mx_result *r)
 {
@@ -566,14 +571,7 @@ void zs_mx_result_json(struct zs_json *j, const struct zs_mx_result *r)
 		if (h->probed) {
 			zs_json_kstr(j, "a_status", zs_dns_status_name(h->a_status));
 			zs_json_kstr(j, "aaaa_status", zs_dns_status_name(h->aaaa_status));
-			if (h->cname_count > 0) {
-				zs_json_key(j, "cname");
-				zs_json_arr_begin(j);
-				for (size_t k = 0; k < h->cname_count; k++) {
-					zs_json_data(j, h->cname[k], strlen(h->cname[k]));
-				}
-				zs_json_arr_end(j);
-			}
+			zs__names_json(j, "cname", h->cname, h->cname_count, false);
 			zs_json_kint(j, "address_total", (long long)h->addr_total);
 			zs_json_key(j, "addresses");
 			zs_json_arr_begin(j);
@@ -603,9 +601,6 @@ void zs_mx_result_json(struct zs_json *j, const struct zs_mx_result *r)
 		zs_json_obj_end(j);
 	}
 	zs_json_arr_end(j);
-	zs_json_key(j, "findings");
-	zs_findings_json(j, &r->findings);
-	zs_json_key(j, "queries");
-	zs_query_log_json(j, &r->log);
+	zs__evidence_json(j, &r->findings, &r->log);
 	zs_json_obj_end(j);
 }

@@ -131,10 +131,13 @@ int zs_mx_answer(struct zs_mx_ctx *c, uint32_t id, const struct zs_answer *a);
 /** The result once zs_mx_step() returned DONE. @return owned by the arena */
 const struct zs_mx_result *zs_mx_result(const struct zs_mx_ctx *c);
 
+/** zs_mx_step() and zs_mx_answer() for generic drivers. */
 extern const struct zs_lookup_ops zs_mx_lookup_ops;
 
-/** Names for JSON and reports. */
+/** Name of an MX kind ("none", "null_mx", "hosts", ...). @return a static string */
 const char *zs_mx_kind_name(enum zs_mx_kind k);
+
+/** Name of a reverse-DNS state ("confirmed", "no_ptr", ...). @return a static string */
 const char *zs_rdns_name(enum zs_rdns r);
 
 /**

@@ -11,7 +11,35 @@
 #include "scanner/base/escape.h"
 #include "scanner/base/json.h"
 #include "scanner/base/mem.h"
+#include "scanner/policy/finding.h"
 #include "scanner/policy/record_int.h"
+
+/* ---- machines ---- */
+
+int zs__machine_step(struct zs_query_log *log, struct zs_lookup *need, size_t max, size_t *n,
+                     bool *finished, void (*finalize)(void *ctx), void *ctx)
+{
+	int ret = zs__query_log_step(log, need, max, n);
+	if (ret == ZS_POLICY_DONE && !*finished) {
+		finalize(ctx);
+		*finished = true;
+	}
+	return ret;
+}
+
+void zs__names_json(struct zs_json *j, const char *key, const char *const *names, size_t count,
+                    bool always)
+{
+	if (count == 0 && !always) {
+		return;
+	}
+	zs_json_key(j, key);
+	zs_json_arr_begin(j);
+	for (size_t i = 0; i < count; i++) {
+		zs_json_data(j, names[i], strlen(names[i]));
+	}
+	zs_json_arr_end(j);
+}
 
 /* ---- names ---- */
 
@@ -203,6 +231,56 @@ bool zs__parse_u64(const char *s, size_t n, uint64_t *out)
 	return true;
 }
 
+/* ---- lists inside a value ---- */
+
+void zs__split_init(struct zs__split *it, const char *s, size_t n, char sep)
+{
+	it->s = s;
+	it->n = n;
+	it->pos = 0;
+	it->sep = sep;
+	it->done = false;
+}
+
+static bool is_trim(int c)
+{
+	return zs__is_wsp(c) || c == '\r' || c == '\n';
+}
+
+bool zs__split_next(struct zs__split *it, const char **item, size_t *len)
+{
+	if (it->done) {
+		return false;
+	}
+	const char *p = memchr(it->s + it->pos, it->sep, it->n - it->pos);
+	size_t e = p == NULL ? it->n : (size_t)(p - it->s);
+	size_t b = it->pos;
+	size_t ie = e;
+	while (b < ie && is_trim((unsigned char)it->s[b])) {
+		b++;
+	}
+	while (ie > b && is_trim((unsigned char)it->s[ie - 1])) {
+		ie--;
+	}
+	*item = it->s + b;
+	*len = ie - b;
+	if (p == NULL) {
+		it->done = true;
+	} else {
+		it->pos = e + 1;
+	}
+	return true;
+}
+
+size_t zs__split_count(const char *s, size_t n, char sep)
+{
+	size_t count = 1;
+	for (size_t i = 0; i < n; i++) {
+		count += s[i] == sep;
+	}
+	return count;
+}
+
 /* ---- tag=value lists ---- */
 
 static bool is_space(int c, unsigned flags)
@@ -371,6 +449,22 @@ void zs__txt_json(struct zs_json *j, const struct zs_txt *txt, size_t count)
 		zs_json_data(j, txt[i].text, txt[i].len);
 	}
 	zs_json_arr_end(j);
+}
+
+void zs__other_txt_json(struct zs_json *j, const struct zs_txt *txt, size_t count, size_t total)
+{
+	zs_json_key(j, "other_txt");
+	zs__txt_json(j, txt, count);
+	zs_json_kint(j, "other_total", (long long)total);
+}
+
+void zs__evidence_json(struct zs_json *j, const struct zs_findings *f,
+                       const struct zs_query_log *log)
+{
+	zs_json_key(j, "findings");
+	zs_findings_json(j, f);
+	zs_json_key(j, "queries");
+	zs_query_log_json(j, log);
 }
 
 /* ---- URIs ---- */

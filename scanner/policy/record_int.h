@@ -50,6 +50,33 @@ bool zs__query_log_idle(const struct zs_query_log *log);
  */
 int zs__query_log_step(struct zs_query_log *log, struct zs_lookup *need, size_t max, size_t *n);
 
+/**
+ * The step function of every machine: hand out questions, and when none is left and every
+ * answer is in, call @p finalize once (it sets nothing up for later questions).
+ * @param finished  the machine's "finalized" flag
+ */
+int zs__machine_step(struct zs_query_log *log, struct zs_lookup *need, size_t max, size_t *n,
+                     bool *finished, void (*finalize)(void *ctx), void *ctx);
+
+/**
+ * Define zs_<kind>_lookup_ops from zs_<kind>_step() and zs_<kind>_answer(), whose first
+ * parameter is a struct zs_<kind>_ctx pointer.
+ */
+#define ZS__DEFINE_LOOKUP_OPS(kind)                                                          \
+	static int kind##_ops_step(void *ctx, struct zs_lookup *need, size_t max, size_t *n) \
+	{                                                                                    \
+		return zs_##kind##_step(ctx, need, max, n);                                  \
+	}                                                                                    \
+	static int kind##_ops_answer(void *ctx, uint32_t id, const struct zs_answer *a)      \
+	{                                                                                    \
+		return zs_##kind##_answer(ctx, id, a);                                       \
+	}                                                                                    \
+	const struct zs_lookup_ops zs_##kind##_lookup_ops = { kind##_ops_step, kind##_ops_answer }
+
+/** Write "key": [names...] as data strings, nothing when @p count is 0 and @p always false. */
+void zs__names_json(struct zs_json *j, const char *key, const char *const *names, size_t count,
+                    bool always);
+
 /* ---- names ---- */
 
 /** Longest name in presentation form without the final dot. */
@@ -112,6 +139,29 @@ bool zs__eq(const char *s, size_t n, const char *lit);
  * @return false when it is not one or does not fit in 64 bits
  */
 bool zs__parse_u64(const char *s, size_t n, uint64_t *out);
+
+/* ---- lists inside a value ("a:b", "u1, u2") ---- */
+
+/** Walks the items of a value separated by one byte, whitespace around each item dropped. */
+struct zs__split {
+	const char *s;
+	size_t n;
+	size_t pos;
+	char sep;
+	bool done;
+};
+
+/** Start walking @p n bytes split on @p sep. */
+void zs__split_init(struct zs__split *it, const char *s, size_t n, char sep);
+
+/**
+ * The next item (which may be empty: "a::b" has three).
+ * @return false at the end
+ */
+bool zs__split_next(struct zs__split *it, const char **item, size_t *len);
+
+/** How many items zs__split_next() will give: the separators plus one. */
+size_t zs__split_count(const char *s, size_t n, char sep);
 
 /* ---- tag=value lists (RFC 6376 3.2, RFC 7489 6.4, RFC 8461 3.1, RFC 8460 3) ---- */
 
@@ -181,6 +231,14 @@ void zs__txt_select(struct zs_arena *a, const struct zs_answer *ans,
 
 /** Write TXT records as a JSON array of data strings. */
 void zs__txt_json(struct zs_json *j, const struct zs_txt *txt, size_t count);
+
+/** Write "other_txt": [...] and "other_total": n, the TXT records a site ignored. */
+void zs__other_txt_json(struct zs_json *j, const struct zs_txt *txt, size_t count, size_t total);
+
+/** Write "findings": [...] and "queries": [...], the tail of every result object. */
+struct zs_findings;
+void zs__evidence_json(struct zs_json *j, const struct zs_findings *f,
+                       const struct zs_query_log *log);
 
 /* ---- URIs ---- */
 

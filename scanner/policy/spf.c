@@ -266,6 +266,16 @@ static const char *spec_copy(struct parser *p, size_t b, size_t e, struct zs_spf
 	return spec;
 }
 
+/* A domain-spec argument in [b, e): checked, then kept in the term. */
+static int parse_spec(struct parser *p, size_t b, size_t e, struct zs_spf_term *t)
+{
+	int ret = check_domain_spec(p, b, e);
+	if (ret == 0) {
+		t->spec = spec_copy(p, b, e, t);
+	}
+	return ret;
+}
+
 static int parse_mechanism_args(struct parser *p, size_t b, size_t e, struct zs_spf_term *t)
 {
 	const char *s = p->text;
@@ -282,11 +292,7 @@ static int parse_mechanism_args(struct parser *p, size_t b, size_t e, struct zs_
 		if (b == e || s[b] != ':') {
 			return syntax(p, b, "mechanism needs :domain-spec");
 		}
-		ret = check_domain_spec(p, b + 1, e);
-		if (ret == 0) {
-			t->spec = spec_copy(p, b + 1, e, t);
-		}
-		return ret;
+		return parse_spec(p, b + 1, e, t);
 	case ZS_SPF_A:
 	case ZS_SPF_MX:
 		ret = split_dual_cidr(p, b, &e, t);
@@ -302,11 +308,7 @@ static int parse_mechanism_args(struct parser *p, size_t b, size_t e, struct zs_
 		if (s[b] != ':') {
 			return syntax(p, b, "unexpected text after mechanism");
 		}
-		ret = check_domain_spec(p, b + 1, e);
-		if (ret == 0) {
-			t->spec = spec_copy(p, b + 1, e, t);
-		}
-		return ret;
+		return parse_spec(p, b + 1, e, t);
 	case ZS_SPF_IP4:
 	case ZS_SPF_IP6:
 		return parse_ip_args(p, b, e, t);
@@ -355,11 +357,10 @@ static int parse_modifier(struct parser *p, struct zs_spf_record *rec, size_t b,
 		t->spec = spec_copy(p, ne + 1, e, t);
 		return 0;
 	}
-	ret = check_domain_spec(p, ne + 1, e);
+	ret = parse_spec(p, ne + 1, e, t);
 	if (ret != 0) {
 		return ret;
 	}
-	t->spec = spec_copy(p, ne + 1, e, t);
 	if (t->kind == ZS_SPF_REDIRECT) {
 		rec->redirect = t;
 	} else {
@@ -401,9 +402,13 @@ static int parse_term(struct parser *p, struct zs_spf_record *rec, size_t b, siz
 	if (i == name) {
 		return syntax(p, name, "expected a mechanism or modifier");
 	}
-	for (size_t m = 0; m < sizeof(mechanisms) / sizeof(mechanisms[0]); m++) {
-		if (strlen(mechanisms[m].name) == i - name &&
-		    strncasecmp(s + name, mechanisms[m].name, i - name) == 0) {
+	char lower[8] = { 0 };
+	for (size_t k = 0; k < i - name && k < sizeof(lower) - 1; k++) {
+		char ch = s[name + k];
+		lower[k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	}
+	for (size_t m = 0; m < sizeof(mechanisms) / sizeof(mechanisms[0]) && i - name < 8; m++) {
+		if (strcmp(lower, mechanisms[m].name) == 0) {
 			t->kind = mechanisms[m].kind;
 			int ret = parse_mechanism_args(p, i, e, t);
 			if (ret == 0 && t->kind == ZS_SPF_ALL && rec->all == NULL) {

@@ -14,8 +14,11 @@
  * exists and macros other than %{d} and %{o}) cannot be flattened: they are noted and make
  * "authorizes_hosts" true when their qualifier is pass.
  *
- * Void lookups are counted for each client family (an "a" of an IPv4-only host is void for
- * an IPv6 client), and the larger count is the one reported and checked against the limit.
+ * Void lookups are counted for each client family: an "a" of an IPv4-only host is void for an
+ * IPv6 client. Over the limit for IPv4 clients is the void_limit error (most mail, and every
+ * receiver, sees it); over the limit only for IPv6 clients is the void_limit_ipv6 warning, as
+ * a record of IPv4-only hosts is common and breaks only for senders that use IPv6 (which big
+ * providers included by the record may well do).
  */
 #include <string.h>
 
@@ -56,13 +59,26 @@ static bool touches(unsigned __int128 hi, unsigned __int128 lo)
 	return lo <= hi || (hi != U128_MAX && lo == hi + 1);
 }
 
+/* The first interval that ends at or after lo - 1 (binary search: intervals are sorted). */
+static size_t first_touching(const struct iset *s, unsigned __int128 lo)
+{
+	size_t a = 0;
+	size_t b = s->n;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (touches(s->v[m].hi, lo)) {
+			b = m;
+		} else {
+			a = m + 1;
+		}
+	}
+	return a;
+}
+
 static void iset_add(struct zs_spf_ctx *c, struct iset *s, unsigned __int128 lo,
                      unsigned __int128 hi)
 {
-	size_t i = 0;
-	while (i < s->n && !touches(s->v[i].hi, lo)) {
-		i++;
-	}
+	size_t i = first_touching(s, lo);
 	size_t j = i;
 	while (j < s->n && touches(hi, s->v[j].lo)) {
 		lo = s->v[j].lo < lo ? s->v[j].lo : lo;
@@ -91,7 +107,7 @@ static void iset_add_minus(struct zs_spf_ctx *c, struct iset *dst, unsigned __in
 {
 	unsigned __int128 cur = lo;
 
-	for (size_t k = 0; k < d->n; k++) {
+	for (size_t k = first_touching(d, lo); k < d->n; k++) {
 		if (d->v[k].hi < cur) {
 			continue;
 		}
@@ -143,6 +159,9 @@ static void range_of(int fam, const uint8_t *addr, unsigned prefix, unsigned __i
 static void apply_range(struct zs_spf_ctx *c, struct an *a, int fam, char q, unsigned __int128 lo,
                         unsigned __int128 hi)
 {
+	if (c->blocked) {
+		return; /* this pass only gathers questions */
+	}
 	if (q == '+') {
 		iset_add_minus(c, &a->pass[fam], lo, hi, &a->decided[fam]);
 	}
@@ -216,11 +235,18 @@ static void count_void(struct zs_spf_ctx *c, struct zs_spf_node *node, const cha
 	unsigned *v = fam == V4 ? &c->voids : &c->voids6;
 
 	(*v)++;
-	if (*v == ZS__SPF_VOID_LIMIT + 1) {
+	if (*v != ZS__SPF_VOID_LIMIT + 1) {
+		return;
+	}
+	if (fam == V4) {
 		(void)zs__spf_error(c, ZS_SPF_CODE_VOID_LIMIT, domain, t->pos,
-		                    "void lookup 3 (limit %d) for %s clients", ZS__SPF_VOID_LIMIT,
-		                    fam == V4 ? "IPv4" : "IPv6");
+		                    "void lookup 3 (limit %d): a receiver stops here",
+		                    ZS__SPF_VOID_LIMIT);
 		node_fail(node, ZS_SPF_PERMERROR);
+	} else {
+		(void)zs__spf_finding(c, ZS_SPF_CODE_VOID_LIMIT_IPV6, domain, t->pos,
+		                      "void lookup 3 (limit %d) for IPv6 clients",
+		                      ZS__SPF_VOID_LIMIT);
 	}
 }
 
@@ -522,7 +548,7 @@ static const struct zs_spf_record *an_record(struct zs_spf_ctx *c, const char *d
 		node->result = ZS_SPF_NONE;
 		return NULL;
 	}
-	const struct zs__spf_sel *sel = zs__spf_select(c, e);
+	const struct zs__spf_sel *sel = zs__spf_select(c, e, node->kind != ZS_SPF_NODE_ROOT);
 	if (node->kind == ZS_SPF_NODE_ROOT) {
 		c->report->records = sel->records;
 		c->report->record_count = sel->spf_count;
@@ -570,7 +596,6 @@ static void analyse_domain(struct zs_spf_ctx *c, struct walk *w, int depth, cons
 {
 	unsigned lookups = c->lookups;
 	unsigned voids4 = c->voids;
-	unsigned voids6 = c->voids6;
 
 	memset(out, 0, sizeof(*out));
 	w->path[depth] = domain;
@@ -580,6 +605,7 @@ static void analyse_domain(struct zs_spf_ctx *c, struct walk *w, int depth, cons
 		return;
 	}
 	const struct zs_spf_term *all = NULL;
+	bool after_all = false;
 	for (size_t i = 0; i < rec->count; i++) {
 		const struct zs_spf_term *t = &rec->terms[i];
 		if (t->kind == ZS_SPF_UNKNOWN) {
@@ -591,10 +617,14 @@ static void analyse_domain(struct zs_spf_ctx *c, struct walk *w, int depth, cons
 			continue;
 		}
 		if (all != NULL) {
-			(void)zs__spf_finding(c, ZS_SPF_CODE_TERMS_AFTER_ALL, domain, t->pos,
-			                      "%.*s comes after all and is never evaluated",
-			                      (int)t->len, rec->text + t->pos);
-			break;
+			if (!after_all) {
+				(void)zs__spf_finding(c, ZS_SPF_CODE_TERMS_AFTER_ALL, domain,
+				                      t->pos,
+				                      "%.*s comes after all and is never evaluated",
+				                      (int)t->len, rec->text + t->pos);
+			}
+			after_all = true;
+			continue;
 		}
 		if (zs_spf_kind_queries_dns(t->kind)) {
 			count_term(c, node, domain, t);
@@ -622,9 +652,7 @@ static void analyse_domain(struct zs_spf_ctx *c, struct walk *w, int depth, cons
 		(void)zs__spf_finding(c, ZS_SPF_CODE_NO_ALL, domain, -1, NULL);
 	}
 	node->lookups = c->lookups - lookups;
-	voids4 = c->voids - voids4;
-	voids6 = c->voids6 - voids6;
-	node->void_lookups = voids4 > voids6 ? voids4 : voids6;
+	node->void_lookups = c->voids - voids4;
 	node->all = out->all;
 	bool full;
 	node->ipv4_addresses = (uint64_t)iset_count(&out->pass[V4], &full);
@@ -639,7 +667,7 @@ static void check_type99(struct zs_spf_ctx *c)
 	    zs__spf_lookup(c, c->domain, ZS_RR_SPF, &e) != ZS__SPF_LOOK_DATA) {
 		return;
 	}
-	const struct zs__spf_sel *sel = zs__spf_select(c, e);
+	const struct zs__spf_sel *sel = zs__spf_select(c, e, false);
 	if (sel->spf_count > 0) {
 		c->report->type99 = sel->records;
 		c->report->type99_count = sel->spf_count;
@@ -674,7 +702,7 @@ void zs__spf_analyse(struct zs_spf_ctx *c)
 	r->lookups = c->lookups;
 	r->void_lookups_ipv4 = c->voids;
 	r->void_lookups_ipv6 = c->voids6;
-	r->void_lookups = c->voids > c->voids6 ? c->voids : c->voids6;
+	r->void_lookups = c->voids;
 	r->all = a.all;
 	r->ipv4_addresses = (uint64_t)iset_count(&a.pass[V4], &full);
 	r->ipv6_addresses = iset_count(&a.pass[V6], &r->ipv6_all);

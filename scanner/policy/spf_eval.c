@@ -228,16 +228,31 @@ enum zs__spf_look zs__spf_lookup(struct zs_spf_ctx *c, const char *name, uint16_
 int zs_spf_answer(struct zs_spf_ctx *c, const char *name, uint16_t type,
                   const struct zs_answer *ans)
 {
-	struct zs_arena tmp;
-	zs_arena_init(&tmp);
-	const char *n = norm_name(&tmp, name);
+	char buf[512];
+	size_t name_len = strlen(name);
+	const char *n = name;
+
+	if (name_len < sizeof(buf)) {
+		/* the usual case, questions this context asked: already in normal form */
+		memcpy(buf, name, name_len + 1);
+		if (name_len > 0 && buf[name_len - 1] == '.') {
+			buf[name_len - 1] = '\0';
+		}
+		for (char *p = buf; *p != '\0'; p++) {
+			if (*p >= 'A' && *p <= 'Z') {
+				*p = (char)(*p + 32);
+			}
+		}
+		n = buf;
+	} else {
+		n = norm_name(&c->arena, name);
+	}
 	uint32_t h = hash_question(n, type);
 	struct zs__spf_entry *e = find_entry(c, n, type, h);
 
 	if (e == NULL && c->entries < ZS__SPF_MAX_QUESTIONS) {
 		e = new_entry(c, n, type, h);
 	}
-	zs_arena_deinit(&tmp);
 	if (e == NULL || e->answered) {
 		return 0;
 	}
@@ -291,7 +306,95 @@ int zs_spf_answer(struct zs_spf_ctx *c, const char *name, uint16_t type,
 	return 0;
 }
 
-const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__spf_entry *ce)
+/* ------------------------------------------------------------------------------------------ */
+/* Shared parse cache */
+
+struct cached_record {
+	uint32_t hash;
+	const char *text;
+	size_t len;
+	int ret;
+	struct zs_spf_record *rec;
+	struct zs_spf_syntax syn;
+};
+
+struct zs_spf_cache {
+	struct zs_arena arena;
+	struct cached_record *slots; /**< open addressing; text NULL when free */
+	size_t size;                 /**< power of two, at least twice max */
+	size_t count;
+	size_t max;
+};
+
+enum { CACHE_DEFAULT = 4096, CACHE_MAX_BYTES = 32 << 20 };
+
+struct zs_spf_cache *zs_spf_cache_new(size_t max_records)
+{
+	struct zs_spf_cache *k = zs_calloc(1, sizeof(*k));
+	zs_arena_init(&k->arena);
+	k->max = max_records != 0 ? max_records : CACHE_DEFAULT;
+	k->size = 16;
+	while (k->size < 2 * k->max) {
+		k->size *= 2;
+	}
+	k->slots = zs_calloc(k->size, sizeof(*k->slots));
+	return k;
+}
+
+void zs_spf_cache_free(struct zs_spf_cache *k)
+{
+	if (k == NULL) {
+		return;
+	}
+	zs_arena_deinit(&k->arena);
+	zs_free(k->slots);
+	zs_free(k);
+}
+
+static uint32_t hash_bytes(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++) {
+		h = (h ^ (unsigned char)p[i]) * 16777619u;
+	}
+	return h;
+}
+
+/* Parse through the cache: a hit, or a new entry while there is room, else a private parse. */
+static void parse_shared(struct zs_spf_ctx *c, struct zs__spf_sel *sel, const char *text,
+                         size_t len)
+{
+	struct zs_spf_cache *k = c->cache;
+	uint32_t h = hash_bytes(text, len);
+	size_t mask = k->size - 1;
+	size_t i = h & mask;
+
+	for (; k->slots[i].text != NULL; i = (i + 1) & mask) {
+		struct cached_record *cr = &k->slots[i];
+		if (cr->hash == h && cr->len == len && memcmp(cr->text, text, len) == 0) {
+			sel->parse_ret = cr->ret;
+			sel->rec = cr->rec;
+			sel->syn = cr->syn;
+			return;
+		}
+	}
+	if (k->count >= k->max || k->arena.total > CACHE_MAX_BYTES) {
+		sel->parse_ret = zs_spf_record_parse(&c->arena, text, len, &sel->rec, &sel->syn);
+		return;
+	}
+	struct cached_record *cr = &k->slots[i];
+	cr->ret = zs_spf_record_parse(&k->arena, text, len, &cr->rec, &cr->syn);
+	cr->hash = h;
+	cr->len = len;
+	cr->text = zs_arena_strndup(&k->arena, text, len);
+	k->count++;
+	sel->parse_ret = cr->ret;
+	sel->rec = cr->rec;
+	sel->syn = cr->syn;
+}
+
+const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__spf_entry *ce,
+                                         bool shared)
 {
 	struct zs__spf_entry *e = (struct zs__spf_entry *)ce;
 
@@ -318,8 +421,12 @@ const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__
 		}
 	}
 	if (sel->spf_count == 1) {
-		sel->parse_ret = zs_spf_record_parse(&c->arena, texts[0].data, texts[0].len,
-		                                     &sel->rec, &sel->syn);
+		if (shared && c->cache != NULL) {
+			parse_shared(c, sel, texts[0].data, texts[0].len);
+		} else {
+			sel->parse_ret = zs_spf_record_parse(&c->arena, texts[0].data, texts[0].len,
+			                                     &sel->rec, &sel->syn);
+		}
 		if (sel->parse_ret == ZS_ERR_TOOBIG) {
 			sel->syn.pos = ZS_SPF_RECORD_MAX;
 			sel->syn.msg = "record too long";
@@ -358,13 +465,18 @@ bool zs__spf_name_ok(const char *name, bool multi_label)
 int zs__spf_target(struct zs_spf_ctx *c, const struct zs_spf_macro_env *env, const char *spec,
                    const char **out, char *missing)
 {
-	zs_buf_reset(&c->scratch);
-	int ret = zs_spf_macro_expand(env, spec, strlen(spec), 0, &c->scratch, missing);
-	if (ret != 0) {
-		return ret;
+	const char *s = spec;
+	size_t n = strlen(spec);
+
+	if (memchr(spec, '%', n) != NULL) {
+		zs_buf_reset(&c->scratch);
+		int ret = zs_spf_macro_expand(env, spec, n, 0, &c->scratch, missing);
+		if (ret != 0) {
+			return ret;
+		}
+		s = zs_buf_cstr(&c->scratch);
+		n = c->scratch.len;
 	}
-	const char *s = zs_buf_cstr(&c->scratch);
-	size_t n = c->scratch.len;
 	if (n > 0 && s[n - 1] == '.') {
 		n--;
 	}
@@ -392,12 +504,44 @@ static struct pass_findings *pass_findings(struct zs_spf_ctx *c)
 	return (struct pass_findings *)c->findings_state;
 }
 
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static struct zs_spf_finding *vfinding(struct zs_spf_ctx *c, enum zs_spf_code code,
+                                       const char *domain, long pos, const char *fmt, va_list ap)
+        __attribute__((format(printf, 5, 0)));
+
 static struct zs_spf_finding *vfinding(struct zs_spf_ctx *c, enum zs_spf_code code,
                                        const char *domain, long pos, const char *fmt, va_list ap)
 {
 	struct pass_findings *pf = pass_findings(c);
+	/* errors have room beyond the cap of the others; the one truncation notice always */
+	bool important = codes[code].sev == ZS_SPF_SEV_ERROR;
+	size_t cap = ZS__SPF_MAX_FINDINGS + (important ? ZS__SPF_MAX_FINDINGS / 4 : 0);
+	const char *msg = codes[code].msg;
 
-	if (pf->count >= ZS__SPF_MAX_FINDINGS) {
+	if (c->blocked) {
+		return NULL; /* this pass only gathers questions: its report is thrown away */
+	}
+	if (fmt != NULL) {
+		va_list ap2;
+		va_copy(ap2, ap);
+		int n = vsnprintf(NULL, 0, fmt, ap);
+		char *m = zs_arena_alloc(&c->pass, n > 0 ? (size_t)n + 1 : 1);
+		(void)vsnprintf(m, n > 0 ? (size_t)n + 1 : 1, fmt, ap2);
+		va_end(ap2);
+		msg = m;
+	}
+	/* a term reached through several includes gives one finding */
+	for (struct finding_item *it = pf->head; it != NULL; it = it->next) {
+		if (it->f.code == code && it->f.pos == pos && same_text(it->f.domain, domain) &&
+		    same_text(it->f.message, msg)) {
+			return &it->f;
+		}
+	}
+	if (pf->count >= cap && code != ZS_SPF_CODE_TRUNCATED) {
 		c->report->findings_truncated = true;
 		return NULL;
 	}
@@ -405,17 +549,7 @@ static struct zs_spf_finding *vfinding(struct zs_spf_ctx *c, enum zs_spf_code co
 	it->f.code = code;
 	it->f.domain = domain;
 	it->f.pos = pos;
-	if (fmt != NULL) {
-		va_list ap2;
-		va_copy(ap2, ap);
-		int n = vsnprintf(NULL, 0, fmt, ap);
-		char *msg = zs_arena_alloc(&c->pass, n > 0 ? (size_t)n + 1 : 1);
-		(void)vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap2);
-		va_end(ap2);
-		it->f.message = msg;
-	} else {
-		it->f.message = codes[code].msg;
-	}
+	it->f.message = msg;
 	if (pf->tail != NULL) {
 		pf->tail->next = it;
 	} else {
@@ -450,7 +584,7 @@ struct zs_spf_finding *zs__spf_error(struct zs_spf_ctx *c, enum zs_spf_code code
 		return f;
 	}
 	c->report->error = code;
-	if (pf->count >= ZS__SPF_MAX_FINDINGS) {
+	if (pf->count >= ZS__SPF_MAX_FINDINGS + ZS__SPF_MAX_FINDINGS / 4) {
 		/* the error always gets its finding: drop the last one kept */
 		struct finding_item *it = pf->head;
 		while (it != NULL && it->next != pf->tail) {
@@ -465,7 +599,8 @@ struct zs_spf_finding *zs__spf_error(struct zs_spf_ctx *c, enum zs_spf_code code
 	va_start(ap, fmt);
 	struct zs_spf_finding *f = vfinding(c, code, domain, pos, fmt, ap);
 	va_end(ap);
-	pf->error = pf->tail;
+	/* f is the first member of its item */
+	pf->error = (struct finding_item *)f;
 	return f;
 }
 
@@ -914,7 +1049,7 @@ static int fetch_record(struct zs_spf_ctx *c, const char *domain, struct zs_spf_
 	if (lk != ZS__SPF_LOOK_DATA) {
 		return 1;
 	}
-	const struct zs__spf_sel *sel = zs__spf_select(c, e);
+	const struct zs__spf_sel *sel = zs__spf_select(c, e, node->kind != ZS_SPF_NODE_ROOT);
 	if (node->kind == ZS_SPF_NODE_ROOT) {
 		c->report->records = sel->records;
 		c->report->record_count = sel->spf_count;
@@ -1146,6 +1281,7 @@ struct zs_spf_ctx *zs_spf_check_new(const struct zs_spf_check_params *p)
 	c->receiver = zs_arena_strdup(a, p->receiver != NULL ? p->receiver : "unknown");
 	c->now = zs_arena_printf(a, "%llu", (unsigned long long)p->now);
 	c->default_exp = p->default_exp != NULL ? zs_arena_strdup(a, p->default_exp) : NULL;
+	c->cache = p->cache;
 	return c;
 }
 
@@ -1158,6 +1294,7 @@ struct zs_spf_ctx *zs_spf_analysis_new(const char *domain, const struct zs_spf_a
 	c->domain = norm_name(&c->arena, domain);
 	c->sender_domain = c->domain;
 	c->no_type99 = o != NULL && o->no_type99;
+	c->cache = o != NULL ? o->cache : NULL;
 	return c;
 }
 

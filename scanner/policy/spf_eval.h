@@ -40,31 +40,32 @@
 #include "scanner/policy/spf.h"
 
 /** Stable codes of findings, with their severity and a default one-line message. */
-#define ZS_SPF_CODE_MAP(XX)                                                                   \
-	XX(SYNTAX, "syntax", ERROR, "syntax error")                                           \
-	XX(MULTIPLE_RECORDS, "multiple_records", ERROR, "more than one SPF record")           \
-	XX(LOOKUP_LIMIT, "lookup_limit", ERROR, "more than 10 DNS-querying terms")            \
-	XX(VOID_LIMIT, "void_limit", ERROR, "more than 2 void lookups")                       \
-	XX(INCLUDE_NONE, "include_none", ERROR, "include target has no SPF record")           \
-	XX(REDIRECT_NONE, "redirect_none", ERROR, "redirect target has no SPF record")        \
-	XX(TOO_MANY_MX, "too_many_mx", ERROR, "more than 10 MX records")                      \
-	XX(LOOP, "loop", ERROR, "include/redirect loop")                                      \
-	XX(DNS_ERROR, "dns_error", ERROR, "DNS lookup failed")                                \
-	XX(PASS_ALL, "pass_all", WARNING, "+all authorises every host")                       \
-	XX(WIDE_IPV4, "wide_ipv4", WARNING, "authorises a /8 or more of IPv4")                \
-	XX(WIDE_IPV6, "wide_ipv6", WARNING, "authorises a /32 or more of IPv6")               \
-	XX(PTR_USED, "ptr_used", WARNING, "ptr mechanism (RFC 7208 5.5: do not use)")         \
-	XX(RECORD_TOO_LONG, "record_too_long", WARNING, "SPF record over 450 bytes")          \
-	XX(TXT_TOO_LARGE, "txt_too_large", WARNING, "TXT records at the name over 450 bytes") \
-	XX(STRING_TOO_LONG, "string_too_long", WARNING, "TXT string over 255 bytes")          \
-	XX(SPF_TYPE99_ONLY, "spf_type99_only", WARNING, "SPF only in the obsolete type 99")   \
-	XX(TERMS_AFTER_ALL, "terms_after_all", WARNING, "mechanisms after all are ignored")   \
-	XX(REDIRECT_IGNORED, "redirect_ignored", WARNING, "redirect= ignored: all present")   \
-	XX(VOID_LOOKUP, "void_lookup", WARNING, "lookup returned no data")                    \
-	XX(TRUNCATED, "truncated", WARNING, "analysis stopped at its work limit")             \
-	XX(NO_ALL, "no_all", INFO, "no all and no redirect: default neutral")                 \
-	XX(NO_HOSTS, "no_hosts", INFO, "authorises no host")                                  \
-	XX(MACRO_DYNAMIC, "macro_dynamic", INFO, "depends on the client; not evaluated")      \
+#define ZS_SPF_CODE_MAP(XX)                                                                     \
+	XX(SYNTAX, "syntax", ERROR, "syntax error")                                             \
+	XX(MULTIPLE_RECORDS, "multiple_records", ERROR, "more than one SPF record")             \
+	XX(LOOKUP_LIMIT, "lookup_limit", ERROR, "more than 10 DNS-querying terms")              \
+	XX(VOID_LIMIT, "void_limit", ERROR, "more than 2 void lookups")                         \
+	XX(INCLUDE_NONE, "include_none", ERROR, "include target has no SPF record")             \
+	XX(REDIRECT_NONE, "redirect_none", ERROR, "redirect target has no SPF record")          \
+	XX(TOO_MANY_MX, "too_many_mx", ERROR, "more than 10 MX records")                        \
+	XX(LOOP, "loop", ERROR, "include/redirect loop")                                        \
+	XX(DNS_ERROR, "dns_error", ERROR, "DNS lookup failed")                                  \
+	XX(PASS_ALL, "pass_all", WARNING, "+all authorises every host")                         \
+	XX(WIDE_IPV4, "wide_ipv4", WARNING, "authorises a /8 or more of IPv4")                  \
+	XX(WIDE_IPV6, "wide_ipv6", WARNING, "authorises a /32 or more of IPv6")                 \
+	XX(PTR_USED, "ptr_used", WARNING, "ptr mechanism (RFC 7208 5.5: do not use)")           \
+	XX(RECORD_TOO_LONG, "record_too_long", WARNING, "SPF record over 450 bytes")            \
+	XX(TXT_TOO_LARGE, "txt_too_large", WARNING, "TXT records at the name over 450 bytes")   \
+	XX(STRING_TOO_LONG, "string_too_long", WARNING, "TXT string over 255 bytes")            \
+	XX(SPF_TYPE99_ONLY, "spf_type99_only", WARNING, "SPF only in the obsolete type 99")     \
+	XX(TERMS_AFTER_ALL, "terms_after_all", WARNING, "mechanisms after all are ignored")     \
+	XX(REDIRECT_IGNORED, "redirect_ignored", WARNING, "redirect= ignored: all present")     \
+	XX(VOID_LIMIT_IPV6, "void_limit_ipv6", WARNING, "over 2 void lookups for IPv6 clients") \
+	XX(VOID_LOOKUP, "void_lookup", WARNING, "lookup returned no data")                      \
+	XX(TRUNCATED, "truncated", WARNING, "analysis stopped at its work limit")               \
+	XX(NO_ALL, "no_all", INFO, "no all and no redirect: default neutral")                   \
+	XX(NO_HOSTS, "no_hosts", INFO, "authorises no host")                                    \
+	XX(MACRO_DYNAMIC, "macro_dynamic", INFO, "depends on the client; not evaluated")        \
 	XX(UNKNOWN_MODIFIER, "unknown_modifier", INFO, "unknown modifier ignored")
 
 enum zs_spf_code {
@@ -131,11 +132,11 @@ struct zs_spf_report {
 	size_t finding_count;
 	const struct zs_spf_finding *findings;
 	bool findings_truncated;
-	unsigned lookups;      /**< DNS-querying terms (analysis: after full expansion) */
-	unsigned void_lookups; /**< check_host: void lookups; analysis: the larger of the two below
-	                        */
+	unsigned lookups;           /**< DNS-querying terms (analysis: after full expansion) */
+	unsigned void_lookups;      /**< void lookups (analysis: as an IPv4 client sees them) */
 	unsigned void_lookups_ipv4; /**< analysis: as an IPv4 client sees them */
-	unsigned void_lookups_ipv6; /**< analysis: as an IPv6 client sees them */
+	unsigned void_lookups_ipv6; /**< analysis: as an IPv6 client sees them (an "a" of an
+	                                 IPv4-only host is void for it) */
 	char all;                   /**< qualifier of the terminal all (following redirect), or 0 */
 	bool ptr;                   /**< a ptr mechanism or %{p} macro is used somewhere */
 	bool dynamic;               /**< some term depends on the client (macros, ptr, exists) */
@@ -163,20 +164,40 @@ struct zs_spf_need {
 	uint16_t type;    /**< ZS_RR_TXT, ZS_RR_A, ZS_RR_AAAA, ZS_RR_MX, ZS_RR_PTR, ZS_RR_SPF */
 };
 
+/**
+ * Parsed records shared by contexts, keyed by the record text: the records at include and
+ * redirect targets (shared providers, included by most domains) are then parsed once per run
+ * instead of once per domain. Parsing depends on the text alone, so a cached record is always
+ * right; DNS answers are never shared. Bounded: when full, records are parsed per context.
+ * Not thread-safe (one per thread); it must outlive the contexts that use it.
+ */
+struct zs_spf_cache;
+
+/**
+ * @param max_records  records kept (0: 4096); at most 32 MiB of records in any case
+ * @return a new cache, never NULL
+ */
+struct zs_spf_cache *zs_spf_cache_new(size_t max_records);
+
+/** Free a cache; NULL is a no-op. */
+void zs_spf_cache_free(struct zs_spf_cache *cache);
+
 /** Parameters of check_host(). */
 struct zs_spf_check_params {
-	struct zs_spf_ip ip;     /**< client address (required) */
-	const char *domain;      /**< domain checked: MAIL FROM domain or HELO (required) */
-	const char *sender;      /**< MAIL FROM address; NULL or "" means postmaster@domain */
-	const char *helo;        /**< HELO/EHLO name for %{h}; NULL is "unknown" */
-	const char *receiver;    /**< %{r}; NULL is "unknown" */
-	uint64_t now;            /**< %{t}, seconds since the epoch (the caller's clock) */
-	const char *default_exp; /**< explanation when exp= gives none; NULL for none */
+	struct zs_spf_ip ip;        /**< client address (required) */
+	const char *domain;         /**< domain checked: MAIL FROM domain or HELO (required) */
+	const char *sender;         /**< MAIL FROM address; NULL or "" means postmaster@domain */
+	const char *helo;           /**< HELO/EHLO name for %{h}; NULL is "unknown" */
+	const char *receiver;       /**< %{r}; NULL is "unknown" */
+	uint64_t now;               /**< %{t}, seconds since the epoch (the caller's clock) */
+	const char *default_exp;    /**< explanation when exp= gives none; NULL for none */
+	struct zs_spf_cache *cache; /**< shared parsed records, or NULL */
 };
 
 /** Options of the analysis (zero for defaults). */
 struct zs_spf_analysis_opts {
-	bool no_type99; /**< do not ask type 99 when no TXT SPF record exists */
+	bool no_type99;             /**< do not ask type 99 when no TXT SPF record exists */
+	struct zs_spf_cache *cache; /**< shared parsed records, or NULL */
 };
 
 struct zs_spf_ctx;

@@ -86,6 +86,7 @@ struct zs_spf_ctx {
 	const char *now;
 	const char *default_exp;
 	bool no_type99;
+	struct zs_spf_cache *cache; /**< shared parsed records, not owned; may be NULL */
 
 	/* answer cache: open addressing over entries */
 	struct zs__spf_entry **table;
@@ -117,8 +118,12 @@ struct zs_spf_ctx {
 enum zs__spf_look zs__spf_lookup(struct zs_spf_ctx *c, const char *name, uint16_t type,
                                  struct zs__spf_entry **e);
 
-/** The SPF record selection of a TXT/SPF entry (computed once, kept in the entry). */
-const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__spf_entry *e);
+/**
+ * The SPF record selection of a TXT/SPF entry (computed once, kept in the entry).
+ * @param shared  the record may come from / go to the shared cache (include/redirect targets)
+ */
+const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__spf_entry *e,
+                                         bool shared);
 
 /**
  * Expand a domain-spec into a query name in the pass arena: macros expanded, truncated on the

@@ -322,15 +322,22 @@ int zs_spf_macro_expand(const struct zs_spf_macro_env *env, const char *s, size_
 {
 	size_t start = out->len;
 	struct token t;
-	int ret = zs_spf_macro_check(s, len, flags, NULL);
+	int ret = 0;
 
-	if (ret != 0) {
-		return ret;
-	}
 	for (size_t i = 0; i < len && ret == 0; i += t.len) {
-		(void)next_token(s, len, i, flags, &t, NULL);
+		ret = next_token(s, len, i, flags, &t, NULL);
+		if (ret != 0) {
+			break;
+		}
 		if (!t.expand) {
-			ret = zs_buf_putc(out, s[i]);
+			/* a run of literals in one append */
+			size_t j = i + 1;
+			while (j < len && s[j] != '%' &&
+			       next_token(s, len, j, flags, &t, NULL) == 0) {
+				j++;
+			}
+			t.len = j - i;
+			ret = zs_buf_append(out, s + i, t.len);
 			continue;
 		}
 		if (t.letter == '%' || t.letter == '_' || t.letter == '-') {
@@ -344,10 +351,14 @@ int zs_spf_macro_expand(const struct zs_spf_macro_env *env, const char *s, size_
 		char lower = (char)(upper ? t.letter + 32 : t.letter);
 		const char *v = letter_value(env, lower, buf, sizeof(buf));
 		if (v == NULL) {
-			if (missing != NULL) {
-				*missing = lower;
+			/* a syntax error further on still wins: the string is broken either way */
+			ret = zs_spf_macro_check(s + i, len - i, flags, NULL);
+			if (ret == 0) {
+				ret = ZS_ERR_NOTFOUND;
+				if (missing != NULL) {
+					*missing = lower;
+				}
 			}
-			ret = ZS_ERR_NOTFOUND;
 			break;
 		}
 		ret = transform(out, v, &t, upper);

@@ -224,6 +224,29 @@ void zs_mtasts_parse(struct zs_arena *arena, const char *text, size_t len,
 	out->valid = zs_findings_count(&out->findings, ZS_SEV_ERROR) == 0;
 }
 
+/* Check one rua= URI and keep it when it is one. */
+static void tlsrpt_uri(struct zs_arena *arena, struct zs_tlsrpt_record *out, const char *u,
+                       size_t ul)
+{
+	size_t scheme = 0;
+	if (!zs__uri_valid(u, ul, &scheme)) {
+		zs_findings_add(arena, &out->findings, ZS_FIND_TLSRPT_URI_INVALID,
+		                "rua=: %s is not a URI", zs__quote(arena, u, ul));
+		return;
+	}
+	out->rua[out->rua_count++] = zs_arena_strndup(arena, u, ul);
+	if (zs__eq_nocase(u, scheme, "mailto")) {
+		if (zs__mailto_domain(arena, u, ul) == NULL) {
+			zs_findings_add(arena, &out->findings, ZS_FIND_TLSRPT_URI_INVALID,
+			                "rua=: %s holds no usable e-mail address",
+			                zs__quote(arena, u, ul));
+		}
+	} else if (!zs__eq_nocase(u, scheme, "https")) {
+		zs_findings_add(arena, &out->findings, ZS_FIND_TLSRPT_URI_SCHEME,
+		                "rua=: %s is neither mailto: nor https:", zs__quote(arena, u, ul));
+	}
+}
+
 void zs_tlsrpt_parse(struct zs_arena *arena, const char *text, size_t len,
                      struct zs_tlsrpt_record *out)
 {
@@ -255,50 +278,14 @@ void zs_tlsrpt_parse(struct zs_arena *arena, const char *text, size_t len,
 			continue;
 		}
 		rua_seen = true;
-		size_t items = 1;
-		for (size_t c = 0; c < t->value_len; c++) {
-			items += t->value[c] == ',';
-		}
-		out->rua = zs_arena_calloc(arena, items, sizeof(*out->rua));
-		size_t b = 0;
-		while (b <= t->value_len) {
-			const char *p = memchr(t->value + b, ',', t->value_len - b);
-			size_t e = p == NULL ? t->value_len : (size_t)(p - t->value);
-			size_t ib = b;
-			size_t ie = e;
-			while (ib < ie && zs__is_wsp((unsigned char)t->value[ib])) {
-				ib++;
-			}
-			while (ie > ib && zs__is_wsp((unsigned char)t->value[ie - 1])) {
-				ie--;
-			}
-			const char *u = t->value + ib;
-			size_t ul = ie - ib;
-			size_t scheme = 0;
-			if (!zs__uri_valid(u, ul, &scheme)) {
-				zs_findings_add(arena, &out->findings, ZS_FIND_TLSRPT_URI_INVALID,
-				                "rua=: %s is not a URI", zs__quote(arena, u, ul));
-			} else {
-				out->rua[out->rua_count++] = zs_arena_strndup(arena, u, ul);
-				if (zs__eq_nocase(u, scheme, "mailto")) {
-					if (zs__mailto_domain(arena, u, ul) == NULL) {
-						zs_findings_add(
-						        arena, &out->findings,
-						        ZS_FIND_TLSRPT_URI_INVALID,
-						        "rua=: %s holds no usable e-mail address",
-						        zs__quote(arena, u, ul));
-					}
-				} else if (!zs__eq_nocase(u, scheme, "https")) {
-					zs_findings_add(arena, &out->findings,
-					                ZS_FIND_TLSRPT_URI_SCHEME,
-					                "rua=: %s is neither mailto: nor https:",
-					                zs__quote(arena, u, ul));
-				}
-			}
-			if (p == NULL) {
-				break;
-			}
-			b = e + 1;
+		struct zs__split it;
+		const char *u = NULL;
+		size_t ul = 0;
+		out->rua = zs_arena_calloc(arena, zs__split_count(t->value, t->value_len, ','),
+		                           sizeof(*out->rua));
+		zs__split_init(&it, t->value, t->value_len, ',');
+		while (zs__split_next(&it, &u, &ul)) {
+			tlsrpt_uri(arena, out, u, ul);
 		}
 	}
 	if (!rua_seen) {
@@ -534,19 +521,19 @@ static void site_findings(struct zs_sts_ctx *c, const struct zs_sts_site *s, con
 	}
 }
 
+static void finalize(void *ctx)
+{
+	struct zs_sts_ctx *c = ctx;
+	site_findings(c, &c->r.mtasts, "MTA-STS", ZS_FIND_MTASTS_MULTIPLE,
+	              ZS_FIND_MTASTS_LOOKUP_FAILED);
+	site_findings(c, &c->r.tlsrpt, "TLS-RPT", ZS_FIND_TLSRPT_MULTIPLE,
+	              ZS_FIND_TLSRPT_LOOKUP_FAILED);
+	site_findings(c, &c->r.bimi, "BIMI", ZS_FIND_BIMI_MULTIPLE, ZS_FIND_BIMI_LOOKUP_FAILED);
+}
+
 int zs_sts_step(struct zs_sts_ctx *c, struct zs_lookup *need, size_t max, size_t *n)
 {
-	int ret = zs__query_log_step(&c->r.log, need, max, n);
-	if (ret == ZS_POLICY_DONE && !c->finished) {
-		site_findings(c, &c->r.mtasts, "MTA-STS", ZS_FIND_MTASTS_MULTIPLE,
-		              ZS_FIND_MTASTS_LOOKUP_FAILED);
-		site_findings(c, &c->r.tlsrpt, "TLS-RPT", ZS_FIND_TLSRPT_MULTIPLE,
-		              ZS_FIND_TLSRPT_LOOKUP_FAILED);
-		site_findings(c, &c->r.bimi, "BIMI", ZS_FIND_BIMI_MULTIPLE,
-		              ZS_FIND_BIMI_LOOKUP_FAILED);
-		c->finished = true;
-	}
-	return ret;
+	return zs__machine_step(&c->r.log, need, max, n, &c->finished, finalize, c);
 }
 
 const struct zs_sts_result *zs_sts_result(const struct zs_sts_ctx *c)
@@ -555,17 +542,7 @@ const struct zs_sts_result *zs_sts_result(const struct zs_sts_ctx *c)
 	return &c->r;
 }
 
-static int ops_step(void *ctx, struct zs_lookup *need, size_t max, size_t *n)
-{
-	return zs_sts_step(ctx, need, max, n);
-}
-
-static int ops_answer(void *ctx, uint32_t id, const struct zs_answer *a)
-{
-	return zs_sts_answer(ctx, id, a);
-}
-
-const struct zs_lookup_ops zs_sts_lookup_ops = { ops_step, ops_answer };
+ZS__DEFINE_LOOKUP_OPS(sts);
 
 void zs_mtasts_record_json(struct zs_json *j, const struct zs_mtasts_record *r)
 {
@@ -584,12 +561,7 @@ void zs_tlsrpt_record_json(struct zs_json *j, const struct zs_tlsrpt_record *r)
 	zs_json_obj_begin(j);
 	zs_json_kdata(j, "text", r->text, r->len);
 	zs_json_kbool(j, "valid", r->valid);
-	zs_json_key(j, "rua");
-	zs_json_arr_begin(j);
-	for (size_t i = 0; i < r->rua_count; i++) {
-		zs_json_data(j, r->rua[i], strlen(r->rua[i]));
-	}
-	zs_json_arr_end(j);
+	zs__names_json(j, "rua", r->rua, r->rua_count, true);
 	zs_json_kint(j, "extensions", (long long)r->extensions);
 	zs_json_key(j, "findings");
 	zs_findings_json(j, &r->findings);
@@ -624,14 +596,7 @@ static void site_json(struct zs_json *j, const char *key, const struct zs_sts_si
 	zs_json_kdata(j, "name", s->name, strlen(s->name));
 	zs_json_kstr(j, "status", zs_dns_status_name(s->status));
 	zs_json_kstr(j, "outcome", zs_sts_outcome_name(s->outcome));
-	if (s->cname_count > 0) {
-		zs_json_key(j, "cname");
-		zs_json_arr_begin(j);
-		for (size_t i = 0; i < s->cname_count; i++) {
-			zs_json_data(j, s->cname[i], strlen(s->cname[i]));
-		}
-		zs_json_arr_end(j);
-	}
+	zs__names_json(j, "cname", s->cname, s->cname_count, false);
 	zs_json_key(j, "records");
 	zs_json_arr_begin(j);
 	for (size_t i = 0; i < s->record_count; i++) {
@@ -645,9 +610,7 @@ static void site_json(struct zs_json *j, const char *key, const struct zs_sts_si
 	}
 	zs_json_arr_end(j);
 	zs_json_kint(j, "record_total", (long long)s->record_total);
-	zs_json_key(j, "other_txt");
-	zs__txt_json(j, s->other, s->other_count);
-	zs_json_kint(j, "other_total", (long long)s->other_total);
+	zs__other_txt_json(j, s->other, s->other_count, s->other_total);
 	zs_json_obj_end(j);
 }
 
@@ -658,9 +621,6 @@ void zs_sts_result_json(struct zs_json *j, const struct zs_sts_result *r)
 	site_json(j, "mta_sts", &r->mtasts);
 	site_json(j, "tls_rpt", &r->tlsrpt);
 	site_json(j, "bimi", &r->bimi);
-	zs_json_key(j, "findings");
-	zs_findings_json(j, &r->findings);
-	zs_json_key(j, "queries");
-	zs_query_log_json(j, &r->log);
+	zs__evidence_json(j, &r->findings, &r->log);
 	zs_json_obj_end(j);
 }

@@ -116,10 +116,16 @@ int zs_sts_answer(struct zs_sts_ctx *c, uint32_t id, const struct zs_answer *a);
 /** The result once zs_sts_step() returned DONE. @return owned by the arena */
 const struct zs_sts_result *zs_sts_result(const struct zs_sts_ctx *c);
 
+/** zs_sts_step() and zs_sts_answer() for generic drivers. */
 extern const struct zs_lookup_ops zs_sts_lookup_ops;
 
+/** Write a parsed MTA-STS record as a JSON object {"text", "valid", "id", ...}. */
 void zs_mtasts_record_json(struct zs_json *j, const struct zs_mtasts_record *r);
+
+/** Write a parsed TLS-RPT record as a JSON object {"text", "valid", "rua", ...}. */
 void zs_tlsrpt_record_json(struct zs_json *j, const struct zs_tlsrpt_record *r);
+
+/** Write a parsed BIMI record as a JSON object {"text", "valid", "l", "a", ...}. */
 void zs_bimi_record_json(struct zs_json *j, const struct zs_bimi_record *r);
 
 /** Write a result as {"mta_sts": ..., "tls_rpt": ..., "bimi": ..., ...}. */

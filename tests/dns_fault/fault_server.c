@@ -38,13 +38,17 @@ enum fault_kind {
 	FAULT_TCP_CLOSE,
 	FAULT_TCP_TC,
 	FAULT_MALFORMED,
+	FAULT_OVERSIZE,
+	FAULT_COUNT_
 };
 
 static const char *const fault_names[] = {
 	"none",       "drop",      "delay",    "servfail",       "refused",
 	"formerr",    "truncate",  "wrong-id", "wrong-question", "no-question",
-	"wrong-port", "tcp-close", "tcp-tc",   "malformed",
+	"wrong-port", "tcp-close", "tcp-tc",   "malformed",      "oversize",
 };
+_Static_assert(sizeof(fault_names) / sizeof(fault_names[0]) == FAULT_COUNT_,
+               "one name per fault kind");
 
 enum transport { ON_ANY, ON_UDP, ON_TCP };
 
@@ -479,9 +483,10 @@ static ldns_pkt *answer_of(const ldns_pkt *query, const struct rule *r)
 	return p;
 }
 
-/* The right answer, truncated to an empty TC=1 reply when it does not fit a UDP reply. */
+/* The right answer, truncated to an empty TC=1 reply when it does not fit a UDP reply (unless
+ * the rule ignores the EDNS buffer size). */
 static void send_answer(struct zs_fault_server *s, const struct sink *k, const ldns_pkt *query,
-                        const struct rule *r, unsigned delay_ms)
+                        const struct rule *r, unsigned delay_ms, bool oversize)
 {
 	ldns_pkt *p = answer_of(query, r);
 	size_t len = 0;
@@ -491,7 +496,7 @@ static void send_answer(struct zs_fault_server *s, const struct sink *k, const l
 		return;
 	}
 	size_t max = ldns_pkt_edns(query) ? ldns_pkt_edns_udp_size(query) : 512;
-	if (k->conn == NULL && len > max) {
+	if (k->conn == NULL && len > max && !oversize) {
 		free(wire);
 		p = reply_new(query, r->rcode);
 		push_question(p, query);
@@ -518,11 +523,15 @@ static void apply_fault(struct zs_fault_server *s, const struct sink *k, const l
 
 	switch (r->fault) {
 	case FAULT_NONE:
+	case FAULT_COUNT_:
 		break;
 	case FAULT_DROP:
 		return;
 	case FAULT_DELAY:
-		send_answer(s, k, query, r, r->delay_ms);
+		send_answer(s, k, query, r, r->delay_ms, false);
+		return;
+	case FAULT_OVERSIZE:
+		send_answer(s, k, query, r, 0, true);
 		return;
 	case FAULT_SERVFAIL:
 	case FAULT_REFUSED:
@@ -615,7 +624,7 @@ static void apply_fault(struct zs_fault_server *s, const struct sink *k, const l
 	}
 	}
 	if (r->answer) {
-		send_answer(s, k, query, r, 0);
+		send_answer(s, k, query, r, 0, false);
 	}
 }
 
@@ -650,7 +659,7 @@ static void handle_query(struct zs_fault_server *s, const struct sink *k, const 
 		s->stats.faults++;
 		apply_fault(s, k, query, raw, len, r);
 	} else {
-		send_answer(s, k, query, r, 0);
+		send_answer(s, k, query, r, 0, false);
 	}
 	ldns_pkt_free(query);
 }
@@ -798,15 +807,25 @@ int zs_fault_server_new(uv_loop_t *loop, const char *ip, struct zs_fault_server 
 	s->handles = 3;
 	struct sockaddr_in any = base;
 	any.sin_port = 0;
-	if ((ret = uv_udp_open(&s->udp, ufd)) != 0 || (ret = uv_tcp_open(&s->listener, tfd)) != 0) {
-		goto fail;
+	ret = uv_udp_open(&s->udp, ufd);
+	if (ret == 0) {
+		ufd = -1;
+		ret = uv_tcp_open(&s->listener, tfd);
 	}
-	ufd = -1;
-	tfd = -1;
-	if ((ret = uv_udp_bind(&s->other, (const struct sockaddr *)&any, 0)) != 0 ||
-	    (ret = uv_udp_recv_start(&s->udp, udp_alloc, udp_recv)) != 0 ||
-	    (ret = uv_udp_recv_start(&s->other, udp_alloc, udp_recv)) != 0 ||
-	    (ret = uv_listen((uv_stream_t *)&s->listener, 128, on_connection)) != 0) {
+	if (ret == 0) {
+		tfd = -1;
+		ret = uv_udp_bind(&s->other, (const struct sockaddr *)&any, 0);
+	}
+	if (ret == 0) {
+		ret = uv_udp_recv_start(&s->udp, udp_alloc, udp_recv);
+	}
+	if (ret == 0) {
+		ret = uv_udp_recv_start(&s->other, udp_alloc, udp_recv);
+	}
+	if (ret == 0) {
+		ret = uv_listen((uv_stream_t *)&s->listener, 128, on_connection);
+	}
+	if (ret != 0) {
 		goto fail;
 	}
 	*out = s;
@@ -934,8 +953,7 @@ static int add_rule(struct zs_fault_server *s, char *args)
 		rule_free(r);
 		return ZS_ERR_PARSE;
 	}
-	char *opt;
-	while ((opt = next_word(&args)) != NULL) {
+	for (char *opt = next_word(&args); opt != NULL; opt = next_word(&args)) {
 		if (parse_option(r, opt) != 0) {
 			rule_free(r);
 			return ZS_ERR_PARSE;

@@ -16,7 +16,8 @@
  *   auth <a record in zone-file syntax>     authority section of the last rule
  *
  * KIND is none, drop, delay, servfail, refused, formerr, truncate, wrong-id, wrong-question,
- * no-question, wrong-port, tcp-close, tcp-tc or malformed; count=N applies the fault to the
+ * no-question, wrong-port, tcp-close, tcp-tc, malformed or oversize (the whole answer over UDP,
+ * whatever the EDNS buffer size of the query); count=N applies the fault to the
  * first N matching queries only (default: all); answer=no leaves out the right answer after a
  * bad packet; rcode is the rcode of the rule's answer (noerror by default, nxdomain...);
  * variant picks the malformed packet (0..ZS_FAULT_MALFORMED_VARIANTS-1); ad=yes sets the AD bit

@@ -41,9 +41,9 @@ int main(int argc, char **argv)
 	const char *ip = "127.0.0.1";
 	const char *table = NULL;
 	const char *portfile = NULL;
-	int opt;
 
-	while ((opt = getopt(argc, argv, "a:t:p:")) != -1) {
+	for (int opt = getopt(argc, argv, "a:t:p:"); opt != -1;
+	     opt = getopt(argc, argv, "a:t:p:")) {
 		switch (opt) {
 		case 'a':
 			ip = optarg;

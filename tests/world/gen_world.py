@@ -23,6 +23,8 @@ import argparse
 import json
 import os
 import random
+import shutil
+import subprocess
 import sys
 
 TTL = 3600
@@ -109,6 +111,13 @@ class Zone:
         return "\n".join(out) + "\n"
 
 
+class DSRef:
+    """The DS rdata of a delegation, filled in when the zone file is written."""
+
+    def __init__(self, domain):
+        self.domain = domain
+
+
 def reverse_name(addr):
     if ":" in addr:
         import ipaddress
@@ -132,6 +141,7 @@ class World:
         self.v4_next = 1
         self.v6_next = 1
         self.late_lines = {}  # tld -> lines that come at the end of its zone file
+        self.ds_rdata = {}  # delegated domain -> its DS rdata
         self.provider()
 
     def zone(self, name):
@@ -154,7 +164,11 @@ class World:
             return "198.51.100.%d" % n
         if n < 500:
             return "203.0.113.%d" % (n - 249)
-        raise SystemExit("gen_world: too many mail hosts for the address plan")
+        # large worlds (benchmarks): the benchmarking range 198.18.0.0/15 (RFC 2544)
+        n -= 500
+        if n >= 2 * 256 * 250:
+            raise SystemExit("gen_world: too many mail hosts for the address plan")
+        return "198.%d.%d.%d" % (18 + n // (256 * 250), (n // 250) % 256, 1 + n % 250)
 
     def new_v6(self):
         n = self.v6_next
@@ -212,7 +226,11 @@ class World:
         else:
             t.add(owner, "NS", "ns1.dns-host.example.")
         if ds:
-            t.add(owner, "DS", "%d 13 2 %064X" % (self.rng.randrange(65536), self.rng.getrandbits(256)))
+            # a DS of a key nobody holds, unless the world is signed (generate() then puts the
+            # real DS of the child's key here)
+            self.ds_rdata[domain] = "%d 13 2 %064X" % (self.rng.randrange(65536),
+                                                        self.rng.getrandbits(256))
+            t.add(owner, "DS", DSRef(domain))
         if split:
             # the second NS of this domain comes much later in the file (non-adjacent records)
             self.late_lines.setdefault(tld, []).append((owner, TTL, "NS", "ns2.dns-host.example."))
@@ -235,6 +253,8 @@ class World:
         body = []
         prev = None
         for owner, ttl, rtype, rdata in self.tld_zones[tld].lines + self.late_lines.get(tld, []):
+            if isinstance(rdata, DSRef):
+                rdata = self.ds_rdata[rdata.domain]
             # omit repeated owners, as registries' zone files do
             shown = "\t" if owner == prev else owner
             body.append("%s %d IN %s %s" % (shown, ttl, rtype, rdata) if shown != "\t"
@@ -272,7 +292,8 @@ def std_dkim(w, z, bits=2048, selector="selector1"):
 
 
 def base_facts():
-    return dict(mx="mail", mx_count=1, ds=False, spf_count=1, spf_valid=True, spf_authorizes=True, spf_all="-",
+    # cname_out: some own name is a CNAME into another (unsigned) zone
+    return dict(mx="mail", mx_count=1, ds=False, cname_out=False, spf_count=1, spf_valid=True, spf_authorizes=True, spf_all="-",
                 dmarc_count=1, dmarc_valid=True, dmarc_p="reject", dmarc_pct=100, dmarc_sp=None,
                 dmarc_adkim="r", dmarc_aspf="r", dkim_rsa_bits=2048, dkim_wildcard_empty=False,
                 rdns="ok", faults=[])
@@ -297,7 +318,7 @@ def p_provider_mail(w, d, z):
     z.add("_dmarc", "TXT", txt_rdata("v=DMARC1; p=quarantine; pct=50; rua=mailto:agg@shared-dmarc.example"))
     z.add("google._domainkey", "CNAME", "shared._domainkey.mailhost.example.")
     f = base_facts()
-    f.update(dmarc_p="quarantine", dmarc_pct=50)
+    f.update(dmarc_p="quarantine", dmarc_pct=50, cname_out=True)
     return f
 
 
@@ -421,6 +442,7 @@ def p_dmarc_invalid(w, d, z):
 def p_dmarc_cname(w, d, z):
     f = mail_domain(w, d, z, spf="v=spf1 mx -all", dmarc=None)
     z.add("_dmarc", "CNAME", "_dmarc.shared-dmarc.example.")
+    f["cname_out"] = True
     return f
 
 
@@ -432,6 +454,15 @@ def p_dkim_ed25519(w, d, z):
     f = mail_domain(w, d, z, spf="v=spf1 mx -all", dkim=None)
     z.add("ed._domainkey", "TXT", w.dkim_txt("ed25519"))
     z.add("default._domainkey", "TXT", w.dkim_txt("ed25519"))
+    return f
+
+
+def p_dkim_custom_selector(w, d, z):
+    # a good key at a selector no list guesses: found only when the registrant declares it
+    f = mail_domain(w, d, z, spf="v=spf1 mx -all", dkim=None)
+    z.add("zs2026q4._domainkey", "TXT", w.dkim_txt(2048))
+    z.add("_domainkey", "TXT", txt_rdata("o=-"))  # an old DomainKeys policy record
+    f.update(dkim_rsa_bits=0, dkim_declared_bits=2048, dkim_selector="zs2026q4")
     return f
 
 
@@ -570,6 +601,7 @@ PROFILES = [
     ("dkim-1024", 2, p_dkim_1024),
     ("dkim-ed25519-only", 1, p_dkim_ed25519),
     ("dkim-revoked", 1, p_dkim_revoked),
+    ("dkim-custom-selector", 1, p_dkim_custom_selector),
     ("rdns-missing", 2, p_rdns_missing),
     ("rdns-mismatch", 2, p_rdns_mismatch),
     ("mx-unresolvable", 1, p_mx_unresolvable),
@@ -661,11 +693,15 @@ def status_of(verdicts):
     return "compliant"
 
 
-def populate(w, tld, count):
-    plan = [p for p in PROFILES]  # every profile at least once, then weighted draws
-    weights = [p[1] for p in PROFILES]
+FAULT_PROFILES = ("timeout", "dmarc-timeout", "dkim-timeout", "lame")
+
+
+def populate(w, tld, count, faults=True):
+    profiles = [p for p in PROFILES if faults or p[0] not in FAULT_PROFILES]
+    plan = list(profiles)  # every profile at least once, then weighted draws
+    weights = [p[1] for p in profiles]
     while len(plan) < count:
-        plan.append(w.rng.choices(PROFILES, weights)[0])
+        plan.append(w.rng.choices(profiles, weights)[0])
     for i, (pname, _, builder) in enumerate(plan[:count]):
         label = "%s-%d" % (pname, i)
         d = "%s.%s" % (label, tld)
@@ -687,28 +723,58 @@ def populate(w, tld, count):
                                status={"post": status_of(post), "ftld": status_of(ftld)}))
 
 
-def generate(out, tlds, seed):
+def sign_zone(out, name, path):
+    """Sign a zone file with a new ECDSA P-256 key (ldns-keygen, ldns-signzone, from Debian's
+    ldnsutils); the signed file is path + ".signed". Returns the DS rdata and the DS file."""
+    keys = os.path.join(out, "keys")
+    os.makedirs(keys, exist_ok=True)
+    r = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256", "-k", name], cwd=keys,
+                       capture_output=True, text=True, check=True)
+    base = os.path.join(keys, r.stdout.strip())
+    subprocess.run(["ldns-signzone", "-o", name, "-f", path + ".signed", path, base], check=True,
+                   capture_output=True)
+    with open(base + ".ds") as fh:
+        fields = fh.read().split()
+    return " ".join(fields[3:]), base + ".ds"
+
+
+def generate(out, tlds, seed, faults=True, dnssec=False):
     w = World(seed)
     for tld, count in tlds:
-        populate(w, tld, count)
+        populate(w, tld, count, faults)
     os.makedirs(os.path.join(out, "zones"), exist_ok=True)
     conf = []
+    signed = set()
+    for name in sorted(w.zones):
+        path = os.path.join(out, "zones", name + ".zone")
+        with open(path, "w") as fh:
+            fh.write(w.zones[name].text())
+        if dnssec and name in w.ds_rdata:
+            w.ds_rdata[name], _ = sign_zone(out, name, path)
+            signed.add(name)
     for tld in w.tld_zones:
         text = w.tld_text(tld)
-        for path in (os.path.join(out, "zones", tld + ".zone"), os.path.join(out, tld + ".zone")):
-            with open(path, "w") as fh:
+        path = os.path.join(out, "zones", tld + ".zone")
+        with open(path, "w") as fh:
+            fh.write(text)
+        if dnssec:
+            _, anchor = sign_zone(out, tld, path)
+            conf.append("anchor %s" % os.path.relpath(anchor, out))
+            shutil.copyfile(path + ".signed", os.path.join(out, tld + ".zone"))
+            signed.add(tld)
+        else:
+            with open(os.path.join(out, tld + ".zone"), "w") as fh:
                 fh.write(text)
-        conf.append("zone %s %s.zone" % (tld, tld))
+        conf.append("zone %s %s.zone%s" % (tld, tld, ".signed" if tld in signed else ""))
     for name in sorted(w.zones):
-        with open(os.path.join(out, "zones", name + ".zone"), "w") as fh:
-            fh.write(w.zones[name].text())
-        conf.append("zone %s %s.zone" % (name, name))
+        conf.append("zone %s %s.zone%s" % (name, name, ".signed" if name in signed else ""))
     for name, kind in w.faults:
         conf.append("fault %s %s" % (name, kind))
     with open(os.path.join(out, "world.conf"), "w") as fh:
         fh.write("\n".join(conf) + "\n")
     with open(os.path.join(out, "expected.jsonl"), "w") as fh:
         for e in sorted(w.expected, key=lambda e: e["domain"]):
+            e["facts"]["signed"] = e["domain"] in signed
             fh.write(json.dumps(e, sort_keys=True) + "\n")
 
 
@@ -719,6 +785,11 @@ def main():
                     help="a TLD of the world and its number of domains (repeatable; "
                     "default post:300)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-faults", action="store_true",
+                    help="leave out the DNS-fault profiles (for benchmarks)")
+    ap.add_argument("--dnssec", action="store_true",
+                    help="sign the TLD zones and the domains with DS records (new keys each "
+                    "time: the output is not deterministic)")
     a = ap.parse_args()
     tlds = []
     for spec in a.tld or ["post:300"]:
@@ -731,7 +802,7 @@ def main():
         if not name or n < 1:
             ap.error("--tld %s: needs a name and a count of at least 1" % spec)
         tlds.append((name, n))
-    generate(a.out, tlds, a.seed)
+    generate(a.out, tlds, a.seed, faults=not a.no_faults, dnssec=a.dnssec)
 
 
 if __name__ == "__main__":

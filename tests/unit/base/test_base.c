@@ -33,6 +33,13 @@ static void test_buf_append_respects_max(void **state)
 	assert_string_equal(zs_buf_cstr(&b), "abcd1234");
 	assert_int_equal(zs_buf_putc(&b, 'x'), ZS_ERR_TOOBIG);
 	zs_buf_deinit(&b);
+	zs_buf_init(&b, 8);
+	assert_int_equal(zs_buf_puts(&b, "{}"), 0);
+	assert_int_equal(zs_buf_insert(&b, 1, "a:1", 3), 0);
+	assert_string_equal(zs_buf_cstr(&b), "{a:1}");
+	assert_int_equal(zs_buf_insert(&b, 0, "xyzw", 4), ZS_ERR_TOOBIG);
+	assert_string_equal(zs_buf_cstr(&b), "{a:1}");
+	zs_buf_deinit(&b);
 }
 
 static void test_arena_alloc_many_and_large(void **state)
@@ -145,6 +152,22 @@ static void test_strset_add_has_grow(void **state)
 	assert_true(zs_strset_has(&set, "d999.post"));
 	assert_false(zs_strset_has(&set, "d1000.post"));
 	assert_int_equal(set.count, 1000);
+	assert_null(zs_strset_get(&set, "d7.post"));
+	*zs_strset_slot(&set, "d7.post") = &set;
+	*zs_strset_slot(&set, "new.post") = &set.count;
+	assert_ptr_equal(zs_strset_get(&set, "d7.post"), &set);
+	assert_ptr_equal(zs_strset_get(&set, "new.post"), &set.count);
+	assert_null(zs_strset_get(&set, "absent.post"));
+	assert_int_equal(set.count, 1001);
+	zs_strset_deinit(&set);
+}
+
+static void test_strset_slot_on_empty_set_grows_first(void **state)
+{
+	struct zs_strset set;
+	zs_strset_init(&set);
+	*zs_strset_slot(&set, "first.post") = &set; /* the first slot makes the table */
+	assert_ptr_equal(zs_strset_get(&set, "first.post"), &set);
 	zs_strset_deinit(&set);
 }
 
@@ -161,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_json_writer_overflow_is_sticky),
 		cmocka_unit_test(test_dns_status_names_roundtrip),
 		cmocka_unit_test(test_strset_add_has_grow),
+		cmocka_unit_test(test_strset_slot_on_empty_set_grows_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

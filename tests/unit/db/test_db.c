@@ -355,7 +355,10 @@ static void test_db_run_lock_per_tld(void **state)
 	dbtest_text(t, sql, status, sizeof(status));
 	assert_string_equal(status, "interrupted");
 	finish_run(b, id, ZS_DB_RUN_COMPLETE);
-	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"),
+	/* pg_locks is cluster-wide: count only this test's database (others run in parallel) */
+	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+	                               "AND database = (SELECT oid FROM pg_database "
+	                               "WHERE datname = current_database())"),
 	                 0);
 	zs_db_close(b);
 }
@@ -924,7 +927,95 @@ static void test_db_writer_gives_up_then_resume(void **state)
 	zs_db_close(db);
 }
 
+static void test_db_writer_gives_up_on_non_row_error(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *db = open_db(t);
+	int64_t run = begin_run(db, "post");
+	/* A failure that is not the rows' fault (here "disk full" from a trigger): no bisection,
+	 * no quarantine; retried until the limit, then the writer gives up. */
+	dbtest_exec(t, "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+	               "RAISE EXCEPTION 'could not extend file' USING ERRCODE = '53100'; END $$; "
+	               "CREATE TRIGGER disk_full BEFORE INSERT ON results FOR EACH ROW "
+	               "WHEN (NEW.domain = 'd00003.post') EXECUTE FUNCTION disk_full()");
+	struct zs_db_writer_opts o = { .batch_max = 100, .give_up_ms = 400, .flush_ms = 600000 };
+	struct zs_db_writer *w = NULL;
+	struct zs_db_writer_stats st;
+	assert_int_equal(zs_db_writer_new(db, run, &o, &w), 0);
+	for (int i = 0; i < 10; i++) {
+		struct fake f;
+		fake_result(&f, i, 0, "post");
+		assert_int_equal(zs_db_writer_push(w, &f.res), 0);
+	}
+	assert_int_equal(zs_db_writer_finish(w, &st), ZS_ERR_DB);
+	assert_int_equal(st.quarantined, 0);
+	assert_int_equal(st.lost, 10);
+	assert_int_equal(count_rows(t, "results", run), 0);
+	assert_int_equal(count_rows(t, "quarantine", run), 0);
+	zs_db_close(db);
+}
+
+static void test_db_run_lock_after_reconnect(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *a = open_db(t);
+	struct zs_db *b = open_db(t);
+	int64_t run = begin_run(a, "post");
+	char sql[128];
+	struct zs_db_run_params p = {
+		.tld = "post", .policy = "post", .zone_source = "z", .zone_serial = -1
+	};
+	int64_t id = 0;
+	int n = 0;
+	zs__db_set_relock_wait(a, 300); /* when b holds the lock, fail quickly */
+
+	/* The sweep's connection dies (the kill waits until its backend is gone, so that the
+	 * test does not depend on how fast that is); the next call reconnects and holds the
+	 * lock again. */
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d, 10000)", PQbackendPID(a->conn));
+	dbtest_admin_exec(t, sql);
+	assert_int_equal(zs_db_run_stored(a, run, collect_cb, &n), 0);
+	assert_int_equal(zs_db_run_begin(b, &p, &id), ZS_ERR_LOCKED);
+
+	/* Dies again, and another session takes the lock meanwhile: the sweep is told. */
+	snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d, 10000)", PQbackendPID(a->conn));
+	dbtest_admin_exec(t, sql);
+	assert_int_equal(zs_db_run_begin(b, &p, &id), 0);
+	struct zs_db_run_end end = { .status = ZS_DB_RUN_COMPLETE };
+	assert_int_equal(zs_db_run_finish(a, run, &end), ZS_ERR_LOCKED);
+	assert_non_null(strstr(zs_db_error(a), "another session took the TLD's lock"));
+	zs_db_close(a);
+	zs_db_close(b);
+}
+
 /* ---- history ---- */
+
+static void test_db_run_late_completion_keeps_history(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *db = open_db(t);
+	/* Run 1 is interrupted, run 2 completes, run 1 is resumed and completes later: it must
+	 * not roll the current state back to its older results. */
+	int64_t r1 = begin_run(db, "post");
+	write_world(db, r1, 0, 10, 1, 100);
+	finish_run(db, r1, ZS_DB_RUN_INTERRUPTED);
+	int64_t r2 = begin_run(db, "post");
+	write_world(db, r2, 0, 10, 0, 100);
+	finish_run(db, r2, ZS_DB_RUN_COMPLETE);
+	assert_int_equal(zs_db_run_resume(db, r1), 0);
+	finish_run(db, r1, ZS_DB_RUN_COMPLETE);
+	char sql[256];
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM transitions WHERE run_id = %" PRId64, r1);
+	assert_int_equal(dbtest_int(t, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM current_state WHERE since_run = %" PRId64,
+	         r2);
+	assert_int_equal(dbtest_int(t, sql), 10);
+	snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE id = %" PRId64, r1);
+	char status[32];
+	dbtest_text(t, sql, status, sizeof(status));
+	assert_string_equal(status, "complete");
+	zs_db_close(db);
+}
 
 static void test_db_run_history_and_since(void **state)
 {
@@ -1053,7 +1144,13 @@ int main(void)
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_gives_up_then_resume,
 		                                dbtest_setup_migrated, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_writer_gives_up_on_non_row_error,
+		                                dbtest_setup_migrated, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_run_lock_after_reconnect,
+		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_run_history_and_since,
+		                                dbtest_setup_migrated, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_run_late_completion_keeps_history,
 		                                dbtest_setup_migrated, dbtest_teardown),
 	};
 	zs_test_use_cmocka_allocator();

@@ -20,6 +20,7 @@
 #include "scanner/base/err.h"
 #include "scanner/base/json.h"
 #include "scanner/dns/resolver.h"
+#include "scanner/dns/resolver_int.h"
 #include "tests/dns_fault/fault_server.h"
 #include "tests/unit/test.h"
 
@@ -208,7 +209,7 @@ static struct zs_resolver_opts short_opts(unsigned tries)
 {
 	struct zs_resolver_opts o;
 	memset(&o, 0, sizeof(o));
-	o.timeout_ms = 150;
+	o.timeout_ms = 300;
 	o.tries = tries;
 	return o;
 }
@@ -404,8 +405,8 @@ static void test_resolver_retry_after_one_drop(void **state)
 	fx_wait(&f, 1);
 	assert_int_equal(res.status, ZS_DNS_NOERROR);
 	assert_string_equal(res.text, "A 192.0.2.1");
-	assert_int_equal(zs_fault_server_hits(f.srv[0], "once.example", "A"), 2);
-	assert_int_equal(zs_resolver_stats(f.r)->retried, 1);
+	assert_true(zs_fault_server_hits(f.srv[0], "once.example", "A") >= 2);
+	assert_true(zs_resolver_stats(f.r)->retried >= 1);
 	fx_teardown(&f);
 }
 
@@ -419,7 +420,7 @@ static void test_resolver_fails_over_to_other_server(void **state)
 		addf(&f, 1, "rule n%d.example A", i);
 		addf(&f, 1, "rr n%d.example. 300 IN A 192.0.2.%d", i, i);
 	}
-	struct zs_resolver_opts o = short_opts(2);
+	struct zs_resolver_opts o = short_opts(3);
 	fx_resolver(&f, &o);
 	struct result res[N] = { 0 };
 	ask_each(&f, "n", ".example", N, ZS_RR_A, res);
@@ -430,9 +431,10 @@ static void test_resolver_fails_over_to_other_server(void **state)
 		assert_int_equal(res[i].status, ZS_DNS_NOERROR);
 		assert_string_equal(res[i].text, want);
 	}
-	/* lookups are spread: half of them started on the silent server and moved on */
-	assert_int_equal(zs_fault_server_stats(f.srv[0])->udp_queries, N / 2);
-	assert_int_equal(zs_resolver_server_stats(f.r, 0)->timeouts, N / 2);
+	/* lookups are spread: half of them started on the silent server and moved on (a try to
+	 * the good server only goes back there if the machine stalls past the timeout) */
+	assert_true(zs_fault_server_stats(f.srv[0])->udp_queries >= N / 2);
+	assert_true(zs_resolver_server_stats(f.r, 0)->timeouts >= N / 2);
 	assert_int_equal(zs_resolver_server_stats(f.r, 1)->answered, N);
 	fx_teardown(&f);
 }
@@ -564,6 +566,31 @@ static void test_resolver_large_answer_over_tcp_pipelined(void **state)
 	assert_int_equal(st->tcp_reused, N - st->tcp_connects);
 	assert_true(zs_fault_server_stats(f.srv[0])->tcp_connections <= 2);
 	zs_free(res);
+	fx_teardown(&f);
+}
+
+/* A server that ignores the EDNS buffer size: a 4 KB UDP reply is read whole, no TCP needed. */
+static void test_resolver_oversized_udp_reply_read_whole(void **state)
+{
+	struct fixture f;
+	enum { STRINGS = 16 };
+	fx_setup(&f, 1);
+	add(&f, 0, "rule huge.example TXT fault=oversize");
+	for (int i = 0; i < STRINGS; i++) {
+		addf(&f, 0, "rr huge.example. 300 IN TXT \"%02d%0248d\"", i, 0);
+	}
+	struct zs_resolver_opts o = long_opts();
+	fx_resolver(&f, &o);
+	struct result res = { 0 };
+	ask(&f, "huge.example", ZS_RR_TXT, &res, NULL);
+	fx_wait(&f, 1);
+	assert_int_equal(res.status, ZS_DNS_NOERROR);
+	assert_int_equal(res.count, STRINGS);
+	const struct zs_resolver_stats *st = zs_resolver_stats(f.r);
+	assert_int_equal(st->truncated, 0);
+	assert_int_equal(st->tcp_fallbacks, 0);
+	assert_int_equal(st->malformed, 0);
+	assert_int_equal(zs_fault_server_stats(f.srv[0])->tcp_queries, 0);
 	fx_teardown(&f);
 }
 
@@ -900,7 +927,41 @@ static void test_resolver_close_with_questions_pending(void **state)
 	}
 }
 
+/* A server whose sockets cannot be opened (a link-local address without a scope: connect()
+ * fails with EINVAL, nothing is sent) is left out; the others are asked. */
+static void test_resolver_skips_unusable_server(void **state)
+{
+	struct fixture f;
+	fx_setup(&f, 1);
+	add(&f, 0, "rule a.example A");
+	add(&f, 0, "rr a.example. 300 IN A 192.0.2.1");
+	struct zs_resolver_opts o = long_opts();
+	o.server_count = 2;
+	assert_int_equal(zs_resolver_parse_addr("[fe80::1]:53", &o.servers[0]), 0);
+	zs_fault_server_addr(f.srv[0], &o.servers[1]);
+	assert_int_equal(zs_resolver_new(&f.loop, &o, &f.r), 0);
+	struct result res[4] = { 0 };
+	ask(&f, "a.example", ZS_RR_A, &res[0], NULL);
+	ask(&f, "a.example", ZS_RR_MX, &res[1], NULL); /* REFUSED by the only usable server */
+	fx_wait(&f, 2);
+	assert_int_equal(res[0].status, ZS_DNS_NOERROR);
+	assert_int_equal(res[1].status, ZS_DNS_REFUSED);
+	assert_int_equal(zs_resolver_server_stats(f.r, 0)->sent, 0);
+	assert_int_equal(zs_resolver_server_stats(f.r, 1)->sent, 2);
+	fx_teardown(&f);
+}
+
 /* ---- options, addresses, counters --------------------------------------------------------- */
+
+static void test_resolver_backoff_doubles_and_caps(void **state)
+{
+	assert_int_equal(zs__dns_backoff_ms(2000, 0), 2000);
+	assert_int_equal(zs__dns_backoff_ms(2000, 1), 4000);
+	assert_int_equal(zs__dns_backoff_ms(2000, 2), 8000);
+	assert_int_equal(zs__dns_backoff_ms(2000, 5), ZS_DNS_BACKOFF_MAX_MS);
+	assert_int_equal(zs__dns_backoff_ms(1, 200), ZS_DNS_BACKOFF_MAX_MS); /* no overflow */
+	assert_int_equal(zs__dns_backoff_ms(100000, 0), ZS_DNS_BACKOFF_MAX_MS);
+}
 
 static void test_resolver_new_rejects_bad_options(void **state)
 {
@@ -1013,6 +1074,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_delayed_answer_arrives),
 		cmocka_unit_test(test_resolver_truncated_goes_to_tcp_and_ignores_udp_data),
 		cmocka_unit_test(test_resolver_large_answer_over_tcp_pipelined),
+		cmocka_unit_test(test_resolver_oversized_udp_reply_read_whole),
 		cmocka_unit_test(test_resolver_tcp_closed_mid_answer),
 		cmocka_unit_test(test_resolver_tc_over_tcp_is_an_error),
 		cmocka_unit_test(test_resolver_ignores_wrong_id_question_and_qdcount),
@@ -1023,6 +1085,8 @@ int main(void)
 		cmocka_unit_test(test_resolver_cancel),
 		cmocka_unit_test(test_resolver_callbacks_may_reenter),
 		cmocka_unit_test(test_resolver_close_with_questions_pending),
+		cmocka_unit_test(test_resolver_skips_unusable_server),
+		cmocka_unit_test(test_resolver_backoff_doubles_and_caps),
 		cmocka_unit_test(test_resolver_new_rejects_bad_options),
 		cmocka_unit_test(test_resolver_parse_addr_forms),
 		cmocka_unit_test(test_resolver_from_resolv_conf),

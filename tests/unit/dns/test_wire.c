@@ -97,6 +97,54 @@ static void test_wire_name_from_text_rejects_bad_names(void **state)
 	assert_int_equal(zs__dns_name_from_text("a..b", &q), ZS_ERR_PARSE);
 }
 
+static void test_wire_name_from_text_agrees_with_ldns(void **state)
+{
+	const char *const names[] = {
+		"example.com",
+		"Example.COM.",
+		"_dmarc.example.com",
+		"a\\.b.example",
+		"a\\032b.example",
+		"\\065\\066.com",
+		"x\\\\y.example.",
+		"*.example",
+		"sel1._domainkey.example.co.uk",
+		"a.b.c.d.e.f.g.h.i.j.k.l.m.n.o.p",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct zs__dns_question q;
+		assert_int_equal(zs__dns_name_from_text(names[i], &q), 0);
+		ldns_rdf *rdf = ldns_dname_new_frm_str(names[i]);
+		assert_non_null(rdf);
+		ldns_dname2canonical(rdf);
+		assert_int_equal(q.name_len, ldns_rdf_size(rdf));
+		assert_memory_equal(q.name, ldns_rdf_data(rdf), q.name_len);
+		ldns_rdf_deep_free(rdf);
+	}
+	/* the longest name: 255 bytes with the root label; one more byte is too long */
+	char name[300];
+	size_t o = 0;
+	for (int i = 0; i < 3; i++) {
+		memset(name + o, 'a', 63);
+		o += 63;
+		name[o++] = '.';
+	}
+	memset(name + o, 'b', 61);
+	o += 61;
+	name[o] = '\0';
+	struct zs__dns_question q;
+	assert_int_equal(zs__dns_name_from_text(name, &q), 0);
+	assert_int_equal(q.name_len, 255);
+	name[o] = 'b';
+	name[o + 1] = '\0';
+	assert_int_equal(zs__dns_name_from_text(name, &q), ZS_ERR_PARSE);
+	/* bad escapes and empty labels */
+	const char *const bad[] = { "a\\", "a\\25", "a\\256.com", "..", ".a", "a..b", "a.b.." };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(zs__dns_name_from_text(bad[i], &q), ZS_ERR_PARSE);
+	}
+}
+
 static void test_wire_name_to_text_escapes_and_lowers(void **state)
 {
 	char out[ZS_DNS_TEXT_MAX];
@@ -484,6 +532,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wire_name_from_text_lowers_and_accepts_final_dot),
 		cmocka_unit_test(test_wire_name_from_text_rejects_bad_names),
+		cmocka_unit_test(test_wire_name_from_text_agrees_with_ldns),
 		cmocka_unit_test(test_wire_name_to_text_escapes_and_lowers),
 		cmocka_unit_test(test_wire_name_equal_ignores_case_only),
 		cmocka_unit_test(test_wire_query_build_has_edns_rd_and_question),

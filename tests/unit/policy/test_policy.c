@@ -49,6 +49,7 @@ static struct zs_facts good_mail(void)
 	f.dkim.wildcard_status = ZS_DNS_NXDOMAIN;
 	f.rdns.status = ZS_DNS_NOERROR;
 	f.rdns.state = ZS_FACT_RDNS_OK;
+	f.dnssec.status = ZS_DNS_NOERROR;
 	f.dnssec.known = true;
 	f.dnssec.signed_delegation = true;
 	f.mta_sts.status = f.tls_rpt.status = f.bimi.status = ZS_DNS_NXDOMAIN;
@@ -483,6 +484,13 @@ static void test_policy_operator_file_combines_checks(void **state)
 	f.mta_sts.status = ZS_DNS_TIMEOUT;
 	ASSERT_VERDICT(c, p, &f, "OP-MTA-STS", ZS_VERDICT_ERROR);
 	assert_int_equal(verdict(c, p, &f, "OP-DNSSEC"), ZS_VERDICT_PASS);
+	f.dnssec.signed_delegation = false;
+	assert_int_equal(verdict(c, p, &f, "OP-DNSSEC"), ZS_VERDICT_WARN);
+	f.dnssec.known = false; /* a `check`: the DS question failed */
+	f.dnssec.status = ZS_DNS_SERVFAIL;
+	assert_int_equal(verdict(c, p, &f, "OP-DNSSEC"), ZS_VERDICT_ERROR);
+	f.dnssec.status = ZS_DNS_NOT_ASKED;
+	assert_int_equal(verdict(c, p, &f, "OP-DNSSEC"), ZS_VERDICT_NA);
 	zs_policy_free(p);
 	zs_buf_deinit(&errs);
 }

@@ -6,26 +6,18 @@
  * tags mox asserts, and whether the key may sign e-mail. Deviations are listed with their
  * reason and checked like any other expectation (see test_conformance_dmarc.c).
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scanner/policy/dkim.h"
+#include "tests/unit/records/conformance.h"
 #include "tests/unit/records/yamltree.h"
 #include "tests/unit/test.h"
 
 #define DKIM_DIR ZS_SHARED_DIR "/conformance/dkim"
 
-struct deviation {
-	const char *id;
-	const char *ours;
-	enum zs_finding_code finding;
-	const char *reason;
-	bool seen;
-};
-
-static struct deviation deviations[] = {
+static struct conf_deviation deviations[] = {
 	{ "mox-dkim-key-004", "revoked", ZS_FIND_DKIM_TRAILING_SPACE,
 	  "whitespace after the final \";\": verifiers accept the record, so it is read (revoked "
 	  "key, empty p=) with the warning dkim.trailing_space; mox follows the strict ABNF" },
@@ -34,54 +26,7 @@ static struct deviation deviations[] = {
 	  "default) refuse them; the source verifies it only with the minimum lowered" },
 };
 
-static struct deviation *deviation_find(const char *id)
-{
-	for (size_t i = 0; i < sizeof(deviations) / sizeof(deviations[0]); i++) {
-		if (strcmp(deviations[i].id, id) == 0) {
-			return &deviations[i];
-		}
-	}
-	return NULL;
-}
-
-struct tally {
-	size_t total;
-	size_t pass;
-	size_t deviation;
-	size_t fail;
-};
-
-static void judge(struct tally *t, const char *id, bool ok, const char *ours,
-                  const struct zs_findings *f, const char *why)
-{
-	t->total++;
-	struct deviation *d = deviation_find(id);
-	if (d == NULL) {
-		if (ok) {
-			t->pass++;
-		} else {
-			t->fail++;
-			printf("  FAIL %s: %s (ours: %s)\n", id, why, ours);
-			for (size_t i = 0; i < f->count; i++) {
-				printf("    %s: %s\n", zs_finding_name(f->item[i].code),
-				       f->item[i].message);
-			}
-		}
-		return;
-	}
-	d->seen = true;
-	if (ok) {
-		t->fail++;
-		printf("  FAIL %s: listed as a deviation but now agrees with the source\n", id);
-	} else if (strcmp(ours, d->ours) != 0 || !zs_findings_has(f, d->finding)) {
-		t->fail++;
-		printf("  FAIL %s: deviation expects %s with %s, got %s\n", id, d->ours,
-		       zs_finding_name(d->finding), ours);
-	} else {
-		t->deviation++;
-		printf("  deviation %s: %s\n", id, d->reason);
-	}
-}
+#define NDEV (sizeof(deviations) / sizeof(deviations[0]))
 
 /* The collector's error classes, in our finding codes. */
 static bool error_class(const char *cls, const struct zs_findings *f)
@@ -199,7 +144,7 @@ static void run_file(const char *file, size_t *failures)
 	struct zs_arena a;
 	zs_arena_init(&a);
 	struct ynode *doc = ytree_load(&a, zs_arena_printf(&a, "%s/%s", DKIM_DIR, file));
-	struct tally t = { 0 };
+	struct conf_tally t = { 0 };
 	const char *kind = ystr(ymap(doc, "kind"));
 	const struct ynode *vs = ymap(doc, "vectors");
 	if (kind == NULL || strcmp(kind, "dkim-key-record") != 0 || vs == NULL) {
@@ -232,7 +177,7 @@ static void run_file(const char *file, size_t *failures)
 			ok = false;
 			why = "e-mail usability differs";
 		}
-		judge(&t, id, ok, ours, &k.findings, why);
+		conf_judge(&t, deviations, NDEV, id, ok, ours, &k.findings, why);
 	}
 	printf("conformance %s: %zu/%zu pass, %zu documented deviations, %zu failures\n", file,
 	       t.pass, t.total, t.deviation, t.fail);
@@ -240,38 +185,17 @@ static void run_file(const char *file, size_t *failures)
 	zs_arena_deinit(&a);
 }
 
-static int name_cmp(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 static void test_conformance_dkim_all_files(void **state)
 {
-	DIR *d = opendir(DKIM_DIR);
-	assert_non_null(d);
 	char *names[64];
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && n < 64) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) {
-			names[n++] = zs_strdup(e->d_name);
-		}
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
+	size_t n = conf_list_yaml(DKIM_DIR, names, 64);
 	assert_true(n >= 4);
 	size_t failures = 0;
 	for (size_t i = 0; i < n; i++) {
 		run_file(names[i], &failures);
 		zs_free(names[i]);
 	}
-	for (size_t i = 0; i < sizeof(deviations) / sizeof(deviations[0]); i++) {
-		if (!deviations[i].seen) {
-			printf("  FAIL deviation %s names no vector\n", deviations[i].id);
-			failures++;
-		}
-	}
+	failures += conf_unseen(deviations, NDEV);
 	assert_int_equal(failures, 0);
 }
 

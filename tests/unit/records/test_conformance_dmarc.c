@@ -7,7 +7,6 @@
  * deviation is tested, never skipped. A listed deviation that starts agreeing with the source
  * fails the run too, so the list stays true. Per-file pass rates are printed.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "scanner/base/json.h"
 #include "scanner/policy/dmarc.h"
 #include "scanner/policy/psl.h"
+#include "tests/unit/records/conformance.h"
 #include "tests/unit/records/fakedns.h"
 #include "tests/unit/records/yamltree.h"
 #include "tests/unit/test.h"
@@ -30,15 +30,7 @@
  * vector file's terms; "finding" is the finding that must explain it (docs/records.md, section
  * "Where the sources disagree").
  */
-struct deviation {
-	const char *id;
-	const char *ours;
-	enum zs_finding_code finding;
-	const char *reason;
-	bool seen;
-};
-
-static struct deviation deviations[] = {
+static struct conf_deviation deviations[] = {
 	{ "mox-dmarc-parse-009", "valid", ZS_FIND_DMARC_P_NOT_SECOND,
 	  "p= after sp=: RFC 9989 allows p= anywhere, so the record is valid with a warning "
 	  "(dmarc.p_not_second); RFC 7489's ABNF, which mox follows, wants p= second" },
@@ -68,59 +60,9 @@ static struct deviation deviations[] = {
 	  "the warning dmarc.record_at_apex; checkdmarc reports an error outcome" },
 };
 
-static struct deviation *deviation_find(const char *id)
-{
-	for (size_t i = 0; i < sizeof(deviations) / sizeof(deviations[0]); i++) {
-		if (strcmp(deviations[i].id, id) == 0) {
-			return &deviations[i];
-		}
-	}
-	return NULL;
-}
-
-struct tally {
-	size_t total;
-	size_t pass;
-	size_t deviation;
-	size_t fail;
-};
+#define NDEV (sizeof(deviations) / sizeof(deviations[0]))
 
 static struct zs_psl *psl;
-
-/* Record a vector's outcome: @p ok is the comparison with the source, @p ours our verdict. */
-static void judge(struct tally *t, const char *id, bool ok, const char *ours,
-                  const struct zs_findings *f, const char *why)
-{
-	t->total++;
-	struct deviation *d = deviation_find(id);
-	if (d == NULL) {
-		if (ok) {
-			t->pass++;
-		} else {
-			t->fail++;
-			printf("  FAIL %s: %s\n", id, why != NULL ? why : "");
-		}
-		return;
-	}
-	d->seen = true;
-	if (ok) {
-		t->fail++;
-		printf("  FAIL %s: listed as a deviation but now agrees with the source\n", id);
-	} else if (strcmp(ours, d->ours) != 0 || (f != NULL && !zs_findings_has(f, d->finding))) {
-		t->fail++;
-		printf("  FAIL %s: deviation expects %s with %s, got %s\n", id, d->ours,
-		       zs_finding_name(d->finding), ours);
-	} else {
-		t->deviation++;
-		printf("  deviation %s: %s\n", id, d->reason);
-	}
-}
-
-static void report(const char *file, const struct tally *t)
-{
-	printf("conformance %s: %zu/%zu pass, %zu documented deviations, %zu failures\n", file,
-	       t->pass, t->total, t->deviation, t->fail);
-}
 
 /* ---- kind: dmarc-record (mox, OpenDMARC) ---- */
 
@@ -219,7 +161,7 @@ static bool effective_match(const struct zs_dmarc_record *r, const struct ynode 
 	return false;
 }
 
-static void run_record(struct zs_arena *a, const struct ynode *doc, struct tally *t)
+static void run_record(struct zs_arena *a, const struct ynode *doc, struct conf_tally *t)
 {
 	const struct ynode *vs = ymap(doc, "vectors");
 	for (size_t i = 0; vs != NULL && i < vs->count; i++) {
@@ -235,7 +177,7 @@ static void run_record(struct zs_arena *a, const struct ynode *doc, struct tally
 		if (ok && eff != NULL) {
 			ok = effective_match(&r, eff, &why);
 		}
-		judge(t, id, ok, ours, &r.findings, why);
+		conf_judge(t, deviations, NDEV, id, ok, ours, &r.findings, why);
 	}
 }
 
@@ -463,7 +405,7 @@ static const struct zs_dmarc_result *run_context(struct zs_arena *a, const char 
 	return zs_dmarc_result(c);
 }
 
-static void run_record_lint(struct zs_arena *a, const struct ynode *doc, struct tally *t)
+static void run_record_lint(struct zs_arena *a, const struct ynode *doc, struct conf_tally *t)
 {
 	const struct ynode *vs = ymap(doc, "vectors");
 	for (size_t i = 0; vs != NULL && i < vs->count; i++) {
@@ -487,8 +429,8 @@ static void run_record_lint(struct zs_arena *a, const struct ynode *doc, struct 
 		     ymap(ctx, "external_destination_authorized") != NULL)) {
 			const struct zs_dmarc_result *res = run_context(a, domain, rec, ctx);
 			if (res == NULL) {
-				judge(t, id, false, "error", NULL,
-				      "the machine broke its contract");
+				conf_judge(t, deviations, NDEV, id, false, "error", NULL,
+				           "the machine broke its contract");
 				continue;
 			}
 			lists[nlists++] = &res->findings;
@@ -512,7 +454,7 @@ static void run_record_lint(struct zs_arena *a, const struct ynode *doc, struct 
 			ok = false;
 			why = "a tag that must be dropped was neither unknown nor flagged as removed";
 		}
-		judge(t, id, ok, ours, &r.findings, why);
+		conf_judge(t, deviations, NDEV, id, ok, ours, &r.findings, why);
 	}
 }
 
@@ -560,7 +502,7 @@ static const char *mox_outcome(const struct zs_dmarc_result *r, const char **pol
 }
 
 static void run_mox_lookup(struct zs_arena *a, const struct ynode *scen, const struct ynode *v,
-                           struct tally *t)
+                           struct conf_tally *t)
 {
 	const char *id = ystr(ymap(v, "id"));
 	const struct ynode *exp = ymap(v, "expect");
@@ -568,7 +510,8 @@ static void run_mox_lookup(struct zs_arena *a, const struct ynode *scen, const s
 	struct zs_dmarc_opts opts = { .psl = psl };
 	struct zs_dmarc_ctx *c = zs_dmarc_new(a, ystr(ymap(v, "from_domain")), &opts);
 	if (fake_drive(z, &zs_dmarc_lookup_ops, c, 8, FAKE_REVERSE, NULL) != 0) {
-		judge(t, id, false, "error", NULL, "the machine broke its contract");
+		conf_judge(t, deviations, NDEV, id, false, "error", NULL,
+		           "the machine broke its contract");
 		return;
 	}
 	const struct zs_dmarc_result *r = zs_dmarc_result(c);
@@ -584,11 +527,11 @@ static void run_mox_lookup(struct zs_arena *a, const struct ynode *scen, const s
 	if (ok && ymap(exp, "effective") != NULL) {
 		ok = rec != NULL && effective_match(rec, ymap(exp, "effective"), &why);
 	}
-	judge(t, id, ok, ours, &r->findings, why);
+	conf_judge(t, deviations, NDEV, id, ok, ours, &r->findings, why);
 }
 
 static void run_mox_extreport(struct zs_arena *a, const struct ynode *scen, const struct ynode *v,
-                              struct tally *t)
+                              struct conf_tally *t)
 {
 	const char *id = ystr(ymap(v, "id"));
 	const char *pd = ystr(ymap(v, "policy_domain"));
@@ -601,7 +544,8 @@ static void run_mox_extreport(struct zs_arena *a, const struct ynode *scen, cons
 	struct zs_dmarc_opts opts = { .psl = psl, .flags = ZS_DMARC_NO_REPORT_MX };
 	struct zs_dmarc_ctx *c = zs_dmarc_new(a, pd, &opts);
 	if (fake_drive(z, &zs_dmarc_lookup_ops, c, 8, FAKE_FIFO, NULL) != 0) {
-		judge(t, id, false, "error", NULL, "the machine broke its contract");
+		conf_judge(t, deviations, NDEV, id, false, "error", NULL,
+		           "the machine broke its contract");
 		return;
 	}
 	const struct zs_dmarc_result *r = zs_dmarc_result(c);
@@ -633,10 +577,10 @@ static void run_mox_extreport(struct zs_arena *a, const struct ynode *scen, cons
 		ok = false;
 		why = "queried name differs";
 	}
-	judge(t, id, ok, ours, &r->findings, why);
+	conf_judge(t, deviations, NDEV, id, ok, ours, &r->findings, why);
 }
 
-static void run_discovery(struct zs_arena *a, const struct ynode *doc, struct tally *t)
+static void run_discovery(struct zs_arena *a, const struct ynode *doc, struct conf_tally *t)
 {
 	const struct ynode *scens = ymap(doc, "scenarios");
 	for (size_t s = 0; scens != NULL && s < scens->count; s++) {
@@ -653,7 +597,7 @@ static void run_discovery(struct zs_arena *a, const struct ynode *doc, struct ta
 	}
 }
 
-static void run_discovery_lint(struct zs_arena *a, const struct ynode *doc, struct tally *t)
+static void run_discovery_lint(struct zs_arena *a, const struct ynode *doc, struct conf_tally *t)
 {
 	const struct ynode *vs = ymap(doc, "vectors");
 	for (size_t i = 0; vs != NULL && i < vs->count; i++) {
@@ -669,7 +613,8 @@ static void run_discovery_lint(struct zs_arena *a, const struct ynode *doc, stru
 		fake_resolve(z, &apex, a, &apex_ans);
 		zs_dmarc_note_apex(c, &apex_ans);
 		if (fake_drive(z, &zs_dmarc_lookup_ops, c, 8, FAKE_FIFO, NULL) != 0) {
-			judge(t, id, false, "error", NULL, "the machine broke its contract");
+			conf_judge(t, deviations, NDEV, id, false, "error", NULL,
+			           "the machine broke its contract");
 			continue;
 		}
 		const struct zs_dmarc_result *r = zs_dmarc_result(c);
@@ -711,7 +656,7 @@ static void run_discovery_lint(struct zs_arena *a, const struct ynode *doc, stru
 				why = "queried names differ";
 			}
 		}
-		judge(t, id, ok, ours, &r->findings, why);
+		conf_judge(t, deviations, NDEV, id, ok, ours, &r->findings, why);
 	}
 }
 
@@ -721,7 +666,7 @@ static void run_file(const char *dir, const char *file, size_t *failures)
 	zs_arena_init(&a);
 	char *path = zs_arena_printf(&a, "%s/%s", dir, file);
 	struct ynode *doc = ytree_load(&a, path);
-	struct tally t = { 0 };
+	struct conf_tally t = { 0 };
 	const char *kind = ystr(ymap(doc, "kind"));
 	if (kind == NULL) {
 		printf("  FAIL %s: no kind\n", file);
@@ -742,43 +687,22 @@ static void run_file(const char *dir, const char *file, size_t *failures)
 		printf("  FAIL %s: no vectors run\n", file);
 		t.fail++;
 	}
-	report(file, &t);
+	conf_report(file, &t);
 	*failures += t.fail;
 	zs_arena_deinit(&a);
 }
 
-static int name_cmp(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 static void test_conformance_dmarc_all_files(void **state)
 {
-	DIR *d = opendir(DMARC_DIR);
-	assert_non_null(d);
 	char *names[64];
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && n < 64) {
-		size_t l = strlen(e->d_name);
-		if (l > 5 && strcmp(e->d_name + l - 5, ".yaml") == 0) {
-			names[n++] = zs_strdup(e->d_name);
-		}
-	}
-	closedir(d);
-	qsort(names, n, sizeof(names[0]), name_cmp);
+	size_t n = conf_list_yaml(DMARC_DIR, names, 64);
 	assert_true(n >= 5);
 	size_t failures = 0;
 	for (size_t i = 0; i < n; i++) {
 		run_file(DMARC_DIR, names[i], &failures);
 		zs_free(names[i]);
 	}
-	for (size_t i = 0; i < sizeof(deviations) / sizeof(deviations[0]); i++) {
-		if (!deviations[i].seen) {
-			printf("  FAIL deviation %s names no vector\n", deviations[i].id);
-			failures++;
-		}
-	}
+	failures += conf_unseen(deviations, NDEV);
 	assert_int_equal(failures, 0);
 }
 
@@ -789,7 +713,7 @@ static void test_conformance_psl_tests_txt(void **state)
 	FILE *f = fopen(PSL_DIR "/tests.txt", "r");
 	assert_non_null(f);
 	char line[512];
-	struct tally t = { 0 };
+	struct conf_tally t = { 0 };
 	struct zs_arena a;
 	zs_arena_init(&a);
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -816,7 +740,7 @@ static void test_conformance_psl_tests_txt(void **state)
 	}
 	(void)fclose(f);
 	zs_arena_deinit(&a);
-	report("psl/tests.txt", &t);
+	conf_report("psl/tests.txt", &t);
 	assert_int_equal(t.total, 78);
 	assert_int_equal(t.fail, 0);
 }

@@ -44,7 +44,7 @@ static void test_diff_test_zones(void **state)
 	int zones = 0;
 	int differ = 0;
 	assert_non_null(dir);
-	while ((e = readdir(dir)) != NULL) {
+	for (e = readdir(dir); e != NULL; e = readdir(dir)) {
 		size_t n = strlen(e->d_name);
 		char path[1024];
 		struct zs_test_case_opts c;

@@ -25,7 +25,7 @@ static int golden_dir(enum zs_zone_engine engine)
 	int failed = 0;
 
 	assert_non_null(dir);
-	while ((e = readdir(dir)) != NULL) {
+	for (e = readdir(dir); e != NULL; e = readdir(dir)) {
 		size_t n = strlen(e->d_name);
 		char zone[1024];
 		char expected_path[1024];
@@ -216,6 +216,32 @@ static void check_stdin(enum zs_zone_engine engine)
 	zs_free(want);
 }
 
+/* verify_gzip needs to read the input twice: a pipe cannot be. */
+static void test_reader_verify_pipe(void **state)
+{
+	char gz[512];
+	size_t len = 0;
+	int fds[2];
+	tmp_path(gz, sizeof(gz), "pipe.zone.gz");
+	write_gzip(gz, "one.bank. NS ns.example.net.\n", 29);
+	char *comp = zs_test_slurp(gz, &len);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], comp, len), (ssize_t)len);
+	(void)close(fds[1]);
+	int saved = dup(STDIN_FILENO);
+	assert_int_equal(dup2(fds[0], STDIN_FILENO), STDIN_FILENO);
+	(void)close(fds[0]);
+	struct zs_zone_reader *r = NULL;
+	struct zs_zone_opts o = { .verify_gzip = true };
+	int ret = zs_zone_reader_open("-", &o, &r);
+	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+	(void)close(saved);
+	assert_int_equal(ret, -ESPIPE);
+	assert_null(r);
+	zs_free(comp);
+	(void)unlink(gz);
+}
+
 static void test_reader_stdin(void **state)
 {
 	check_stdin(ZS_ZONE_ENGINE_LDNS);
@@ -345,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_reader_gzip_ldns),
 		cmocka_unit_test(test_reader_gzip_fast),
 		cmocka_unit_test(test_reader_stdin),
+		cmocka_unit_test(test_reader_verify_pipe),
 		cmocka_unit_test(test_reader_open_errors),
 		cmocka_unit_test(test_reader_strict),
 		cmocka_unit_test(test_reader_errors_kept),

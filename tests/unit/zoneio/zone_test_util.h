@@ -73,7 +73,7 @@ static inline char *zs_test_render(const char *path, const struct zs_zone_opts *
 		*ret_out = ret;
 		return zs_buf_steal(&b);
 	}
-	while ((ret = zs_zone_reader_next(r, &d)) == 0) {
+	for (ret = zs_zone_reader_next(r, &d); ret == 0; ret = zs_zone_reader_next(r, &d)) {
 		(void)zs_buf_puts(&b, d->name);
 		for (size_t i = 0; i < d->ns_count; i++) {
 			(void)zs_buf_printf(&b, "%s%s", i == 0 ? " ns=" : ",", d->ns[i]);
@@ -121,7 +121,7 @@ static inline char *zs_test_slurp(const char *path, size_t *len_out)
 		return NULL;
 	}
 	zs_buf_init(&b, ZS_TEST_RENDER_MAX * 4);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+	for (n = fread(chunk, 1, sizeof(chunk), f); n > 0; n = fread(chunk, 1, sizeof(chunk), f)) {
 		if (zs_buf_append(&b, chunk, n) != 0) {
 			break;
 		}

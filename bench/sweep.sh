@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# The whole sweep, with and without the database: a world of N domains (default 20,000, every
+# profile of tests/world/gen_world.py except the DNS faults) served by NSD behind Unbound on
+# loopback, swept after one warm-up sweep (so Unbound answers from its cache in every timed
+# run). hyperfine times, in one session, the sweep storing into PostgreSQL and the same sweep
+# with --no-db; both write the same JSON Lines. Goal (issue 9): with the database the sweep
+# takes at most 10% longer. Peak RSS of each is measured with /usr/bin/time.
+#
+#   bench/sweep.sh [DOMAINS] [RUNS]
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+
+N=${1:-20000}
+RUNS=${2:-3}
+ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES hyperfine time
+
+BUILD=$ZS_ROOT/build-bench
+build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
+ZS=$BUILD/scanner/zonesweep
+
+WORK=$(mktemp -d /tmp/zs-bench-sweep.XXXXXX)
+chmod 755 "$WORK" # the rig inside runs PostgreSQL as an unprivileged user
+RIG=$WORK/rig
+cleanup() {
+	"$ZS_ROOT/scripts/rig.sh" stop "$RIG" || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+say "generating a world of $N domains"
+python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$N" --seed 11 \
+	--no-faults
+"$ZS_ROOT/scripts/rig.sh" start "$RIG" --world "$WORK/world"
+# shellcheck disable=SC1091
+. "$RIG/env.sh"
+"$ZS" db migrate --db "$ZS_PG_CONNINFO" >/dev/null
+
+COMMON=(scan --zone "$WORK/world/bench.zone" --tld bench --policy post --resolver "$ZS_UNBOUND_ADDR"
+	--quiet --overwrite --jsonl "$WORK/out.jsonl")
+say "warm-up sweep (fills Unbound's cache)"
+"$ZS" "${COMMON[@]}" --no-db >/dev/null
+
+say "timing $RUNS sweeps of each"
+hyperfine --runs "$RUNS" --export-json "$WORK/hyperfine.json" \
+	--command-name "sweep, no database" "$ZS ${COMMON[*]} --no-db" \
+	--command-name "sweep into PostgreSQL" "$ZS ${COMMON[*]} --db '$ZS_PG_CONNINFO'"
+
+rss() {
+	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
+}
+RSS_NODB=$(rss "$ZS" "${COMMON[@]}" --no-db)
+RSS_DB=$(rss "$ZS" "${COMMON[@]}" --db "$ZS_PG_CONNINFO")
+# Whether the sweep ever waited for the writer: pushes refused because its queue was full.
+FULL=$(psql "$ZS_PG_CONNINFO" -Atc "SELECT coalesce(sum((db_counters->>'full')::bigint), 0) FROM runs")
+echo "writer queue full (pushes refused, all runs): $FULL"
+
+python3 - "$WORK/hyperfine.json" "$N" "$RSS_NODB" "$RSS_DB" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+n = int(sys.argv[2])
+nodb, db = r[0], r[1]
+print()
+print("| sweep of %d domains | median s | domains/s | peak RSS |" % n)
+print("| --- | --- | --- | --- |")
+print("| no database | %.2f | %.0f | %d MB |" % (nodb["median"], n / nodb["median"], int(sys.argv[3]) // 1024))
+print("| into PostgreSQL | %.2f | %.0f | %d MB |" % (db["median"], n / db["median"], int(sys.argv[4]) // 1024))
+print()
+print("database overhead: %+.1f%% (goal: at most +10%%)" % (100 * (db["median"] / nodb["median"] - 1)))
+EOF

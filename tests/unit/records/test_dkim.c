@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of scanner/policy/dkim.c: key records (keys made by OpenSSL here) and discovery. */
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "scanner/base/buf.h"
+#include "scanner/base/err.h"
+#include "scanner/base/json.h"
+#include "scanner/policy/dkim.h"
+#include "tests/unit/records/fakedns.h"
+#include "tests/unit/test.h"
+
+/* base64 of DER made by OpenSSL, in the arena */
+static const char *b64(struct zs_arena *a, const unsigned char *der, int len)
+{
+	char *out = zs_arena_alloc(a, (size_t)(4 * ((len + 2) / 3) + 1));
+	(void)EVP_EncodeBlock((unsigned char *)out, der, len);
+	return out;
+}
+
+/* A record for a new RSA key of @p bits, as SubjectPublicKeyInfo or as PKCS#1. */
+static const char *rsa_record(struct zs_arena *a, unsigned bits, bool pkcs1)
+{
+	EVP_PKEY *pk = EVP_RSA_gen(bits);
+	assert_non_null(pk);
+	unsigned char *der = NULL;
+	int len = pkcs1 ? i2d_PublicKey(pk, &der) : i2d_PUBKEY(pk, &der);
+	assert_true(len > 0);
+	const char *rec = zs_arena_printf(a, "v=DKIM1; k=rsa; p=%s", b64(a, der, len));
+	OPENSSL_free(der);
+	EVP_PKEY_free(pk);
+	return rec;
+}
+
+static void parse(struct zs_arena *a, const char *text, struct zs_dkim_key *k)
+{
+	zs_dkim_key_parse(a, text, strlen(text), k);
+}
+
+static void test_dkim_key_rsa_both_encodings(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct zs_dkim_key k;
+	parse(&a, rsa_record(&a, 2048, false), &k);
+	assert_int_equal(k.status, ZS_DKIM_VALID);
+	assert_int_equal(k.type, ZS_DKIM_KEY_RSA);
+	assert_int_equal(k.encoding, ZS_DKIM_ENC_SPKI);
+	assert_int_equal(k.bits, 2048);
+	assert_int_equal(k.findings.count, 0);
+	parse(&a, rsa_record(&a, 2048, true), &k);
+	assert_int_equal(k.status, ZS_DKIM_VALID);
+	assert_int_equal(k.encoding, ZS_DKIM_ENC_PKCS1);
+	assert_int_equal(k.bits, 2048);
+	parse(&a, rsa_record(&a, 1024, false), &k);
+	assert_int_equal(k.status, ZS_DKIM_VALID);
+	assert_int_equal(k.bits, 1024);
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_RSA_SHORT));
+	parse(&a, rsa_record(&a, 512, true), &k);
+	assert_int_equal(k.status, ZS_DKIM_INVALID);
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_RSA_WEAK));
+	zs_arena_deinit(&a);
+}
+
+static void test_dkim_key_ed25519(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	EVP_PKEY *pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	assert_non_null(pk);
+	unsigned char raw[32];
+	size_t rawlen = sizeof(raw);
+	assert_int_equal(EVP_PKEY_get_raw_public_key(pk, raw, &rawlen), 1);
+	unsigned char *der = NULL;
+	int len = i2d_PUBKEY(pk, &der);
+	struct zs_dkim_key k;
+	parse(&a, zs_arena_printf(&a, "v=DKIM1; k=ed25519; p=%s", b64(&a, raw, 32)), &k);
+	assert_int_equal(k.status, ZS_DKIM_VALID);
+	assert_int_equal(k.type, ZS_DKIM_KEY_ED25519);
+	assert_int_equal(k.encoding, ZS_DKIM_ENC_RAW);
+	assert_int_equal(k.bits, 256);
+	/* an Ed25519 SubjectPublicKeyInfo is not what RFC 8463 asks for */
+	parse(&a, zs_arena_printf(&a, "v=DKIM1; k=ed25519; p=%s", b64(&a, der, len)), &k);
+	assert_int_equal(k.status, ZS_DKIM_INVALID);
+	assert_int_equal(k.encoding, ZS_DKIM_ENC_SPKI);
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_KEY_ED25519_LENGTH));
+	/* and under k=rsa it is the wrong type */
+	parse(&a, zs_arena_printf(&a, "v=DKIM1; p=%s", b64(&a, der, len)), &k);
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_KEY_TYPE_MISMATCH));
+	OPENSSL_free(der);
+	EVP_PKEY_free(pk);
+	zs_arena_deinit(&a);
+}
+
+static void test_dkim_key_flags_and_revocation(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct zs_dkim_key k;
+	parse(&a, "v=DKIM1; k=rsa; t=y:s; s=tlsrpt; h=sha1; n=hello; p=", &k);
+	assert_int_equal(k.status, ZS_DKIM_REVOKED);
+	assert_int_equal(k.encoding, ZS_DKIM_ENC_EMPTY);
+	assert_true(k.testing);
+	assert_true(k.strict);
+	assert_false(k.email);
+	assert_string_equal(k.n, "hello");
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_TESTING));
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_S_NOT_EMAIL));
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_H_SHA1));
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_REVOKED));
+
+	parse(&a, "v=DKIM1; k=rsa", &k);
+	assert_int_equal(k.status, ZS_DKIM_INVALID);
+	assert_int_equal(k.encoding, ZS_DKIM_ENC_ABSENT);
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_P_MISSING));
+	zs_arena_deinit(&a);
+}
+
+static void test_dkim_key_malformed_data(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct zs_dkim_key k;
+	parse(&a, "p=MIGf*A0G", &k);
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_KEY_BASE64));
+	parse(&a, "p=QUJD=A==", &k); /* "=" inside */
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_KEY_BASE64));
+	parse(&a, "p=QUJDRA", &k); /* no padding */
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_KEY_BASE64));
+	parse(&a, "p=QUJDRA==", &k); /* good base64, not a key */
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_KEY_DER));
+	assert_int_equal(k.encoding, ZS_DKIM_ENC_UNDECODABLE);
+
+	struct zs_buf b;
+	zs_buf_init(&b, 1 << 16);
+	assert_int_equal(zs_buf_puts(&b, "v=DKIM1; p="), 0);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(zs_buf_puts(&b, "AAAA"), 0);
+	}
+	zs_dkim_key_parse(&a, b.data, b.len, &k);
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_KEY_TOO_BIG));
+	zs_buf_deinit(&b);
+
+	const char bin[] = "v=DKIM1; p=\0\x01\xfe; k=\x80";
+	zs_dkim_key_parse(&a, bin, sizeof(bin) - 1, &k);
+	assert_int_equal(k.status, ZS_DKIM_INVALID);
+	assert_int_equal(k.len, sizeof(bin) - 1);
+	assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_SYNTAX));
+	zs_arena_deinit(&a);
+}
+
+static void test_dkim_selectors_file(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	const char **list = NULL;
+	size_t n = 0;
+	size_t line = 0;
+	assert_int_equal(zs_dkim_selectors_load(&a, ZS_SOURCE_DIR "/policies/dkim-selectors.txt",
+	                                        &list, &n, &line),
+	                 0);
+	assert_true(n >= 20);
+	bool google = false;
+	bool selector1 = false;
+	for (size_t i = 0; i < n; i++) {
+		google = google || strcmp(list[i], "google") == 0;
+		selector1 = selector1 || strcmp(list[i], "selector1") == 0;
+		assert_true(zs_dkim_selector_valid(list[i], strlen(list[i])));
+	}
+	assert_true(google && selector1);
+
+	const char text[] = "# comment\n  S1  # trailing\n\ns1\nsel.two\r\nbad selector\n";
+	assert_int_equal(zs_dkim_selectors_parse(&a, text, sizeof(text) - 1, &list, &n, &line),
+	                 ZS_ERR_PARSE);
+	assert_int_equal(line, 6);
+	assert_int_equal(zs_dkim_selectors_parse(&a, text, 40, &list, &n, &line), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0], "s1");
+	assert_string_equal(list[1], "sel.two");
+	assert_true(zs_dkim_selectors_load(&a, "/nonexistent/zonesweep", &list, &n, &line) < 0);
+	zs_arena_deinit(&a);
+}
+
+static const char *const default_selectors[] = { "google", "selector1", "selector2", "k1", "s1" };
+
+static const struct zs_dkim_result *discover(struct zs_arena *a, struct fake_zone *z,
+                                             const char *domain, const char *const *declared,
+                                             size_t ndeclared, struct fake_stats *st)
+{
+	struct zs_dkim_opts opts = {
+		.selectors = default_selectors,
+		.selector_count = 5,
+		.declared = declared,
+		.declared_count = ndeclared,
+		.wildcard_label = "zz-probe",
+	};
+	struct zs_dkim_ctx *c = zs_dkim_new(a, domain, &opts);
+	assert_int_equal(fake_drive(z, &zs_dkim_lookup_ops, c, 8, FAKE_REVERSE, st), 0);
+	return zs_dkim_result(c);
+}
+
+static void test_dkim_discovery_nxdomain_asks_no_selector(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "example.com", "v=spf1 -all");
+	struct fake_stats st;
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", NULL, 0, &st);
+	assert_true(r->subtree_absent);
+	assert_int_equal(r->base_status, ZS_DNS_NXDOMAIN);
+	assert_int_equal(st.questions, 1);
+	assert_int_equal(r->log.count, 1);
+	assert_int_equal(r->keys_found, 0);
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_NO_DOMAINKEY));
+	zs_arena_deinit(&a);
+}
+
+/* A failed _domainkey lookup: only the declared selectors are asked, not the common list. */
+static void test_dkim_discovery_failed_base_asks_declared_only(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_fail(z, "_domainkey.example.com", ZS_RR_TXT, ZS_DNS_TIMEOUT);
+	fake_txt(z, "mine._domainkey.example.com", rsa_record(&a, 2048, false));
+	fake_txt(z, "google._domainkey.example.com", rsa_record(&a, 2048, false));
+	static const char *const declared[] = { "mine" };
+	struct fake_stats st;
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", declared, 1, &st);
+	assert_int_equal(r->base_status, ZS_DNS_TIMEOUT);
+	assert_int_equal(st.questions, 2); /* _domainkey, then the declared selector */
+	assert_int_equal(r->keys_found, 1);
+	for (size_t i = 0; i < r->sel_count; i++) {
+		if (strcmp(r->sel[i].selector, "mine") == 0) {
+			assert_int_equal(r->sel[i].status, ZS_DNS_NOERROR);
+		} else {
+			/* not asked: they carry the failure of _domainkey, never "no record" */
+			assert_int_equal(r->sel[i].status, ZS_DNS_TIMEOUT);
+		}
+	}
+	zs_arena_deinit(&a);
+}
+
+static void test_dkim_discovery_keys_and_cname(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "google._domainkey.example.com", rsa_record(&a, 2048, false));
+	fake_cname(z, "selector1._domainkey.example.com",
+	           "selector1-example-com._domainkey.provider.example");
+	fake_txt(z, "selector1-example-com._domainkey.provider.example",
+	         rsa_record(&a, 1024, false));
+	fake_txt(z, "mine._domainkey.example.com", "v=DKIM1; k=ed25519; p=");
+	fake_txt(z, "s1._domainkey.example.com", "google-site-verification=x");
+	fake_fail(z, "k1._domainkey.example.com", ZS_RR_TXT, ZS_DNS_TIMEOUT);
+	const char *declared[] = { "mine", "bad selector", "GOOGLE" };
+	struct fake_stats st;
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", declared, 3, &st);
+	assert_false(r->subtree_absent);
+	assert_int_equal(r->base_status, ZS_DNS_NODATA); /* an empty non-terminal */
+	assert_false(r->wildcard_present);
+	assert_int_equal(r->sel_count, 6); /* mine, google, selector1, selector2, k1, s1 */
+	assert_string_equal(r->sel[0].selector, "mine");
+	assert_true(r->sel[0].declared);
+	assert_true(r->sel[1].declared); /* GOOGLE, declared and on the list */
+	assert_int_equal(r->keys_found, 3);
+	assert_int_equal(r->sel[0].keys[0].status, ZS_DKIM_REVOKED);
+	assert_int_equal(r->sel[1].keys[0].bits, 2048);
+	assert_int_equal(r->sel[2].cname_count, 1);
+	assert_int_equal(r->sel[2].keys[0].bits, 1024);
+	assert_int_equal(r->sel[3].status, ZS_DNS_NXDOMAIN);
+	assert_int_equal(r->sel[4].status, ZS_DNS_TIMEOUT);
+	assert_int_equal(r->sel[5].key_total, 0);
+	assert_int_equal(r->sel[5].other_total, 1);
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_SELECTOR_INVALID));
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_CNAME));
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_LOOKUP_FAILED));
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_NOT_A_KEY));
+	assert_true(st.max_outstanding > 1); /* the selectors are asked together */
+	zs_arena_deinit(&a);
+}
+
+static void test_dkim_discovery_wildcard(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "*._domainkey.example.com", "v=DKIM1; p=");
+	fake_txt(z, "s1._domainkey.example.com", rsa_record(&a, 2048, false));
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", NULL, 0, NULL);
+	assert_true(r->wildcard_present);
+	assert_true(zs_dkim_wildcard_revoked(r));
+	assert_string_equal(r->wildcard.name, "zz-probe._domainkey.example.com");
+	assert_int_equal(r->keys_found, 1); /* s1 only: the others are the wildcard */
+	for (size_t i = 0; i < r->sel_count; i++) {
+		assert_int_equal(r->sel[i].wildcard_match, strcmp(r->sel[i].selector, "s1") != 0);
+	}
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_WILDCARD));
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_WILDCARD_MATCH));
+
+	/* a wildcard holding a usable key is not "revoked" */
+	z = fake_zone_new(&a);
+	fake_txt(z, "*._domainkey.example.net", rsa_record(&a, 1024, false));
+	r = discover(&a, z, "example.net", NULL, 0, NULL);
+	assert_true(r->wildcard_present);
+	assert_false(zs_dkim_wildcard_revoked(r));
+	assert_int_equal(r->keys_found, 0);
+	zs_arena_deinit(&a);
+}
+
+static void test_dkim_discovery_key_in_many_strings(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	const char *rec = rsa_record(&a, 2048, false);
+	size_t len = strlen(rec);
+	const char **strs = zs_arena_calloc(&a, len, sizeof(*strs));
+	for (size_t i = 0; i < len; i++) {
+		strs[i] = zs_arena_strndup(&a, rec + i, 1); /* one byte per character-string */
+	}
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt_strings(z, "google._domainkey.example.com", strs, len);
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", NULL, 0, NULL);
+	assert_int_equal(r->keys_found, 1);
+	assert_int_equal(r->sel[0].keys[0].len, len);
+	assert_int_equal(r->sel[0].keys[0].bits, 2048);
+	assert_int_equal(r->sel[0].keys[0].status, ZS_DKIM_VALID);
+	zs_arena_deinit(&a);
+}
+
+static void test_dkim_discovery_limit_and_json(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	const char *many[100];
+	for (int i = 0; i < 100; i++) {
+		many[i] = zs_arena_printf(&a, "sel%d", i);
+	}
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "sel3._domainkey.example.com", "v=DKIM1; p=; p=");
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", many, 100, NULL);
+	assert_int_equal(r->sel_count, ZS_DKIM_MAX_SELECTORS);
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_SELECTOR_LIMIT));
+	assert_int_equal(r->sel[3].keys[0].status, ZS_DKIM_INVALID);
+
+	struct zs_buf b;
+	zs_buf_init(&b, 1 << 20);
+	struct zs_json j;
+	zs_json_init(&j, &b);
+	zs_dkim_result_json(&j, r);
+	assert_int_equal(zs_json_error(&j), 0);
+	const char *s = zs_buf_cstr(&b);
+	assert_non_null(strstr(s, "\"selector\":\"sel3\""));
+	assert_non_null(strstr(s, "\"code\":\"dkim.tag_duplicate\""));
+	assert_non_null(strstr(s, "\"code\":\"dkim.selector_limit\""));
+	zs_buf_deinit(&b);
+	zs_arena_deinit(&a);
+}
+
+int main(void)
+{
+	zs_test_use_cmocka_allocator();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dkim_key_rsa_both_encodings),
+		cmocka_unit_test(test_dkim_key_ed25519),
+		cmocka_unit_test(test_dkim_key_flags_and_revocation),
+		cmocka_unit_test(test_dkim_key_malformed_data),
+		cmocka_unit_test(test_dkim_selectors_file),
+		cmocka_unit_test(test_dkim_discovery_nxdomain_asks_no_selector),
+		cmocka_unit_test(test_dkim_discovery_failed_base_asks_declared_only),
+		cmocka_unit_test(test_dkim_discovery_keys_and_cname),
+		cmocka_unit_test(test_dkim_discovery_wildcard),
+		cmocka_unit_test(test_dkim_discovery_key_in_many_strings),
+		cmocka_unit_test(test_dkim_discovery_limit_and_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
