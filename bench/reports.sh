@@ -51,7 +51,7 @@ fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" --target zonesweep zs_bench_reports_fill -j2 >/dev/null
 zs=$build/scanner/zonesweep
-fill=$build/tests/unit/reports/zs_bench_reports_fill
+fill=$build/bench/zs_bench_reports_fill
 
 conn() { # conn DBNAME: the admin connection string with another database
 	python3 - "$ZS_PG_ADMIN" "$1" <<'PY'

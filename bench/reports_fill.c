@@ -10,6 +10,7 @@
  *
  * Prints "run_id=ID" and "fill_seconds=S" for the script.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +157,14 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--db") == 0) {
 			conninfo = argv[i + 1];
 		} else if (strcmp(argv[i], "--domains") == 0) {
-			domains = strtol(argv[i + 1], NULL, 10);
+			char *end = NULL;
+			errno = 0;
+			domains = strtol(argv[i + 1], &end, 10);
+			if (errno != 0 || *end != '\0' || domains < 0) {
+				fprintf(stderr, "reports_fill: --domains %s: not a count\n",
+				        argv[i + 1]);
+				return 2;
+			}
 		} else if (strcmp(argv[i], "--tld") == 0) {
 			tld = argv[i + 1];
 		}

@@ -4,10 +4,12 @@
  * (libpq's single-row mode: the server keeps producing while the report is written, as COPY
  * does) or, for notices, through a cursor fetched a thousand rows at a time: each result row
  * with its verdicts aggregated from the verdicts table's primary key, its key facts read from
- * the stored summary in one jsonb_to_record() call (the facts document is large and TOASTed:
- * reading it once per row matters), and the run since which the domain has had its status,
- * from the latest transition at or before the run (as db/reader.c). Arrays come back in
- * PostgreSQL's text array form and are parsed here; raw TXT bytes come back hex-encoded.
+ * the stored summary with jsonb_to_record() (the facts document is large and TOASTed: every
+ * expression that touches the column decompresses it again, so it is read once, into a
+ * subquery that is not flattened, and everything else is taken from that copy), and the run
+ * since which the domain has had its status, from the latest transition at or before the run
+ * (as db/reader.c). Arrays come back in PostgreSQL's text array form and are parsed here; raw
+ * TXT bytes come back hex-encoded.
  *
  * Notices read through the same cursor in a read-write transaction and log what they generate
  * in it: the log and the notices become durable together, or not at all.
@@ -94,8 +96,8 @@ static const char fact_columns[] =
         "(s.v->'keys'->0->>'bits') ELSE '' END ELSE coalesce(s.v->'keys'->0->>'status', "
         "'invalid') END || CASE WHEN jsonb_typeof(s.v->'keys') = 'array' AND "
         "jsonb_array_length(s.v->'keys') > 1 THEN '+' || (jsonb_array_length(s.v->'keys') - "
-        "1)::text ELSE '' END, ' ' ORDER BY s.i) FROM jsonb_path_query(r.facts, "
-        "'lax $.dkim.selectors[*] ? (!(@.wildcard_match == true))') WITH ORDINALITY s(v, i)) "
+        "1)::text ELSE '' END, ' ' ORDER BY s.i) FROM jsonb_path_query(top.dkim, "
+        "'lax $.selectors[*] ? (!(@.wildcard_match == true))') WITH ORDINALITY s(v, i)) "
         "END, "
         "f.dkim_rsa_bits, f.rdns_status, f.rdns, f.dnssec_signed";
 
@@ -143,8 +145,12 @@ static int build_select(struct zs_buf *q, const char *run_param, int flags, bool
 	              ? ret
 	              : zs_buf_printf(q,
 	                              " FROM results r JOIN runs s ON s.id = r.run_id "
+	                              "LEFT JOIN LATERAL (SELECT jsonb_path_query_first(r.facts, "
+	                              "'lax $ ? (@.type() == \"object\")') AS doc OFFSET 0) d ON "
+	                              "true LEFT JOIN LATERAL jsonb_to_record(d.doc) AS top("
+	                              "summary jsonb, dkim jsonb) ON true "
 	                              "LEFT JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof("
-	                              "r.facts->'summary') = 'object' THEN r.facts->'summary' END) "
+	                              "top.summary) = 'object' THEN top.summary END) "
 	                              "AS f(%s) ON true "
 	                              "LEFT JOIN LATERAL (SELECT array_agg(x.rule ORDER BY x.rule) "
 	                              "AS rules, array_agg(x.verdict::text ORDER BY x.rule) AS "

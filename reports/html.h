@@ -34,13 +34,16 @@ int zs_html_page_end(struct zs_buf *b);
 int zs_html_summary(struct zs_buf *b, const struct zs_db_report_summary *s,
                     const struct zs_report_meta *m);
 
-/** The trend chart: the share of each status per run, as inline SVG. */
+/** The trend chart: the share of each status per run, as inline SVG.
+ *  @return 0 or ZS_ERR_TOOBIG */
 int zs_html_trend_svg(struct zs_buf *b, const struct zs_db_report_summary *s);
 
-/** The chart of fail, warn and error verdicts per rule, as inline SVG. */
+/** The chart of fail, warn and error verdicts per rule, as inline SVG.
+ *  @return 0 or ZS_ERR_TOOBIG */
 int zs_html_rules_svg(struct zs_buf *b, const struct zs_db_report_summary *s);
 
-/** The per-domain table's start (sortable; one column per rule of the summary). */
+/** The per-domain table's start (sortable; one column per rule of the summary).
+ *  @return 0 or ZS_ERR_TOOBIG */
 int zs_html_table_begin(struct zs_buf *b, const struct zs_db_report_summary *s,
                         const struct zs_report_meta *m);
 
@@ -48,8 +51,9 @@ int zs_html_table_begin(struct zs_buf *b, const struct zs_db_report_summary *s,
 int zs_html_table_row(struct zs_buf *b, const struct zs_db_report_summary *s,
                       const struct zs_db_report_row *row);
 
-/** The per-domain table's end, with the row count. */
+/** The per-domain table's end, with the row count. @return 0 or ZS_ERR_TOOBIG */
 int zs_html_table_end(struct zs_buf *b, unsigned long long rows);
 
-/** The Content-Security-Policy of the pages (for tests): "default-src 'none'; ...". */
+/** The Content-Security-Policy of the pages (for tests): "default-src 'none'; ...".
+ *  @return 0, ZS_ERR_TOOBIG, or ZS_ERR_PARSE when the digest cannot be computed */
 int zs_html_csp(struct zs_buf *b);

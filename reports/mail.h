@@ -63,5 +63,8 @@ int zs_mail_qp(struct zs_buf *out, const char *body, size_t n);
 /** Format an RFC 5322 date-time in UTC: "Tue, 24 Nov 2026 23:12:51 +0000". @return buf */
 const char *zs_mail_date(char *buf, size_t len, int64_t t);
 
-/** Append the mbox separator line "From ADDR Tue Nov 24 23:12:51 2026\n". */
+/**
+ * Append the mbox separator line "From ADDR Tue Nov 24 23:12:51 2026\n".
+ * @return 0, ZS_ERR_USAGE for an address zs_mail_addr_ok() refuses, or ZS_ERR_TOOBIG
+ */
 int zs_mail_from_line(struct zs_buf *out, const char *addr, int64_t t);

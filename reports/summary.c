@@ -476,28 +476,3 @@ int zs_report_summary_csv(struct zs_out *o, const struct zs_db_report_summary *s
 	zs_buf_deinit(&line);
 	return ret;
 }
-
-void zs_report_summary_print(FILE *f, const struct zs_db_report_summary *s)
-{
-	struct zs_buf notes;
-	double rate = zs_report_rate(s->n[ZS_DB_COMPLIANT], s->domains);
-
-	fprintf(f,
-	        "run %" PRId64 " of .%s (%s): %" PRId64 " domains, %" PRId64 " compliant, %" PRId64
-	        " non-compliant, %" PRId64 " indeterminate",
-	        s->run->id, s->run->tld, zs_db_run_status_name(s->run->status), s->domains,
-	        s->n[ZS_DB_COMPLIANT], s->n[ZS_DB_NON_COMPLIANT], s->n[ZS_DB_INDETERMINATE]);
-	if (rate >= 0) {
-		fprintf(f, " (%.2f%% compliant)", rate);
-	}
-	fputc('\n', f);
-	zs_buf_init(&notes, 64 * 1024);
-	if (zs_report_summary_notes(s, &notes) == 0) {
-		for (const char *p = zs_buf_cstr(&notes); *p != '\0';) {
-			int n = (int)strcspn(p, "\n");
-			fprintf(f, "note: %.*s\n", n, p);
-			p += n + (p[n] == '\n');
-		}
-	}
-	zs_buf_deinit(&notes);
-}

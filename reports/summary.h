@@ -10,7 +10,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "db/report_query.h"
 #include "scanner/base/buf.h"
@@ -80,6 +79,3 @@ void zs_report_summary_json(struct zs_json *j, const struct zs_db_report_summary
  */
 int zs_report_summary_csv(struct zs_out *o, const struct zs_db_report_summary *s,
                           const struct zs_report_meta *m);
-
-/** Print the summary for a terminal, a few lines. */
-void zs_report_summary_print(FILE *f, const struct zs_db_report_summary *s);

@@ -248,6 +248,8 @@ def sub_zone(world, tld, keep):
         for line in fh:
             if line[:1] not in (" ", "\t", "\n", ";", "$", ""):
                 owner = line.split()[0].lower()
+                if owner.endswith("." + tld + "."):  # an absolute name
+                    owner = owner[:-len(tld) - 2]
             if owner not in ("@", "_dmarc", None) and not owner.startswith("("):
                 started = True
             if not started:
