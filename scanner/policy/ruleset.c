@@ -98,6 +98,8 @@ struct parser {
 	bool seen_check;
 	bool seen_applies;
 	bool seen_severity;
+	size_t fix_indent; /* white space before the text of the current line's value */
+	size_t fix_min;    /* the smallest fix_indent of the rule's fix lines */
 };
 
 static void perr(struct parser *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -366,6 +368,27 @@ static void parse_check(struct parser *ps, char *rest)
 	ps->seen_check = true;
 }
 
+/* Remove @p n leading spaces from every line of @p text. */
+static const char *dedent(struct zs_arena *a, const char *text, size_t n)
+{
+	char *out = zs_arena_alloc(a, strlen(text) + 1);
+	char *o = out;
+	bool line_start = true;
+	size_t skipped = 0;
+
+	for (const char *c = text; *c != '\0'; c++) {
+		if (line_start && *c == ' ' && skipped < n) {
+			skipped++;
+			continue;
+		}
+		line_start = *c == '\n';
+		skipped = 0;
+		*o++ = *c;
+	}
+	*o = '\0';
+	return out;
+}
+
 static void end_rule(struct parser *ps)
 {
 	if (ps->rule == NULL) {
@@ -385,6 +408,10 @@ static void end_rule(struct parser *ps)
 	if (ps->rule->title == NULL) {
 		ps->rule->title = ps->rule->id;
 	}
+	if (ps->rule->fix != NULL) {
+		ps->rule->fix = dedent(&ps->p->arena, ps->rule->fix, ps->fix_min);
+	}
+	ps->fix_min = 0;
 	ps->line = saved;
 	ps->rule = NULL;
 }
@@ -476,8 +503,14 @@ static void rule_line(struct parser *ps, const char *key, char *rest)
 		r->warn_only = strcmp(rest, "warn") == 0;
 		ps->seen_severity = true;
 	} else if (strcmp(key, "fix") == 0) {
-		r->fix = r->fix == NULL ? zs_arena_strdup(&p->arena, rest)
-		                        : zs_arena_printf(&p->arena, "%s\n%s", r->fix, rest);
+		/* lines are kept with their indentation; end_rule() removes what all share */
+		int ind = (int)ps->fix_indent;
+		r->fix = r->fix == NULL
+		                 ? zs_arena_printf(&p->arena, "%*s%s", ind, "", rest)
+		                 : zs_arena_printf(&p->arena, "%s\n%*s%s", r->fix, ind, "", rest);
+		if (ps->fix_min == 0 || ps->fix_indent < ps->fix_min) {
+			ps->fix_min = ps->fix_indent;
+		}
 	} else {
 		perr(ps, "unknown rule key '%s' (title, applies, check, severity, fix)", key);
 	}
@@ -543,6 +576,9 @@ static void parse_line(struct parser *ps, char *s)
 		return;
 	}
 	char *key = split_word(s, &rest);
+	/* how far the text of a fix line stands from its keyword: kept relative to the rule's
+	 * other fix lines, so that a record to publish can be indented under its sentence */
+	ps->fix_indent = (size_t)(rest - key) - strlen(key);
 	if (strcmp(key, "rule") == 0) {
 		begin_rule(ps, rest);
 	} else if (strcmp(key, "attest") == 0) {
@@ -782,7 +818,7 @@ void zs_policy_print(const struct zs_policy *p, FILE *f)
 		for (const char *s = r->fix; s != NULL && *s != '\0';) {
 			const char *nl = strchr(s, '\n');
 			int n = nl != NULL ? (int)(nl - s) : (int)strlen(s);
-			fprintf(f, "\tfix %.*s\n", n, s);
+			fprintf(f, "\tfix      %.*s\n", n, s);
 			s = nl != NULL ? nl + 1 : NULL;
 		}
 	}

@@ -549,6 +549,9 @@ static void test_policy_render_fix_placeholders(void **state)
 	assert_non_null(r);
 	assert_int_equal(zs_policy_render_fix(c->post, r, &f, &out), 0);
 	assert_non_null(strstr(zs_buf_cstr(&out), "example.post. IN TXT \"v=spf1 -all\""));
+	/* the record stays indented under its sentence, as the ruleset writes it */
+	assert_non_null(strstr(zs_buf_cstr(&out), "record:\n  example.post. IN TXT"));
+	assert_true(zs_buf_cstr(&out)[0] == 'A');
 	assert_non_null(strstr(zs_buf_cstr(&out), "Found: v=spf1 ~all"));
 	assert_null(strchr(zs_buf_cstr(&out), '{'));
 	zs_buf_deinit(&out);
