@@ -39,7 +39,7 @@
 enum {
 	DEFAULT_QUEUE_MAX = 20000,
 	DEFAULT_BATCH_MAX = 5000,
-	DEFAULT_FLUSH_MS = 1000,
+	DEFAULT_FLUSH_MS = 200,
 	DEFAULT_GIVE_UP_MS = 60000,
 	ITEM_MAX = 256 * 1024 * 1024, /* one domain's rows; PostgreSQL's own limit is 1 GiB */
 	SEND_CHUNK = 64 * 1024,       /* bytes of COPY data per message */
@@ -712,11 +712,14 @@ static int write_safe(struct zs_db_writer *w, struct item **items, size_t n)
 static int write_batch(struct zs_db_writer *w, struct item **items, size_t n)
 {
 	enum outcome out = OUT_LOST;
+	uint64_t start = now_ms();
 	if (w->conn != NULL) {
 		out = write_direct(w, items, n);
 	}
 	if (out == OUT_OK) {
 		w->stats.batches++;
+		zs_log_debug(ZS_LOG_DB, "batch of %zu results stored in %llu ms", n,
+		             (unsigned long long)(now_ms() - start));
 		return 0;
 	}
 	if (out == OUT_LOST) {

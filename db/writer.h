@@ -34,7 +34,7 @@ typedef void (*zs_db_wake_cb)(void *arg);
 struct zs_db_writer_opts {
 	size_t queue_max;    /**< results queued at most (default 20000) */
 	size_t batch_max;    /**< results per batch and transaction (default 5000) */
-	unsigned flush_ms;   /**< write a partial batch after this long (default 1000) */
+	unsigned flush_ms;   /**< write a partial batch after this long (default 200) */
 	unsigned give_up_ms; /**< stop when the database stays away this long (default 60000) */
 	zs_db_wake_cb wake;  /**< may be NULL */
 	void *wake_arg;

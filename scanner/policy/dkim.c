@@ -1077,6 +1077,10 @@ static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)
 	zs_json_kstr(j, "status", zs_dns_status_name(s->status));
 	zs__names_json(j, "cname", s->cname, s->cname_count, false);
 	zs_json_kbool(j, "wildcard_match", s->wildcard_match);
+	if (s->wildcard_match) {
+		zs_json_obj_end(j); /* its records are those of "wildcard" */
+		return;
+	}
 	zs_json_key(j, "keys");
 	zs_json_arr_begin(j);
 	for (size_t i = 0; i < s->key_count; i++) {
@@ -1104,11 +1108,24 @@ void zs_dkim_result_json(struct zs_json *j, const struct zs_dkim_result *r)
 	zs_json_arr_begin(j);
 	for (size_t i = 0; i < r->sel_count; i++) {
 		const struct zs_dkim_selector *s = &r->sel[i];
+		if (s->wildcard_match && !s->declared) {
+			continue; /* listed by name below: its records are the wildcard's */
+		}
 		if (s->status == ZS_DNS_NOERROR || !zs_dns_status_is_answer(s->status) ||
 		    s->declared) {
 			if (s->status != ZS_DNS_NOT_ASKED || s->declared) {
 				selector_json(j, s);
 			}
+		}
+	}
+	zs_json_arr_end(j);
+	/* A wildcard answers every guessed selector with its own records: name them only, once. */
+	zs_json_key(j, "wildcard_matched");
+	zs_json_arr_begin(j);
+	for (size_t i = 0; i < r->sel_count; i++) {
+		const struct zs_dkim_selector *s = &r->sel[i];
+		if (s->wildcard_match && !s->declared) {
+			zs_json_data(j, s->selector, strlen(s->selector));
 		}
 	}
 	zs_json_arr_end(j);

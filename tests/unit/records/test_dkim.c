@@ -302,6 +302,28 @@ static void test_dkim_discovery_wildcard(void **state)
 	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_WILDCARD));
 	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_WILDCARD_MATCH));
 
+	/* in JSON the wildcard's key appears once: guessed selectors that only matched it are
+	 * named, a declared one keeps its entry without the records */
+	static const char *const declared[] = { "mine" };
+	r = discover(&a, z, "example.com", declared, 1, NULL);
+	struct zs_buf b;
+	zs_buf_init(&b, 1 << 20);
+	struct zs_json j;
+	zs_json_init(&j, &b);
+	zs_dkim_result_json(&j, r);
+	assert_int_equal(zs_json_error(&j), 0);
+	const char *js = zs_buf_cstr(&b);
+	assert_non_null(strstr(js, "\"wildcard_matched\":[\"google\",\"selector1\",\"selector2\","
+	                           "\"k1\"]"));
+	assert_non_null(strstr(js, "{\"selector\":\"mine\",\"name\":\"mine._domainkey.example.com\","
+	                           "\"declared\":true,\"status\":\"noerror\",\"wildcard_match\":true}"));
+	assert_non_null(strstr(js, "\"selector\":\"s1\""));
+	assert_null(strstr(js, "\"selector\":\"google\""));
+	const char *first = strstr(js, "\"text\":\"v=DKIM1; p=\"");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "\"text\":\"v=DKIM1; p=\"")); /* once, under "wildcard" */
+	zs_buf_deinit(&b);
+
 	/* a wildcard holding a usable key is not "revoked" */
 	z = fake_zone_new(&a);
 	fake_txt(z, "*._domainkey.example.net", rsa_record(&a, 1024, false));
