@@ -315,8 +315,9 @@ static void test_dkim_discovery_wildcard(void **state)
 	const char *js = zs_buf_cstr(&b);
 	assert_non_null(strstr(js, "\"wildcard_matched\":[\"google\",\"selector1\",\"selector2\","
 	                           "\"k1\"]"));
-	assert_non_null(strstr(js, "{\"selector\":\"mine\",\"name\":\"mine._domainkey.example.com\","
-	                           "\"declared\":true,\"status\":\"noerror\",\"wildcard_match\":true}"));
+	assert_non_null(
+	        strstr(js, "{\"selector\":\"mine\",\"name\":\"mine._domainkey.example.com\","
+	                   "\"declared\":true,\"status\":\"noerror\",\"wildcard_match\":true}"));
 	assert_non_null(strstr(js, "\"selector\":\"s1\""));
 	assert_null(strstr(js, "\"selector\":\"google\""));
 	const char *first = strstr(js, "\"text\":\"v=DKIM1; p=\"");
