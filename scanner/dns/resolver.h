@@ -4,7 +4,7 @@
  * resolvers over UDP (EDNS0) with TCP fallback, matches every reply strictly, retries and
  * fails over, paces itself, caches answers for the run and coalesces identical questions, and
  * tells exactly what became of each question (answer.h). It never uses the ldns resolver:
- * ldns only builds and parses packets.
+ * packets are built and read by wire.c.
  */
 #pragma once
 

@@ -8,8 +8,6 @@
 #include <assert.h>
 #include <string.h>
 
-#include <ldns/ldns.h>
-
 #include "scanner/base/err.h"
 #include "scanner/base/mem.h"
 #include "scanner/dns/wire_int.h"
@@ -363,25 +361,137 @@ enum zs_dns_status zs__dns_rcode_status(uint8_t rcode, bool has_records)
 
 /* ---- decoding ---------------------------------------------------------------------------- */
 
-static bool rdf_is_name(const ldns_rdf *rdf)
+/*
+ * The decoder reads the packet in place: the answer and authority records are located once
+ * (names stay compressed in the packet), and only what the answer keeps is uncompressed and
+ * copied. zs__dns_reply_decode_ldns() (wire_ldns.c) decodes the same through ldns and is the
+ * reference the tests and the fuzz target compare with. The one difference is deliberate: a
+ * malformed record this decoder does not use (a broken RRSIG in the answer, an A record of
+ * five bytes in the additional section) does not cost the reply, as it does with ldns.
+ */
+
+/* A record of the reply where it sits in the packet. */
+struct wire_rr {
+	uint32_t owner; /**< offset of the owner name */
+	uint32_t rdata; /**< offset of the data */
+	uint32_t ttl;
+	uint16_t type;
+	uint16_t rclass;
+	uint16_t rdlen;
+	bool selected; /**< a record of the answer (set while measuring) */
+};
+
+enum { REPLY_LOCAL_RRS = 32 };
+
+/* The records of a reply: the answer section first, then the authority section. */
+struct reply {
+	const uint8_t *pkt;
+	size_t len;
+	struct wire_rr *rr;
+	size_t an;
+	size_t ns;
+	struct wire_rr local[REPLY_LOCAL_RRS];
+};
+
+static int reply_parse(struct reply *r, const uint8_t *pkt, size_t len)
 {
-	return rdf != NULL && ldns_rdf_get_type(rdf) == LDNS_RDF_TYPE_DNAME &&
-	       zs__dns_name_to_text(ldns_rdf_data(rdf), ldns_rdf_size(rdf), NULL, 0) >= 0;
+	r->pkt = pkt;
+	r->len = len;
+	r->rr = r->local;
+	if (len < ZS_DNS_HEADER_SIZE) {
+		return ZS_ERR_PARSE;
+	}
+	size_t off = ZS_DNS_HEADER_SIZE;
+	for (unsigned i = get16(pkt + 4); i > 0; i--) {
+		if (!read_name(pkt, len, &off, NULL, NULL) || off + 4 > len) {
+			return ZS_ERR_PARSE;
+		}
+		off += 4;
+	}
+	r->an = get16(pkt + 6);
+	r->ns = get16(pkt + 8);
+	if (r->an + r->ns > REPLY_LOCAL_RRS) {
+		r->rr = zs_calloc(r->an + r->ns, sizeof(*r->rr));
+	}
+	for (size_t i = 0; i < r->an + r->ns; i++) {
+		struct wire_rr *rr = &r->rr[i];
+		rr->owner = (uint32_t)off;
+		if (!read_name(pkt, len, &off, NULL, NULL) || off + 10 > len) {
+			return ZS_ERR_PARSE;
+		}
+		rr->type = get16(pkt + off);
+		rr->rclass = get16(pkt + off + 2);
+		rr->ttl = get32(pkt + off + 4);
+		rr->rdlen = get16(pkt + off + 8);
+		rr->rdata = (uint32_t)(off + 10);
+		rr->selected = false;
+		off += 10 + (size_t)rr->rdlen;
+		if (off > len) {
+			return ZS_ERR_PARSE;
+		}
+	}
+	return 0;
 }
 
-static bool owner_is(const ldns_rr *rr, const uint8_t *name, size_t len)
+static void reply_free(struct reply *r)
 {
-	const ldns_rdf *owner = ldns_rr_owner(rr);
-	return owner != NULL &&
-	       zs__dns_name_equal(ldns_rdf_data(owner), ldns_rdf_size(owner), name, len);
+	if (r->rr != r->local) {
+		zs_free(r->rr);
+	}
 }
 
-/* What a reply says, found in the ldns packet before anything is copied. */
+static bool owner_is(const struct reply *r, const struct wire_rr *rr, const uint8_t *name,
+                     size_t len)
+{
+	uint8_t owner[ZS_DNS_NAME_MAX];
+	size_t n = 0;
+	size_t off = rr->owner;
+	return read_name(r->pkt, r->len, &off, owner, &n) &&
+	       zs__dns_name_equal(owner, n, name, len);
+}
+
+/*
+ * The name at off inside a record's data, uncompressed into out (may be NULL); it must begin
+ * and end inside the data, and have a presentation form. @return the offset after it, or 0.
+ */
+static size_t rdata_name(const struct reply *r, const struct wire_rr *rr, size_t off, uint8_t *out,
+                         size_t *n)
+{
+	uint8_t buf[ZS_DNS_NAME_MAX];
+	size_t end = (size_t)rr->rdata + rr->rdlen;
+	if (off >= end || !read_name(r->pkt, r->len, &off, buf, n) || off > end ||
+	    zs__dns_name_to_text(buf, *n, NULL, 0) < 0) {
+		return 0;
+	}
+	if (out != NULL) {
+		memcpy(out, buf, *n);
+	}
+	return off;
+}
+
+/* The name that is a record's whole data (CNAME, NS, PTR), or the first (MX after 2 bytes). */
+static bool rdata_sole_name(const struct reply *r, const struct wire_rr *rr, size_t skip,
+                            uint8_t *out, size_t *n)
+{
+	return rdata_name(r, rr, rr->rdata + skip, out, n) == (size_t)rr->rdata + rr->rdlen;
+}
+
+/* An SOA's data: two names, then exactly five 32-bit fields. Sets the first name. */
+static bool soa_valid(const struct reply *r, const struct wire_rr *rr, uint8_t *mname, size_t *n)
+{
+	size_t rn = 0;
+	size_t off = rdata_name(r, rr, rr->rdata, mname, n);
+	off = off != 0 ? rdata_name(r, rr, off, NULL, &rn) : 0;
+	return off != 0 && off + 20 == (size_t)rr->rdata + rr->rdlen;
+}
+
+/* What a reply says, found before anything is copied. */
 struct decoded {
-	const ldns_rdf *chain[ZS_DNS_CNAME_LIMIT]; /**< CNAME targets followed */
+	uint8_t chain[ZS_DNS_CNAME_LIMIT][ZS_DNS_NAME_MAX]; /**< CNAME targets followed */
+	uint8_t chain_len[ZS_DNS_CNAME_LIMIT];
 	size_t chain_count;
 	bool loop;
-	const uint8_t *final; /**< name whose records are the answer */
+	uint8_t final[ZS_DNS_NAME_MAX]; /**< name whose records are the answer */
 	size_t final_len;
 	uint32_t min_ttl;
 	size_t rr_count;
@@ -390,48 +500,40 @@ struct decoded {
 	size_t bytes; /**< text bytes, NULs included */
 };
 
-static bool selected(const ldns_rr *rr, const struct zs__dns_question *q, const struct decoded *d)
-{
-	return ldns_rr_get_type(rr) == q->type && ldns_rr_get_class(rr) == q->qclass &&
-	       owner_is(rr, d->final, d->final_len);
-}
-
 static bool chain_has(const struct decoded *d, const struct zs__dns_question *q,
-                      const ldns_rdf *name)
+                      const uint8_t *name, size_t len)
 {
-	if (zs__dns_name_equal(ldns_rdf_data(name), ldns_rdf_size(name), q->name, q->name_len)) {
+	if (zs__dns_name_equal(name, len, q->name, q->name_len)) {
 		return true;
 	}
 	for (size_t i = 0; i < d->chain_count; i++) {
-		if (zs__dns_name_equal(ldns_rdf_data(name), ldns_rdf_size(name),
-		                       ldns_rdf_data(d->chain[i]), ldns_rdf_size(d->chain[i]))) {
+		if (zs__dns_name_equal(name, len, d->chain[i], d->chain_len[i])) {
 			return true;
 		}
 	}
 	return false;
 }
 
-static size_t name_bytes(const ldns_rdf *rdf)
+static size_t name_bytes(const uint8_t *name, size_t len)
 {
-	return (size_t)zs__dns_name_to_text(ldns_rdf_data(rdf), ldns_rdf_size(rdf), NULL, 0) + 1;
+	return (size_t)zs__dns_name_to_text(name, len, NULL, 0) + 1;
 }
 
 /* Follow CNAMEs from the question name through the answer section. */
-static int follow_chain(const ldns_rr_list *an, const struct zs__dns_question *q,
-                        unsigned max_cname, struct decoded *d)
+static int follow_chain(const struct reply *r, const struct zs__dns_question *q, unsigned max_cname,
+                        struct decoded *d)
 {
-	d->final = q->name;
+	memcpy(d->final, q->name, q->name_len);
 	d->final_len = q->name_len;
 	if (q->type == ZS_RR_CNAME) {
 		return 0;
 	}
 	for (;;) {
-		const ldns_rr *cname = NULL;
-		for (size_t i = 0; i < ldns_rr_list_rr_count(an); i++) {
-			const ldns_rr *rr = ldns_rr_list_rr(an, i);
-			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
-			    ldns_rr_get_class(rr) == q->qclass &&
-			    owner_is(rr, d->final, d->final_len)) {
+		const struct wire_rr *cname = NULL;
+		for (size_t i = 0; i < r->an; i++) {
+			const struct wire_rr *rr = &r->rr[i];
+			if (rr->type == ZS_RR_CNAME && rr->rclass == q->qclass &&
+			    owner_is(r, rr, d->final, d->final_len)) {
 				cname = rr;
 				break;
 			}
@@ -439,79 +541,233 @@ static int follow_chain(const ldns_rr_list *an, const struct zs__dns_question *q
 		if (cname == NULL) {
 			return 0;
 		}
-		const ldns_rdf *target = ldns_rr_rdf(cname, 0);
-		if (!rdf_is_name(target)) {
+		uint8_t target[ZS_DNS_NAME_MAX];
+		size_t n = 0;
+		if (!rdata_sole_name(r, cname, 0, target, &n)) {
 			return ZS_ERR_PARSE;
 		}
-		if (chain_has(d, q, target) || d->chain_count >= max_cname) {
+		if (chain_has(d, q, target, n) || d->chain_count >= max_cname) {
 			d->loop = true;
 			return 0;
 		}
-		d->chain[d->chain_count++] = target;
-		d->bytes += name_bytes(target);
+		memcpy(d->chain[d->chain_count], target, n);
+		d->chain_len[d->chain_count++] = (uint8_t)n;
+		d->bytes += name_bytes(target, n);
 		d->ptrs++;
-		if (ldns_rr_ttl(cname) < d->min_ttl) {
-			d->min_ttl = ldns_rr_ttl(cname);
+		if (cname->ttl < d->min_ttl) {
+			d->min_ttl = cname->ttl;
 		}
-		d->final = ldns_rdf_data(target);
-		d->final_len = ldns_rdf_size(target);
+		memcpy(d->final, target, n);
+		d->final_len = n;
 	}
 }
 
 /* Check a selected record's data and count what copying it needs. */
-static int measure_rr(const ldns_rr *rr, struct decoded *d)
+static int measure_rr(const struct reply *r, const struct wire_rr *rr, struct decoded *d)
 {
-	const ldns_rdf *rdf = ldns_rr_rdf(rr, 0);
+	uint8_t name[ZS_DNS_NAME_MAX];
+	size_t n = 0;
 
-	switch (ldns_rr_get_type(rr)) {
-	case LDNS_RR_TYPE_A:
-		return (rdf != NULL && ldns_rdf_size(rdf) == 4) ? 0 : ZS_ERR_PARSE;
-	case LDNS_RR_TYPE_AAAA:
-		return (rdf != NULL && ldns_rdf_size(rdf) == 16) ? 0 : ZS_ERR_PARSE;
-	case LDNS_RR_TYPE_MX:
-		if (ldns_rr_rd_count(rr) != 2 || ldns_rdf_size(rdf) != 2 ||
-		    !rdf_is_name(ldns_rr_rdf(rr, 1))) {
+	switch (rr->type) {
+	case ZS_RR_A:
+		return rr->rdlen == 4 ? 0 : ZS_ERR_PARSE;
+	case ZS_RR_AAAA:
+		return rr->rdlen == 16 ? 0 : ZS_ERR_PARSE;
+	case ZS_RR_MX:
+		if (rr->rdlen < 3 || !rdata_sole_name(r, rr, 2, name, &n)) {
 			return ZS_ERR_PARSE;
 		}
-		d->bytes += name_bytes(ldns_rr_rdf(rr, 1));
+		d->bytes += name_bytes(name, n);
 		return 0;
-	case LDNS_RR_TYPE_NS:
-	case LDNS_RR_TYPE_CNAME:
-	case LDNS_RR_TYPE_PTR:
-	case LDNS_RR_TYPE_SOA:
-		if (!rdf_is_name(rdf)) {
+	case ZS_RR_NS:
+	case ZS_RR_CNAME:
+	case ZS_RR_PTR:
+		if (!rdata_sole_name(r, rr, 0, name, &n)) {
 			return ZS_ERR_PARSE;
 		}
-		d->bytes += name_bytes(rdf);
+		d->bytes += name_bytes(name, n);
 		return 0;
-	case LDNS_RR_TYPE_TXT:
-	case LDNS_RR_TYPE_SPF:
-		for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-			const ldns_rdf *s = ldns_rr_rdf(rr, i);
-			if (ldns_rdf_get_type(s) != LDNS_RDF_TYPE_STR || ldns_rdf_size(s) < 1 ||
-			    ldns_rdf_data(s)[0] + 1u != ldns_rdf_size(s)) {
+	case ZS_RR_SOA:
+		/* only its first name is kept; the negative TTL reads the whole (soa_valid()) */
+		if (rdata_name(r, rr, rr->rdata, name, &n) == 0) {
+			return ZS_ERR_PARSE;
+		}
+		d->bytes += name_bytes(name, n);
+		return 0;
+	case ZS_RR_TXT:
+	case ZS_RR_SPF: {
+		/* character-strings filling the data exactly */
+		const uint8_t *p = r->pkt + rr->rdata;
+		const uint8_t *end = p + rr->rdlen;
+		while (p < end) {
+			size_t l = *p;
+			if (l + 1 > (size_t)(end - p)) {
 				return ZS_ERR_PARSE;
 			}
 			d->ptrs++;
 			d->lens++;
-			d->bytes +=
-			        ldns_rdf_size(s); /* the bytes and a NUL in place of the length */
+			d->bytes += l + 1; /* the bytes and a NUL in place of the length */
+			p += l + 1;
 		}
 		return 0;
+	}
 	default:
 		return 0; /* other types: counted, no data decoded */
 	}
 }
 
-/* Where copying goes inside a new entry. */
-struct cursor {
-	const uint8_t **ptrs;
-	uint16_t *lens;
-	char *bytes;
-};
+static const char *copy_name(struct zs__dns_cursor *c, const uint8_t *name, size_t len)
+{
+	char *s = c->bytes;
+	int n = zs__dns_name_to_text(name, len, s, ZS_DNS_TEXT_MAX);
+	c->bytes += n + 1;
+	return s;
+}
 
-static struct zs__dns_entry *entry_alloc(const struct zs__dns_question *q, size_t rr_count,
-                                         size_t ptrs, size_t lens, size_t bytes, struct cursor *c)
+/* Copy a record that measure_rr() accepted. */
+static void copy_rr(const struct reply *r, struct zs__dns_cursor *c, const struct wire_rr *rr,
+                    struct zs_rr *out)
+{
+	const uint8_t *data = r->pkt + rr->rdata;
+	uint8_t name[ZS_DNS_NAME_MAX];
+	size_t n = 0;
+
+	out->type = rr->type;
+	out->ttl = rr->ttl;
+	switch (rr->type) {
+	case ZS_RR_A:
+		memcpy(out->u.a, data, 4);
+		break;
+	case ZS_RR_AAAA:
+		memcpy(out->u.aaaa, data, 16);
+		break;
+	case ZS_RR_MX:
+		out->u.mx.pref = get16(data);
+		(void)rdata_sole_name(r, rr, 2, name, &n);
+		out->u.mx.host = copy_name(c, name, n);
+		break;
+	case ZS_RR_NS:
+	case ZS_RR_CNAME:
+	case ZS_RR_PTR:
+	case ZS_RR_SOA:
+		(void)rdata_name(r, rr, rr->rdata, name, &n);
+		out->u.name = copy_name(c, name, n);
+		break;
+	case ZS_RR_TXT:
+	case ZS_RR_SPF: {
+		const uint8_t *end = data + rr->rdlen;
+		out->u.txt.str = c->ptrs;
+		out->u.txt.len = c->lens;
+		out->u.txt.count = 0;
+		for (const uint8_t *p = data; p < end; p += *p + 1) {
+			memcpy(c->bytes, p + 1, *p);
+			c->bytes[*p] = '\0';
+			*c->ptrs++ = (const uint8_t *)c->bytes;
+			*c->lens++ = *p;
+			c->bytes += *p + 1;
+			out->u.txt.count++;
+		}
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* RFC 2308 section 5: the negative TTL is the smaller of the SOA's TTL and its MINIMUM. */
+static uint32_t negative_ttl(const struct reply *r)
+{
+	uint8_t mname[ZS_DNS_NAME_MAX];
+	size_t n = 0;
+	for (size_t i = r->an; i < r->an + r->ns; i++) {
+		const struct wire_rr *rr = &r->rr[i];
+		if (rr->type != ZS_RR_SOA || !soa_valid(r, rr, mname, &n)) {
+			continue;
+		}
+		uint32_t m = get32(r->pkt + rr->rdata + rr->rdlen - 4);
+		return rr->ttl < m ? rr->ttl : m;
+	}
+	return 0;
+}
+
+static int decode(struct reply *r, const struct zs__dns_question *q, unsigned max_cname,
+                  struct zs__dns_entry **out)
+{
+	uint8_t rcode = zs__dns_reply_rcode(r->pkt);
+	struct decoded d;
+	d.chain_count = 0;
+	d.loop = false;
+	d.min_ttl = UINT32_MAX;
+	d.rr_count = 0;
+	d.ptrs = 0;
+	d.lens = 0;
+	d.bytes = 0;
+	if (max_cname > ZS_DNS_CNAME_LIMIT) {
+		max_cname = ZS_DNS_CNAME_LIMIT;
+	}
+	int ret = follow_chain(r, q, max_cname, &d);
+	if (ret != 0) {
+		return ret;
+	}
+	/* Records count only in a NOERROR answer whose chain ends. */
+	bool take = rcode == ZS_DNS_RCODE_NOERROR && !d.loop;
+	for (size_t i = 0; take && i < r->an; i++) {
+		struct wire_rr *rr = &r->rr[i];
+		if (rr->type != q->type || rr->rclass != q->qclass ||
+		    !owner_is(r, rr, d.final, d.final_len)) {
+			continue;
+		}
+		ret = measure_rr(r, rr, &d);
+		if (ret != 0) {
+			return ret;
+		}
+		rr->selected = true;
+		d.rr_count++;
+		if (rr->ttl < d.min_ttl) {
+			d.min_ttl = rr->ttl;
+		}
+	}
+
+	struct zs__dns_cursor c;
+	struct zs__dns_entry *e = zs__dns_entry_alloc(q, d.rr_count, d.ptrs, d.lens, d.bytes, &c);
+	e->ans.rcode = rcode;
+	e->ans.ad = (r->pkt[3] & 0x20) != 0;
+	e->ans.cname_count = d.chain_count;
+	e->ans.cname = d.chain_count > 0 ? (const char *const *)c.ptrs : NULL;
+	const char **names = (const char **)c.ptrs;
+	c.ptrs += d.chain_count;
+	for (size_t i = 0; i < d.chain_count; i++) {
+		names[i] = copy_name(&c, d.chain[i], d.chain_len[i]);
+	}
+	struct zs_rr *rrs = (struct zs_rr *)e->ans.rr;
+	for (size_t i = 0, k = 0; i < r->an; i++) {
+		if (r->rr[i].selected) {
+			copy_rr(r, &c, &r->rr[i], &rrs[k++]);
+		}
+	}
+	e->ans.count = d.rr_count;
+	zs__dns_entry_settle(e, d.loop, d.min_ttl, negative_ttl(r));
+	*out = e;
+	return 0;
+}
+
+int zs__dns_reply_decode(const uint8_t *pkt, size_t len, const struct zs__dns_question *q,
+                         unsigned max_cname, struct zs__dns_entry **out)
+{
+	struct reply r;
+	int ret = reply_parse(&r, pkt, len);
+	if (ret == 0) {
+		ret = decode(&r, q, max_cname, out);
+	}
+	reply_free(&r);
+	return ret;
+}
+
+/* ---- entries ----------------------------------------------------------------------------- */
+
+struct zs__dns_entry *zs__dns_entry_alloc(const struct zs__dns_question *q, size_t rr_count,
+                                          size_t ptrs, size_t lens, size_t bytes,
+                                          struct zs__dns_cursor *c)
 {
 	size_t key = q != NULL ? q->name_len : 0;
 	size_t size = sizeof(struct zs__dns_entry) + rr_count * sizeof(struct zs_rr) +
@@ -538,168 +794,30 @@ static struct zs__dns_entry *entry_alloc(const struct zs__dns_question *q, size_
 	return e;
 }
 
-static const char *copy_name(struct cursor *c, const ldns_rdf *rdf)
+void zs__dns_entry_settle(struct zs__dns_entry *e, bool loop, uint32_t min_ttl, uint32_t neg_ttl)
 {
-	char *s = c->bytes;
-	int n = zs__dns_name_to_text(ldns_rdf_data(rdf), ldns_rdf_size(rdf), s, ZS_DNS_TEXT_MAX);
-	c->bytes += n + 1;
-	return s;
-}
-
-static void copy_rr(struct cursor *c, const ldns_rr *rr, struct zs_rr *out)
-{
-	const ldns_rdf *rdf = ldns_rr_rdf(rr, 0);
-
-	out->type = ldns_rr_get_type(rr);
-	out->ttl = ldns_rr_ttl(rr);
-	switch (out->type) {
-	case LDNS_RR_TYPE_A:
-		memcpy(out->u.a, ldns_rdf_data(rdf), 4);
-		break;
-	case LDNS_RR_TYPE_AAAA:
-		memcpy(out->u.aaaa, ldns_rdf_data(rdf), 16);
-		break;
-	case LDNS_RR_TYPE_MX:
-		out->u.mx.pref = get16(ldns_rdf_data(rdf));
-		out->u.mx.host = copy_name(c, ldns_rr_rdf(rr, 1));
-		break;
-	case LDNS_RR_TYPE_NS:
-	case LDNS_RR_TYPE_CNAME:
-	case LDNS_RR_TYPE_PTR:
-	case LDNS_RR_TYPE_SOA:
-		out->u.name = copy_name(c, rdf);
-		break;
-	case LDNS_RR_TYPE_TXT:
-	case LDNS_RR_TYPE_SPF:
-		out->u.txt.count = ldns_rr_rd_count(rr);
-		out->u.txt.str = c->ptrs;
-		out->u.txt.len = c->lens;
-		for (size_t i = 0; i < out->u.txt.count; i++) {
-			const ldns_rdf *s = ldns_rr_rdf(rr, i);
-			size_t n = ldns_rdf_data(s)[0];
-			memcpy(c->bytes, ldns_rdf_data(s) + 1, n);
-			c->bytes[n] = '\0';
-			*c->ptrs++ = (const uint8_t *)c->bytes;
-			*c->lens++ = (uint16_t)n;
-			c->bytes += n + 1;
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-/* RFC 2308 section 5: the negative TTL is the smaller of the SOA's TTL and its MINIMUM. */
-static uint32_t negative_ttl(const ldns_pkt *pkt)
-{
-	const ldns_rr_list *ns = ldns_pkt_authority(pkt);
-	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) != 7) {
-			continue;
-		}
-		const ldns_rdf *min = ldns_rr_rdf(rr, 6);
-		if (ldns_rdf_size(min) != 4) {
-			continue;
-		}
-		uint32_t m = get32(ldns_rdf_data(min));
-		return ldns_rr_ttl(rr) < m ? ldns_rr_ttl(rr) : m;
-	}
-	return 0;
-}
-
-static int decode_pkt(const ldns_pkt *pkt, const struct zs__dns_question *q, unsigned max_cname,
-                      struct zs__dns_entry **out)
-{
-	const ldns_rr_list *an = ldns_pkt_answer(pkt);
-	uint8_t rcode = (uint8_t)ldns_pkt_get_rcode(pkt);
-	struct decoded d;
-	int ret;
-
-	memset(&d, 0, sizeof(d));
-	d.min_ttl = UINT32_MAX;
-	if (max_cname > ZS_DNS_CNAME_LIMIT) {
-		max_cname = ZS_DNS_CNAME_LIMIT;
-	}
-	ret = follow_chain(an, q, max_cname, &d);
-	if (ret != 0) {
-		return ret;
-	}
-	/* Records count only in a NOERROR answer whose chain ends. */
-	bool take = rcode == ZS_DNS_RCODE_NOERROR && !d.loop;
-	for (size_t i = 0; take && i < ldns_rr_list_rr_count(an); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (!selected(rr, q, &d)) {
-			continue;
-		}
-		ret = measure_rr(rr, &d);
-		if (ret != 0) {
-			return ret;
-		}
-		d.rr_count++;
-		if (ldns_rr_ttl(rr) < d.min_ttl) {
-			d.min_ttl = ldns_rr_ttl(rr);
-		}
-	}
-
-	struct cursor c;
-	struct zs__dns_entry *e = entry_alloc(q, d.rr_count, d.ptrs, d.lens, d.bytes, &c);
-	e->ans.rcode = rcode;
-	e->ans.ad = ldns_pkt_ad(pkt);
-	e->ans.cname_count = d.chain_count;
-	e->ans.cname = d.chain_count > 0 ? (const char *const *)c.ptrs : NULL;
-	const char **names = (const char **)c.ptrs;
-	c.ptrs += d.chain_count;
-	for (size_t i = 0; i < d.chain_count; i++) {
-		names[i] = copy_name(&c, d.chain[i]);
-	}
-	struct zs_rr *rrs = (struct zs_rr *)e->ans.rr;
-	for (size_t i = 0, k = 0; take && i < ldns_rr_list_rr_count(an); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(an, i);
-		if (selected(rr, q, &d)) {
-			copy_rr(&c, rr, &rrs[k++]);
-		}
-	}
-	e->ans.count = d.rr_count;
-	if (d.loop) {
-		e->ans.status = ZS_DNS_CNAME_LOOP;
-	} else {
-		e->ans.status = zs__dns_rcode_status(rcode, d.rr_count > 0);
-	}
+	e->ans.status =
+	        loop ? ZS_DNS_CNAME_LOOP : zs__dns_rcode_status(e->ans.rcode, e->ans.count > 0);
 	switch (e->ans.status) {
 	case ZS_DNS_NOERROR:
-		e->ttl = d.min_ttl;
+		e->ttl = min_ttl;
 		break;
 	case ZS_DNS_NODATA:
 	case ZS_DNS_NXDOMAIN:
-		e->ans.neg_ttl = negative_ttl(pkt);
-		e->ttl = e->ans.neg_ttl < d.min_ttl ? e->ans.neg_ttl : d.min_ttl;
+		e->ans.neg_ttl = neg_ttl;
+		e->ttl = neg_ttl < min_ttl ? neg_ttl : min_ttl;
 		break;
 	default:
 		e->ttl = 0;
 		break;
 	}
-	*out = e;
-	return 0;
-}
-
-int zs__dns_reply_decode(const uint8_t *pkt, size_t len, const struct zs__dns_question *q,
-                         unsigned max_cname, struct zs__dns_entry **out)
-{
-	ldns_pkt *p = NULL;
-	if (ldns_wire2pkt(&p, pkt, len) != LDNS_STATUS_OK) {
-		return ZS_ERR_PARSE;
-	}
-	int ret = decode_pkt(p, q, max_cname, out);
-	ldns_pkt_free(p);
-	return ret;
 }
 
 struct zs__dns_entry *zs__dns_entry_new_status(const struct zs__dns_question *q,
                                                enum zs_dns_status status, uint8_t rcode)
 {
-	struct cursor c;
-	struct zs__dns_entry *e = entry_alloc(q, 0, 0, 0, 0, &c);
+	struct zs__dns_cursor c;
+	struct zs__dns_entry *e = zs__dns_entry_alloc(q, 0, 0, 0, 0, &c);
 	e->ans.status = status;
 	e->ans.rcode = rcode;
 	return e;

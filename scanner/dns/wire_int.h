@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DNS messages for the resolver, with no I/O: names between presentation and wire form,
- * the query packet (built by ldns), the strict check of a reply against the question it
- * must answer (RFC 5452 section 9.1), and the decoding of an accepted reply into a
- * self-contained answer entry (struct zs__dns_entry, one allocation) that the cache keeps
- * and every waiting question reads. The check walks the raw message itself before ldns
- * sees it, so that unrelated or malformed datagrams are rejected cheaply and never reach
- * the parser (reliability notes 1.7 and 1.15).
+ * the query packet, the strict check of a reply against the question it must answer
+ * (RFC 5452 section 9.1), and the decoding of an accepted reply into a self-contained answer
+ * entry (struct zs__dns_entry, one allocation) that the cache keeps and every waiting
+ * question reads. The check walks the raw message before anything else reads it, so that
+ * unrelated or malformed datagrams are rejected cheaply (reliability notes 1.7 and 1.15); the
+ * decoder reads the packet in place, and an ldns-based twin of it (wire_ldns.c) is the
+ * reference the tests compare it with.
  */
 #pragma once
 
@@ -153,10 +154,43 @@ enum zs_dns_status zs__dns_rcode_status(uint8_t rcode, bool has_records);
  * or the negative TTL (NODATA, NXDOMAIN); failures and CNAME loops get 0 (not cached).
  * @param max_cname  CNAMEs followed before ZS_DNS_CNAME_LOOP
  * @param[out] out  on success, a new entry with one reference, freed by zs__dns_entry_unref()
- * @return 0, or ZS_ERR_PARSE when ldns cannot parse it or a record's data is malformed
+ * @return 0, or ZS_ERR_PARSE when the records cannot be framed, or a record the answer uses
+ *         (a followed CNAME, a record of the asked type) has malformed data
  */
 int zs__dns_reply_decode(const uint8_t *pkt, size_t len, const struct zs__dns_question *q,
                          unsigned max_cname, struct zs__dns_entry **out);
+
+/**
+ * The same decoding through ldns (wire_ldns.c), kept as the reference for tests: it gives
+ * the same entry as zs__dns_reply_decode() for every reply ldns parses, and fails on more
+ * (any malformed record in any section).
+ */
+int zs__dns_reply_decode_ldns(const uint8_t *pkt, size_t len, const struct zs__dns_question *q,
+                              unsigned max_cname, struct zs__dns_entry **out);
+
+/** Where a decoder copies a reply's data inside a new entry (zs__dns_entry_alloc()). */
+struct zs__dns_cursor {
+	const uint8_t **ptrs; /**< pointer slots: CNAME names, TXT strings */
+	uint16_t *lens;       /**< TXT string lengths */
+	char *bytes;          /**< text, NULs included */
+};
+
+/**
+ * A new entry for the question with room for what a decoder measured; the records, the
+ * CNAME names and the key follow the entry in the same allocation.
+ * @param[out] c  where the decoder copies, in that order
+ * @return an entry with one reference (never NULL)
+ */
+struct zs__dns_entry *zs__dns_entry_alloc(const struct zs__dns_question *q, size_t rr_count,
+                                          size_t ptrs, size_t lens, size_t bytes,
+                                          struct zs__dns_cursor *c);
+
+/**
+ * Set a decoded entry's status (from its rcode and record count, or CNAME_LOOP) and its
+ * cache lifetime: @p min_ttl for NOERROR, the smaller of it and @p neg_ttl for NODATA and
+ * NXDOMAIN (which keep @p neg_ttl), 0 otherwise.
+ */
+void zs__dns_entry_settle(struct zs__dns_entry *e, bool loop, uint32_t min_ttl, uint32_t neg_ttl);
 
 /**
  * A new entry with no record, for a final status that did not come with data (TIMEOUT,

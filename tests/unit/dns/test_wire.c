@@ -12,6 +12,7 @@
 
 #include "scanner/base/err.h"
 #include "scanner/dns/wire_int.h"
+#include "tests/dns_entry_equal.h"
 #include "tests/unit/dns/dns_test.h"
 #include "tests/unit/test.h"
 
@@ -61,6 +62,11 @@ static struct zs__dns_entry *decode(const struct reply *rep, const struct zs__dn
 	assert_int_equal(zs__dns_reply_check(rep->wire, rep->len, zs__dns_get_id(rep->wire), q),
 	                 ZS_DNS_REPLY_OK);
 	assert_int_equal(zs__dns_reply_decode(rep->wire, rep->len, q, max_cname, &e), 0);
+	/* every decoding test is also one of the engine's decoder against the ldns reference */
+	struct zs__dns_entry *ref = NULL;
+	assert_int_equal(zs__dns_reply_decode_ldns(rep->wire, rep->len, q, max_cname, &ref), 0);
+	assert_true(zs_test_entry_equal(e, ref));
+	zs__dns_entry_unref(ref);
 	return e;
 }
 
@@ -527,6 +533,34 @@ static void test_wire_decode_rejects_bad_rdata(void **state)
 	assert_null(e);
 }
 
+/* A record the answer does not use may be malformed: ldns then refuses the whole reply. */
+static void test_wire_decode_ignores_unused_malformed_records(void **state)
+{
+	struct zs__dns_question q = zs_test_question("a", ZS_RR_A);
+	uint8_t p[128];
+	size_t o = raw_header(p, 2, 0, 1);
+	const uint8_t rr_a[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 1 };
+	/* an RRSIG of three bytes in the answer, an AAAA of five in the additional section */
+	const uint8_t rr_sig3[] = { 0xc0, 12, 0, 46, 0, 1, 0, 0, 0, 60, 0, 3, 1, 2, 3 };
+	const uint8_t rr_aaaa5[] = { 0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 5, 1, 2, 3, 4, 5 };
+	memcpy(p + o, rr_a, sizeof(rr_a));
+	o += sizeof(rr_a);
+	memcpy(p + o, rr_sig3, sizeof(rr_sig3));
+	o += sizeof(rr_sig3);
+	memcpy(p + o, rr_aaaa5, sizeof(rr_aaaa5));
+	o += sizeof(rr_aaaa5);
+	assert_int_equal(zs__dns_reply_check(p, o, 1, &q), ZS_DNS_REPLY_OK);
+	struct zs__dns_entry *e = NULL;
+	assert_int_equal(zs__dns_reply_decode(p, o, &q, 8, &e), 0);
+	assert_int_equal(e->ans.status, ZS_DNS_NOERROR);
+	assert_int_equal(e->ans.count, 1);
+	assert_memory_equal(e->ans.rr[0].u.a, "\300\0\2\1", 4);
+	zs__dns_entry_unref(e);
+	struct zs__dns_entry *ref = NULL;
+	assert_int_equal(zs__dns_reply_decode_ldns(p, o, &q, 8, &ref), ZS_ERR_PARSE);
+	assert_null(ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_wire_decode_negative_ttl),
 		cmocka_unit_test(test_wire_decode_ad_bit_and_status_entry),
 		cmocka_unit_test(test_wire_decode_rejects_bad_rdata),
+		cmocka_unit_test(test_wire_decode_ignores_unused_malformed_records),
 	};
 	zs_test_use_cmocka_allocator();
 	return cmocka_run_group_tests(tests, NULL, NULL);
