@@ -43,36 +43,51 @@ static void before_item(struct zs_json *j)
 	}
 }
 
+/* Bytes a JSON string cannot hold as they are: controls, '"', '\\', DEL, and '<', '>', '&'
+ * (escaped so that the JSON stays safe inside an HTML <script> block). */
+static const bool json_special[256] = {
+	[0x00 ... 0x1f] = true, ['"'] = true, ['\\'] = true, ['<'] = true,
+	['>'] = true,           ['&'] = true, [0x7f] = true,
+};
+
+static void put_escape(struct zs_json *j, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xf] };
+	switch (c) {
+	case '"':
+	case '\\':
+		esc[1] = (char)c;
+		put(j, esc, 2);
+		return;
+	case '\n':
+		put(j, "\\n", 2);
+		return;
+	case '\t':
+		put(j, "\\t", 2);
+		return;
+	case '\r':
+		put(j, "\\r", 2);
+		return;
+	default:
+		put(j, esc, sizeof(esc));
+		return;
+	}
+}
+
 /* JSON-escape text that is already valid UTF-8 without control bytes, or escape it first. */
 static void put_string(struct zs_json *j, const char *s, size_t n)
 {
+	if (j->err == 0) {
+		j->err = zs_buf_reserve(j->out, n + 2);
+	}
 	put(j, "\"", 1);
 	size_t start = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *esc = NULL;
-		char ubuf[8];
-		if (c == '"') {
-			esc = "\\\"";
-		} else if (c == '\\') {
-			esc = "\\\\";
-		} else if (c == '\n') {
-			esc = "\\n";
-		} else if (c == '\t') {
-			esc = "\\t";
-		} else if (c == '\r') {
-			esc = "\\r";
-		} else if (c < 0x20 || c == 0x7f) {
-			(void)snprintf(ubuf, sizeof(ubuf), "\\u%04x", c);
-			esc = ubuf;
-		} else if (c == '<' || c == '>' || c == '&') {
-			/* keeps JSON safe inside an HTML <script> block */
-			(void)snprintf(ubuf, sizeof(ubuf), "\\u%04x", c);
-			esc = ubuf;
-		}
-		if (esc != NULL) {
+		if (json_special[c]) {
 			put(j, s + start, i - start);
-			put(j, esc, strlen(esc));
+			put_escape(j, c);
 			start = i + 1;
 		}
 	}

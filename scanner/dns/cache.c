@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Hash tables keyed by (name, type) and the run-wide answer cache (see cache_int.h). The table
- * doubles its buckets when it holds more nodes than buckets, so chains stay short; the cache
- * keeps a doubly linked list in use order so that eviction is O(1) per entry.
+ * doubles its slots before it is half full; the cache keeps a doubly linked list in use order
+ * so that eviction is O(1) per entry.
  */
 #include <assert.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 #include "scanner/base/mem.h"
 #include "scanner/dns/cache_int.h"
 
-enum { TABLE_FIRST_BUCKETS = 256 };
+enum { TABLE_FIRST_SLOTS = 256 };
 
 /* ---- SipHash-2-4 (Aumasson and Bernstein), over the name bytes then the type --------------- */
 
@@ -87,10 +87,18 @@ uint64_t zs__dns_table_hash(const struct zs__dns_table *t, const uint8_t *name, 
 
 /* ---- table ------------------------------------------------------------------------------- */
 
+/*
+ * Open addressing with linear probing. A slot holds the node's hash beside the pointer, so a
+ * probe compares hashes in the slot array and touches a node only when its hash matches: one
+ * cache miss per lookup instead of one per chain link. The table is at most half full, which
+ * keeps the expected probe short (about 1.5 slots for a hit, 2.5 for a miss); removal shifts
+ * the following slots back (no tombstones), so probes never lengthen with churn.
+ */
+
 void zs__dns_table_init(struct zs__dns_table *t, const uint8_t key[16])
 {
-	t->buckets = zs_calloc(TABLE_FIRST_BUCKETS, sizeof(*t->buckets));
-	t->mask = TABLE_FIRST_BUCKETS - 1;
+	t->slots = zs_calloc(TABLE_FIRST_SLOTS, sizeof(*t->slots));
+	t->mask = TABLE_FIRST_SLOTS - 1;
 	t->count = 0;
 	t->key[0] = load64_le(key);
 	t->key[1] = load64_le(key + 8);
@@ -98,64 +106,81 @@ void zs__dns_table_init(struct zs__dns_table *t, const uint8_t key[16])
 
 void zs__dns_table_deinit(struct zs__dns_table *t)
 {
-	zs_free(t->buckets);
-	t->buckets = NULL;
+	zs_free(t->slots);
+	t->slots = NULL;
 	t->count = 0;
 }
 
 struct zs__dns_node *zs__dns_table_find(const struct zs__dns_table *t, uint64_t hash,
                                         const uint8_t *name, size_t len, uint16_t type)
 {
-	for (struct zs__dns_node *n = t->buckets[hash & t->mask]; n != NULL; n = n->next) {
-		if (n->hash == hash && n->type == type && n->name_len == len &&
-		    memcmp(n->name, name, len) == 0) {
-			return n;
+	for (size_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+		const struct zs__dns_slot *s = &t->slots[i];
+		if (s->node == NULL) {
+			return NULL;
+		}
+		if (s->hash == hash && s->node->type == type && s->node->name_len == len &&
+		    memcmp(s->node->name, name, len) == 0) {
+			return s->node;
 		}
 	}
-	return NULL;
+}
+
+static void table_place(struct zs__dns_slot *slots, size_t mask, uint64_t hash,
+                        struct zs__dns_node *n)
+{
+	size_t i = hash & mask;
+	while (slots[i].node != NULL) {
+		i = (i + 1) & mask;
+	}
+	slots[i].hash = hash;
+	slots[i].node = n;
 }
 
 static void table_grow(struct zs__dns_table *t)
 {
 	size_t size = (t->mask + 1) * 2;
-	struct zs__dns_node **b = zs_calloc(size, sizeof(*b));
+	struct zs__dns_slot *slots = zs_calloc(size, sizeof(*slots));
 	for (size_t i = 0; i <= t->mask; i++) {
-		struct zs__dns_node *n = t->buckets[i];
-		while (n != NULL) {
-			struct zs__dns_node *next = n->next;
-			n->next = b[n->hash & (size - 1)];
-			b[n->hash & (size - 1)] = n;
-			n = next;
+		if (t->slots[i].node != NULL) {
+			table_place(slots, size - 1, t->slots[i].hash, t->slots[i].node);
 		}
 	}
-	zs_free(t->buckets);
-	t->buckets = b;
+	zs_free(t->slots);
+	t->slots = slots;
 	t->mask = size - 1;
 }
 
 void zs__dns_table_insert(struct zs__dns_table *t, struct zs__dns_node *n)
 {
-	if (t->count > t->mask) {
+	if ((t->count + 1) * 2 > t->mask + 1) {
 		table_grow(t);
 	}
-	struct zs__dns_node **b = &t->buckets[n->hash & t->mask];
-	n->next = *b;
-	*b = n;
+	table_place(t->slots, t->mask, n->hash, n);
 	t->count++;
 }
 
 void zs__dns_table_remove(struct zs__dns_table *t, struct zs__dns_node *n)
 {
-	struct zs__dns_node **p = &t->buckets[n->hash & t->mask];
-	while (*p != NULL && *p != n) {
-		p = &(*p)->next;
+	size_t i = n->hash & t->mask;
+	while (t->slots[i].node != n) {
+		assert(t->slots[i].node != NULL);
+		if (t->slots[i].node == NULL) {
+			return; /* not in the table */
+		}
+		i = (i + 1) & t->mask;
 	}
-	assert(*p == n);
-	if (*p == n) {
-		*p = n->next;
-		n->next = NULL;
-		t->count--;
+	/* Shift back every following node of the run whose home slot is not in (i, j]. */
+	for (size_t j = (i + 1) & t->mask; t->slots[j].node != NULL; j = (j + 1) & t->mask) {
+		size_t home = t->slots[j].hash & t->mask;
+		bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+		if (!stays) {
+			t->slots[i] = t->slots[j];
+			i = j;
+		}
 	}
+	t->slots[i].node = NULL;
+	t->count--;
 }
 
 /* ---- cache ------------------------------------------------------------------------------- */
@@ -214,13 +239,12 @@ void zs__dns_cache_deinit(struct zs__dns_cache *c)
 	zs__dns_table_deinit(&c->table);
 }
 
-struct zs__dns_entry *zs__dns_cache_get(struct zs__dns_cache *c, const uint8_t *name, size_t len,
-                                        uint16_t type, uint64_t now)
+struct zs__dns_entry *zs__dns_cache_get(struct zs__dns_cache *c, uint64_t hash, const uint8_t *name,
+                                        size_t len, uint16_t type, uint64_t now)
 {
 	if (c->table.count == 0) {
 		return NULL;
 	}
-	uint64_t hash = zs__dns_table_hash(&c->table, name, len, type);
 	struct zs__dns_node *n = zs__dns_table_find(&c->table, hash, name, len, type);
 	if (n == NULL) {
 		return NULL;
@@ -236,8 +260,8 @@ struct zs__dns_entry *zs__dns_cache_get(struct zs__dns_cache *c, const uint8_t *
 	return zs__dns_entry_ref(e);
 }
 
-bool zs__dns_cache_put(struct zs__dns_cache *c, struct zs__dns_entry *e, uint32_t ttl_cap,
-                       uint64_t now)
+bool zs__dns_cache_put(struct zs__dns_cache *c, struct zs__dns_entry *e, uint64_t hash,
+                       uint32_t ttl_cap, uint64_t now)
 {
 	uint32_t ttl = e->ttl < ttl_cap ? e->ttl : ttl_cap;
 
@@ -245,7 +269,7 @@ bool zs__dns_cache_put(struct zs__dns_cache *c, struct zs__dns_entry *e, uint32_
 	    (c->max_bytes > 0 && e->size > c->max_bytes)) {
 		return false;
 	}
-	e->node.hash = zs__dns_table_hash(&c->table, e->node.name, e->node.name_len, e->node.type);
+	e->node.hash = hash;
 	struct zs__dns_node *old = zs__dns_table_find(&c->table, e->node.hash, e->node.name,
 	                                              e->node.name_len, e->node.type);
 	if (old != NULL) {

@@ -361,7 +361,7 @@ static struct zs__dns_lookup *lookup_new(struct zs_resolver *r, const struct zs_
 {
 	struct zs__dns_lookup *lk = r->free_lookups;
 	if (lk != NULL) {
-		r->free_lookups = (struct zs__dns_lookup *)(void *)lk->node.next;
+		r->free_lookups = lk->free_next;
 		r->free_lookup_count--;
 		memset(lk, 0, offsetof(struct zs__dns_lookup, wire));
 	} else {
@@ -414,7 +414,7 @@ static void lookup_free(struct zs__dns_lookup *lk)
 		zs_free(lk);
 		return;
 	}
-	lk->node.next = (struct zs__dns_node *)(void *)r->free_lookups;
+	lk->free_next = r->free_lookups;
 	r->free_lookups = lk;
 	r->free_lookup_count++;
 }
@@ -427,7 +427,8 @@ static void finish(struct zs__dns_lookup *lk, struct zs__dns_entry *e)
 	lookup_detach(lk);
 	set_state(lk, ZS_LOOKUP_DONE);
 	if (!r->opts.no_cache) {
-		(void)zs__dns_cache_put(&r->cache, e, r->opts.ttl_cap, uv_now(r->loop));
+		(void)zs__dns_cache_put(&r->cache, e, lk->node.hash, r->opts.ttl_cap,
+		                        uv_now(r->loop));
 	}
 	for (struct zs__dns_link *l = zs__dns_list_pop(&lk->waiters); l != NULL;
 	     l = zs__dns_list_pop(&lk->waiters)) {
@@ -824,8 +825,8 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
 		zs__dns_list_init(&s->tcp);
 		zs__dns_list_init(&s->tcp_wait);
 	}
-	zs__dns_cache_init(&r->cache, o.cache_max, o.cache_max_bytes, key);
 	zs__dns_random(r, key, sizeof(key));
+	zs__dns_cache_init(&r->cache, o.cache_max, o.cache_max_bytes, key);
 	zs__dns_table_init(&r->lookups, key);
 	zs__dns_list_init(&r->waiting);
 	zs__dns_list_init(&r->paced);
@@ -880,16 +881,17 @@ int zs_resolver_query(struct zs_resolver *r, const char *name, uint16_t type, zs
 		make_ready(r, qu, zs__dns_entry_new_status(NULL, ZS_DNS_BADNAME, 0), false);
 		return 0;
 	}
+	/* the cache and the lookups share the hash key: one hash serves both */
+	uint64_t hash = zs__dns_table_hash(&r->lookups, q.name, q.name_len, type);
 	if (!r->opts.no_cache) {
-		struct zs__dns_entry *e =
-		        zs__dns_cache_get(&r->cache, q.name, q.name_len, type, uv_now(r->loop));
+		struct zs__dns_entry *e = zs__dns_cache_get(&r->cache, hash, q.name, q.name_len,
+		                                            type, uv_now(r->loop));
 		if (e != NULL) {
 			r->stats.cache_hits++;
 			make_ready(r, qu, e, true);
 			return 0;
 		}
 	}
-	uint64_t hash = zs__dns_table_hash(&r->lookups, q.name, q.name_len, type);
 	struct zs__dns_node *n = zs__dns_table_find(&r->lookups, hash, q.name, q.name_len, type);
 	struct zs__dns_lookup *lk;
 	if (n != NULL) {
@@ -958,8 +960,7 @@ void zs__resolver_handle_closed(struct zs_resolver *r)
 	zs__dns_table_deinit(&r->lookups);
 	zs__udp_deinit(r);
 	while (r->free_lookups != NULL) {
-		struct zs__dns_lookup *next =
-		        (struct zs__dns_lookup *)(void *)r->free_lookups->node.next;
+		struct zs__dns_lookup *next = r->free_lookups->free_next;
 		zs_free(r->free_lookups);
 		r->free_lookups = next;
 	}
@@ -990,9 +991,10 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 		zs__dns_entry_unref(qu->entry);
 		zs_free(qu);
 	}
+	/* Removing a slot's node shifts later nodes back into it, never into a slot before it. */
 	for (size_t b = 0; b <= r->lookups.mask; b++) {
-		while (r->lookups.buckets[b] != NULL) {
-			struct zs__dns_lookup *lk = ZS_DNS_CONTAINER(r->lookups.buckets[b],
+		while (r->lookups.slots[b].node != NULL) {
+			struct zs__dns_lookup *lk = ZS_DNS_CONTAINER(r->lookups.slots[b].node,
 			                                             struct zs__dns_lookup, node);
 			for (struct zs__dns_link *l = zs__dns_list_pop(&lk->waiters); l != NULL;
 			     l = zs__dns_list_pop(&lk->waiters)) {
@@ -1001,6 +1003,7 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 			lookup_abort(lk);
 		}
 	}
+	assert(r->lookups.count == 0);
 	r->pending_questions = 0;
 	close_handles(r);
 }

@@ -127,6 +127,7 @@ struct zs__dns_try {
 struct zs__dns_lookup {
 	struct zs__dns_node node; /**< key in r->lookups; name points to q.name */
 	struct zs_resolver *r;
+	struct zs__dns_lookup *free_next; /**< next in r->free_lookups */
 	enum zs__lookup_state state;
 	struct zs__dns_question q;
 	struct zs__dns_link waiters;    /**< struct zs_dns_query waiting */

@@ -54,10 +54,9 @@ enum zs__dns_verdict {
 	ZS_DNS_REPLY_VERDICT_COUNT_
 };
 
-/** A key of the resolver's hash tables: (name, type), and the chain link. */
+/** A key of the resolver's hash tables: (name, type). */
 struct zs__dns_node {
-	struct zs__dns_node *next; /**< next in the bucket */
-	uint64_t hash;             /**< of (name, type), set by the table */
+	uint64_t hash;             /**< of (name, type), set by the table's user */
 	const uint8_t *name;       /**< wire name, lower case; owned by the node's container */
 	uint8_t name_len;          /**< bytes of @a name */
 	uint16_t type;

@@ -750,10 +750,10 @@ static void selector_init(struct zs_dkim_ctx *c, struct zs_dkim_selector *s, con
 	s->selector = sel;
 	s->declared = declared;
 	s->status = ZS_DNS_NOT_ASKED;
-	const char *prefix = zs_arena_printf(c->a, "%s._domainkey", sel);
-	s->name = zs__dname_join(c->a, prefix, c->r.domain);
-	if (s->name == NULL) {
-		s->name = zs_arena_printf(c->a, "%s.%s", prefix, c->r.domain);
+	const char *parts[] = { sel, "_domainkey", c->r.domain };
+	size_t len = 0;
+	s->name = zs__dname_concat(c->a, parts, 3, &len);
+	if (!zs__dname_valid(s->name, len)) {
 		s->status = ZS_DNS_BADNAME;
 	}
 }

@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scanner/base/err.h"
@@ -121,6 +122,17 @@ static bool is_ip_literal(const char *s)
 	return inet_pton(AF_INET, s, buf) == 1;
 }
 
+/* MX records by preference, then name: resolvers rotate RRsets, the result must not. */
+static int mx_order(const void *a, const void *b)
+{
+	const struct zs_rr *x = *(const struct zs_rr *const *)a;
+	const struct zs_rr *y = *(const struct zs_rr *const *)b;
+	if (x->u.mx.pref != y->u.mx.pref) {
+		return x->u.mx.pref < y->u.mx.pref ? -1 : 1;
+	}
+	return strcmp(x->u.mx.host, y->u.mx.host);
+}
+
 void zs_mx_set_analyze(struct zs_arena *arena, const char *domain, const struct zs_answer *mx,
                        bool spf_authorizes_hosts, struct zs_mx_result *out)
 {
@@ -144,12 +156,18 @@ void zs_mx_set_analyze(struct zs_arena *arena, const char *domain, const struct 
 		count += mx->rr[i].type == ZS_RR_MX;
 	}
 	out->host = zs_arena_calloc(arena, count > 0 ? count : 1, sizeof(*out->host));
-	size_t nulls = 0;
+	const struct zs_rr **sorted =
+	        zs_arena_calloc(arena, count > 0 ? count : 1, sizeof(*sorted));
+	count = 0;
 	for (size_t i = 0; i < mx->count; i++) {
-		const struct zs_rr *rr = &mx->rr[i];
-		if (rr->type != ZS_RR_MX) {
-			continue;
+		if (mx->rr[i].type == ZS_RR_MX) {
+			sorted[count++] = &mx->rr[i];
 		}
+	}
+	qsort(sorted, count, sizeof(*sorted), mx_order);
+	size_t nulls = 0;
+	for (size_t i = 0; i < count; i++) {
+		const struct zs_rr *rr = sorted[i];
 		struct zs_mx_host *h = &out->host[out->host_count++];
 		h->name = zs_arena_strdup(arena, rr->u.mx.host);
 		h->pref = rr->u.mx.pref;

@@ -79,7 +79,7 @@ struct zs_mx_result {
 	const char *domain;
 	enum zs_dns_status status; /**< of the MX lookup */
 	enum zs_mx_kind kind;
-	struct zs_mx_host *host; /**< every MX record, in answer order */
+	struct zs_mx_host *host; /**< every MX record, by preference then name */
 	size_t host_count;
 	struct zs_findings findings;
 	struct zs_query_log log;

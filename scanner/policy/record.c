@@ -62,13 +62,33 @@ bool zs__dname_valid(const char *name, size_t len)
 	return label > 0;
 }
 
+char *zs__dname_concat(struct zs_arena *a, const char *const *parts, size_t count, size_t *len)
+{
+	size_t lens[8];
+	size_t n = 0;
+	ZS_REQUIRE(count > 0 && count <= sizeof(lens) / sizeof(lens[0]));
+	for (size_t i = 0; i < count; i++) {
+		lens[i] = strlen(parts[i]);
+		n += lens[i] + 1;
+	}
+	char *name = zs_arena_alloc(a, n);
+	char *p = name;
+	for (size_t i = 0; i < count; i++) {
+		memcpy(p, parts[i], lens[i]);
+		p += lens[i];
+		*p++ = '.';
+	}
+	p[-1] = '\0';
+	*len = n - 1;
+	return name;
+}
+
 const char *zs__dname_join(struct zs_arena *a, const char *prefix, const char *domain)
 {
-	char *name = zs_arena_printf(a, "%s.%s", prefix, domain);
-	if (!zs__dname_valid(name, strlen(name))) {
-		return NULL;
-	}
-	return name;
+	const char *parts[] = { prefix, domain };
+	size_t len = 0;
+	char *name = zs__dname_concat(a, parts, 2, &len);
+	return zs__dname_valid(name, len) ? name : NULL;
 }
 
 size_t zs__dname_labels(const char *name)

@@ -88,6 +88,14 @@ enum { ZS__DNAME_MAX = 253 };
 bool zs__dname_valid(const char *name, size_t len);
 
 /**
+ * Join names with dots ("sel", "_domainkey", "example.com"), without checking the result.
+ * @param count  2 to 8 parts
+ * @param len  set to the length of the result
+ * @return the name in @p a
+ */
+char *zs__dname_concat(struct zs_arena *a, const char *const *parts, size_t count, size_t *len);
+
+/**
  * Build "prefix.domain".
  * @return the name in @p a, or NULL when it would not be a valid name
  */

@@ -27,7 +27,16 @@ static struct zs__dns_entry *get(struct zs__dns_cache *c, const char *name, uint
                                  uint64_t now)
 {
 	struct zs__dns_question q = zs_test_question(name, type);
-	return zs__dns_cache_get(c, q.name, q.name_len, type, now);
+	uint64_t hash = zs__dns_table_hash(&c->table, q.name, q.name_len, type);
+	return zs__dns_cache_get(c, hash, q.name, q.name_len, type, now);
+}
+
+static bool put(struct zs__dns_cache *c, struct zs__dns_entry *e, uint32_t ttl_cap, uint64_t now)
+{
+	uint64_t hash = e->node.name != NULL ? zs__dns_table_hash(&c->table, e->node.name,
+	                                                          e->node.name_len, e->node.type)
+	                                     : 0;
+	return zs__dns_cache_put(c, e, hash, ttl_cap, now);
 }
 
 struct node_item {
@@ -79,6 +88,58 @@ static void test_cache_table_insert_find_remove_grow(void **state)
 	zs_free(items);
 }
 
+/*
+ * Removal under heavy collisions: hashes chosen so that runs of occupied slots form, cross
+ * the end of the slot array and hold nodes away from their home slot; a random sequence of
+ * inserts and removals is checked against a plain array after every step.
+ */
+static void test_cache_table_collisions_and_wraparound(void **state)
+{
+	struct zs__dns_table t;
+	enum { N = 100, STEPS = 20000 };
+	struct node_item *items = zs_calloc(N, sizeof(*items));
+	bool in[N] = { false };
+	uint64_t rng = 88172645463325252ULL;
+
+	zs__dns_table_init(&t, key);
+	for (int i = 0; i < N; i++) {
+		char name[32];
+		(void)snprintf(name, sizeof(name), "c%d.example", i);
+		struct zs__dns_question q = zs_test_question(name, ZS_RR_TXT);
+		memcpy(items[i].name, q.name, q.name_len);
+		items[i].node.name = items[i].name;
+		items[i].node.name_len = q.name_len;
+		items[i].node.type = q.type;
+		/* homes in the last four slots and the first two of the 256 the table starts with
+		 */
+		items[i].node.hash = (uint64_t)(252 + i % 6) & 0xff;
+	}
+	for (int step = 0; step < STEPS; step++) {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		int i = (int)(rng % N);
+		if (in[i]) {
+			zs__dns_table_remove(&t, &items[i].node);
+		} else {
+			zs__dns_table_insert(&t, &items[i].node);
+		}
+		in[i] = !in[i];
+		size_t count = 0;
+		for (int k = 0; k < N; k++) {
+			struct zs__dns_node *n = &items[k].node;
+			struct zs__dns_node *f =
+			        zs__dns_table_find(&t, n->hash, n->name, n->name_len, n->type);
+			assert_ptr_equal(f, in[k] ? n : NULL);
+			count += in[k];
+		}
+		assert_int_equal(t.count, count);
+	}
+	assert_int_equal(t.mask, 255); /* never more than half full: it did not grow */
+	zs__dns_table_deinit(&t);
+	zs_free(items);
+}
+
 static void test_cache_hash_depends_on_key(void **state)
 {
 	struct zs__dns_table a;
@@ -103,7 +164,7 @@ static void test_cache_ttl_and_cap(void **state)
 	zs__dns_cache_init(&c, 100, 0, key);
 
 	struct zs__dns_entry *e = entry("a.example", ZS_RR_TXT, ZS_DNS_NOERROR, 60);
-	assert_true(zs__dns_cache_put(&c, e, 86400, 1000));
+	assert_true(put(&c, e, 86400, 1000));
 	zs__dns_entry_unref(e);
 	struct zs__dns_entry *hit = get(&c, "A.Example.", ZS_RR_TXT, 1000 + 59999);
 	assert_non_null(hit);
@@ -116,7 +177,7 @@ static void test_cache_ttl_and_cap(void **state)
 
 	/* the cap shortens a long TTL */
 	e = entry("b.example", ZS_RR_TXT, ZS_DNS_NOERROR, 86400);
-	assert_true(zs__dns_cache_put(&c, e, 10, 0));
+	assert_true(put(&c, e, 10, 0));
 	zs__dns_entry_unref(e);
 	hit = get(&c, "b.example", ZS_RR_TXT, 9999);
 	assert_non_null(hit);
@@ -125,11 +186,11 @@ static void test_cache_ttl_and_cap(void **state)
 
 	/* TTL 0 and keyless entries are not stored */
 	e = entry("c.example", ZS_RR_TXT, ZS_DNS_SERVFAIL, 0);
-	assert_false(zs__dns_cache_put(&c, e, 86400, 0));
+	assert_false(put(&c, e, 86400, 0));
 	zs__dns_entry_unref(e);
 	e = zs__dns_entry_new_status(NULL, ZS_DNS_BADNAME, 0);
 	e->ttl = 100;
-	assert_false(zs__dns_cache_put(&c, e, 86400, 0));
+	assert_false(put(&c, e, 86400, 0));
 	zs__dns_entry_unref(e);
 	zs__dns_cache_deinit(&c);
 }
@@ -140,7 +201,7 @@ static void test_cache_negative_entries(void **state)
 	zs__dns_cache_init(&c, 100, 0, key);
 	struct zs__dns_entry *e = entry("nx.example", ZS_RR_TXT, ZS_DNS_NXDOMAIN, 300);
 	e->ans.neg_ttl = 300;
-	assert_true(zs__dns_cache_put(&c, e, 86400, 0));
+	assert_true(put(&c, e, 86400, 0));
 	zs__dns_entry_unref(e);
 	struct zs__dns_entry *hit = get(&c, "nx.example", ZS_RR_TXT, 299999);
 	assert_non_null(hit);
@@ -158,14 +219,14 @@ static void test_cache_evicts_least_recently_used(void **state)
 	const char *names[] = { "1.example", "2.example", "3.example", "4.example" };
 	for (int i = 0; i < 3; i++) {
 		struct zs__dns_entry *e = entry(names[i], ZS_RR_A, ZS_DNS_NOERROR, 100);
-		assert_true(zs__dns_cache_put(&c, e, 86400, 0));
+		assert_true(put(&c, e, 86400, 0));
 		zs__dns_entry_unref(e);
 	}
 	/* use 1: 2 becomes the least recently used */
 	struct zs__dns_entry *hit = get(&c, "1.example", ZS_RR_A, 0);
 	zs__dns_entry_unref(hit);
 	struct zs__dns_entry *e = entry(names[3], ZS_RR_A, ZS_DNS_NOERROR, 100);
-	assert_true(zs__dns_cache_put(&c, e, 86400, 0));
+	assert_true(put(&c, e, 86400, 0));
 	zs__dns_entry_unref(e);
 	assert_int_equal(zs__dns_cache_count(&c), 3);
 	assert_int_equal(c.evictions, 1);
@@ -193,7 +254,7 @@ static void test_cache_bounded_in_bytes(void **state)
 		char name[32];
 		(void)snprintf(name, sizeof(name), "%03d.example", i);
 		struct zs__dns_entry *e = entry(name, ZS_RR_A, ZS_DNS_NOERROR, 100);
-		assert_true(zs__dns_cache_put(&c, e, 86400, 0));
+		assert_true(put(&c, e, 86400, 0));
 		zs__dns_entry_unref(e);
 		assert_true(c.bytes <= 10 * each);
 	}
@@ -211,10 +272,10 @@ static void test_cache_replaces_and_keeps_held_entries(void **state)
 	struct zs__dns_cache c;
 	zs__dns_cache_init(&c, 1, 0, key);
 	struct zs__dns_entry *first = entry("a.example", ZS_RR_A, ZS_DNS_NODATA, 100);
-	assert_true(zs__dns_cache_put(&c, first, 86400, 0));
+	assert_true(put(&c, first, 86400, 0));
 	/* the same key: replaced, and the holder of the old one still reads it */
 	struct zs__dns_entry *second = entry("a.example", ZS_RR_A, ZS_DNS_NOERROR, 100);
-	assert_true(zs__dns_cache_put(&c, second, 86400, 0));
+	assert_true(put(&c, second, 86400, 0));
 	assert_int_equal(zs__dns_cache_count(&c), 1);
 	assert_false(first->cached);
 	assert_int_equal(first->ans.status, ZS_DNS_NODATA);
@@ -223,7 +284,7 @@ static void test_cache_replaces_and_keeps_held_entries(void **state)
 	assert_ptr_equal(hit, second);
 	/* evicted by another key while held */
 	struct zs__dns_entry *third = entry("b.example", ZS_RR_A, ZS_DNS_NOERROR, 100);
-	assert_true(zs__dns_cache_put(&c, third, 86400, 0));
+	assert_true(put(&c, third, 86400, 0));
 	assert_false(hit->cached);
 	assert_int_equal(hit->ans.status, ZS_DNS_NOERROR);
 	zs__dns_entry_unref(hit);
@@ -233,10 +294,10 @@ static void test_cache_replaces_and_keeps_held_entries(void **state)
 	zs__dns_cache_deinit(&c);
 	zs__dns_cache_init(&c, 0, 0, key);
 	third = entry("b.example", ZS_RR_A, ZS_DNS_NOERROR, 100);
-	assert_false(zs__dns_cache_put(&c, third, 86400, 0));
+	assert_false(put(&c, third, 86400, 0));
 	zs__dns_cache_deinit(&c);
 	zs__dns_cache_init(&c, 10, 8, key);
-	assert_false(zs__dns_cache_put(&c, third, 86400, 0));
+	assert_false(put(&c, third, 86400, 0));
 	zs__dns_entry_unref(third);
 	zs__dns_cache_deinit(&c);
 }
@@ -245,6 +306,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache_table_insert_find_remove_grow),
+		cmocka_unit_test(test_cache_table_collisions_and_wraparound),
 		cmocka_unit_test(test_cache_hash_depends_on_key),
 		cmocka_unit_test(test_cache_ttl_and_cap),
 		cmocka_unit_test(test_cache_negative_entries),

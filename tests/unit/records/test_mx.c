@@ -75,6 +75,32 @@ static void test_mx_set_bad_targets(void **state)
 	zs_arena_deinit(&a);
 }
 
+/* Resolvers rotate RRsets: hosts come out by preference then name, whatever the answer order. */
+static void test_mx_set_order_is_stable(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_mx(z, "one.example", 20, "mx2.provider.example");
+	fake_mx(z, "one.example", 10, "mx1.provider.example");
+	fake_mx(z, "one.example", 20, "a.provider.example");
+	fake_mx(z, "two.example", 20, "a.provider.example");
+	fake_mx(z, "two.example", 20, "mx2.provider.example");
+	fake_mx(z, "two.example", 10, "mx1.provider.example");
+	static const char *const want[] = { "mx1.provider.example", "a.provider.example",
+		                            "mx2.provider.example" };
+	for (int d = 0; d < 2; d++) {
+		struct zs_mx_result r;
+		analyze(&a, z, d == 0 ? "one.example" : "two.example", false, &r);
+		assert_int_equal(r.host_count, 3);
+		for (size_t i = 0; i < 3; i++) {
+			assert_string_equal(r.host[i].name, want[i]);
+		}
+		assert_int_equal(r.host[0].pref, 10);
+	}
+	zs_arena_deinit(&a);
+}
+
 static void test_mx_address_special(void **state)
 {
 	const uint8_t lo[4] = { 127, 0, 0, 1 };
@@ -213,6 +239,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mx_set_null_mx_and_misuse),
 		cmocka_unit_test(test_mx_set_bad_targets),
+		cmocka_unit_test(test_mx_set_order_is_stable),
 		cmocka_unit_test(test_mx_address_special),
 		cmocka_unit_test(test_mx_machine_rdns),
 		cmocka_unit_test(test_mx_machine_options_and_failures),
