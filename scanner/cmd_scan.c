@@ -254,6 +254,11 @@ static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summ
 	       (unsigned long long)d->retried, (unsigned long long)d->tcp_fallbacks,
 	       (unsigned long long)d->mismatched, (unsigned long long)d->cache_hits,
 	       (unsigned long long)d->coalesced);
+	if (d->udp_drops > 0) {
+		printf("              %llu answers dropped by the kernel (UDP receive buffer full): "
+		       "they count as timeouts\n",
+		       (unsigned long long)d->udp_drops);
+	}
 	printf("  time        %.1f s (%.0f domains/s)%s\n", s->seconds,
 	       s->seconds > 0 ? (double)s->domains / s->seconds : 0.0,
 	       s->interrupted ? ", INTERRUPTED" : "");
@@ -291,6 +296,7 @@ static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s)
 	zs_json_kint(&j, "cache_hits", (long long)d->cache_hits);
 	zs_json_kint(&j, "coalesced", (long long)d->coalesced);
 	zs_json_kint(&j, "peak_inflight", (long long)d->peak_inflight);
+	zs_json_kint(&j, "udp_drops", (long long)d->udp_drops);
 	zs_json_key(&j, "status");
 	zs_json_obj_begin(&j);
 	for (int i = 0; i < ZS_DNS_STATUS_COUNT_; i++) {

@@ -934,8 +934,9 @@ void zs_resolver_cancel(struct zs_resolver *r, struct zs_dns_query *qu)
 	sync_gauges(r);
 }
 
-const struct zs_resolver_stats *zs_resolver_stats(const struct zs_resolver *r)
+const struct zs_resolver_stats *zs_resolver_stats(struct zs_resolver *r)
 {
+	zs__udp_read_drops(r);
 	return &r->stats;
 }
 
@@ -1010,9 +1011,9 @@ void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, voi
 
 /* ---- counters as JSON --------------------------------------------------------------------- */
 
-int zs_resolver_stats_json(const struct zs_resolver *r, struct zs_json *j)
+int zs_resolver_stats_json(struct zs_resolver *r, struct zs_json *j)
 {
-	const struct zs_resolver_stats *s = &r->stats;
+	const struct zs_resolver_stats *s = zs_resolver_stats(r);
 
 	zs_json_obj_begin(j);
 #define K(field) zs_json_kint(j, #field, (long long)s->field)
@@ -1041,6 +1042,7 @@ int zs_resolver_stats_json(const struct zs_resolver *r, struct zs_json *j)
 	K(send_errors);
 	K(recv_errors);
 	K(udp_rotations);
+	K(udp_drops);
 	K(cache_inserts);
 	K(cache_evictions);
 	K(cache_entries);

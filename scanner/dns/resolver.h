@@ -85,6 +85,7 @@ struct zs_resolver_stats {
 	uint64_t send_errors;       /**< sends that failed locally */
 	uint64_t recv_errors;       /**< receive errors (ICMP unreachable...) */
 	uint64_t udp_rotations;     /**< UDP sockets replaced by a fresh port */
+	uint64_t udp_drops; /**< datagrams the kernel dropped at our sockets (buffer full) */
 	uint64_t cache_inserts;
 	uint64_t cache_evictions; /**< entries dropped to stay within bounds */
 	uint64_t cache_entries;   /**< entries now */
@@ -128,8 +129,11 @@ int zs_resolver_query(struct zs_resolver *r, const char *name, uint16_t type, zs
 /** Withdraw a question: its callback will not run. */
 void zs_resolver_cancel(struct zs_resolver *r, struct zs_dns_query *handle);
 
-/** The counters so far. @return owned by @p r */
-const struct zs_resolver_stats *zs_resolver_stats(const struct zs_resolver *r);
+/**
+ * The counters so far (the kernel's drop counts of the UDP sockets are read at this call).
+ * @return owned by @p r
+ */
+const struct zs_resolver_stats *zs_resolver_stats(struct zs_resolver *r);
 
 /**
  * The counters of one configured server.
@@ -144,7 +148,7 @@ const struct zs_resolver_server_stats *zs_resolver_server_stats(const struct zs_
  * @param json  a writer (scanner/base/json.h) where a value may go
  * @return 0 or the writer's error (ZS_ERR_TOOBIG)
  */
-int zs_resolver_stats_json(const struct zs_resolver *r, struct zs_json *json);
+int zs_resolver_stats_json(struct zs_resolver *r, struct zs_json *json);
 
 /** Questions not yet answered (in flight, waiting for pacing, or coalesced). */
 size_t zs_resolver_pending(const struct zs_resolver *r);

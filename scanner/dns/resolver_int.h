@@ -173,6 +173,7 @@ struct zs__dns_udp {
 	unsigned server;
 	uint32_t id;          /**< part of the pending map key */
 	uint64_t sends;       /**< packets sent, for rotation */
+	uint32_t drops;       /**< the kernel's drop count of the socket when last read */
 	unsigned outstanding; /**< tries registered on it */
 	bool retiring;        /**< no new tries; closed when outstanding reaches 0 */
 	bool closing;
@@ -266,9 +267,10 @@ struct zs_resolver {
 	size_t rnd_pos;
 	unsigned handles; /**< open handles; the resolver is freed at zero */
 	bool closing;
+	bool rcvbuf_warned; /**< the receive buffer was smaller than asked (said once) */
 	zs_resolver_close_cb close_cb;
 	void *close_arg;
-	struct zs__dns_lookup *free_lookups; /**< for reuse, chained through node.next */
+	struct zs__dns_lookup *free_lookups; /**< for reuse, chained through free_next */
 	size_t free_lookup_count;
 	struct zs_dns_query *free_queries; /**< for reuse, chained through lk */
 	size_t free_query_count;
@@ -335,6 +337,9 @@ void zs__udp_unregister(struct zs__dns_lookup *lk);
 
 /** Close every UDP socket (resolver closing). */
 void zs__udp_close_all(struct zs_resolver *r);
+
+/** Bring stats.udp_drops up to date from the open sockets' kernel counters. */
+void zs__udp_read_drops(struct zs_resolver *r);
 
 /** Release the pending map. */
 void zs__udp_deinit(struct zs_resolver *r);

@@ -12,6 +12,7 @@
  * file descriptors; libuv queues what the kernel cannot take at once.
  */
 #include <errno.h>
+#include <linux/sock_diag.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -105,11 +106,40 @@ static void udp_closed(uv_handle_t *h)
 	zs__resolver_handle_closed(r);
 }
 
+/*
+ * Add what the kernel dropped at the socket since the last reading (its receive buffer was
+ * full) to the run's count: to the lookups such a datagram is a timeout (reliability note 1.14).
+ */
+static void udp_read_drops(struct zs__dns_udp *u)
+{
+#ifdef SO_MEMINFO
+	uv_os_fd_t fd;
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+	if (uv_fileno((const uv_handle_t *)&u->handle, &fd) == 0 &&
+	    getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+	    len > SK_MEMINFO_DROPS * sizeof(mem[0])) {
+		u->r->stats.udp_drops += (uint32_t)(mem[SK_MEMINFO_DROPS] - u->drops);
+		u->drops = mem[SK_MEMINFO_DROPS];
+	}
+#else
+	(void)u;
+#endif
+}
+
+void zs__udp_read_drops(struct zs_resolver *r)
+{
+	for (struct zs__dns_link *l = r->udp_all.next; l != &r->udp_all; l = l->next) {
+		udp_read_drops(ZS_DNS_CONTAINER(l, struct zs__dns_udp, link));
+	}
+}
+
 static void udp_close(struct zs__dns_udp *u)
 {
 	if (u->closing) {
 		return;
 	}
+	udp_read_drops(u);
 	u->closing = true;
 	zs__dns_list_remove(&u->link);
 	uv_close((uv_handle_t *)&u->handle, udp_closed);
@@ -180,6 +210,35 @@ static void udp_recv(uv_udp_t *h, ssize_t nread, const uv_buf_t *buf, const stru
 	zs__lookup_on_reply(lk, t->server, pkt, len, false, current);
 }
 
+/*
+ * Ask for the receive buffer: SO_RCVBUFFORCE first (root may pass net.core.rmem_max), then
+ * SO_RCVBUF; read back what the kernel granted (Linux reports twice the size asked) and warn
+ * once per resolver when it is less than asked (reliability note 1.14).
+ */
+static void set_rcvbuf(struct zs__dns_udp *u)
+{
+	struct zs_resolver *r = u->r;
+	uv_os_fd_t fd;
+	int want = r->opts.udp_rcvbuf;
+	int got = 0;
+	socklen_t len = sizeof(got);
+	if (uv_fileno((const uv_handle_t *)&u->handle, &fd) != 0) {
+		return;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)) != 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0 && got / 2 < want / 2 &&
+	    !r->rcvbuf_warned) {
+		r->rcvbuf_warned = true;
+		zs_log_warn(
+		        ZS_LOG_DNS,
+		        "UDP receive buffer is %d KiB, %d KiB asked (net.core.rmem_max): a burst "
+		        "of answers may be dropped by the kernel and count as timeouts",
+		        got / 2 / 1024, want / 1024);
+	}
+}
+
 static int udp_open(struct zs_resolver *r, unsigned server, struct zs__dns_udp **out)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&r->servers[server].addr;
@@ -203,8 +262,7 @@ static int udp_open(struct zs_resolver *r, unsigned server, struct zs__dns_udp *
 		goto fail;
 	}
 	if (r->opts.udp_rcvbuf > 0) {
-		int size = r->opts.udp_rcvbuf;
-		(void)uv_recv_buffer_size((uv_handle_t *)&u->handle, &size);
+		set_rcvbuf(u);
 	}
 	ret = uv_udp_recv_start(&u->handle, udp_alloc, udp_recv);
 	if (ret != 0) {

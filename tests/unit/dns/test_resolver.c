@@ -765,6 +765,61 @@ static void test_resolver_never_misattributes(void **state)
 	fx_teardown(&f);
 }
 
+/*
+ * A receive buffer the kernel keeps at its minimum, one socket, and a burst of answers: the
+ * fault server (on the same loop) replies to every query it reads before the resolver reads
+ * again, so the kernel drops most of them. The drops are counted, the questions they cost are
+ * retried, and the answers that do arrive still reach their own questions.
+ */
+static void test_resolver_counts_kernel_drops(void **state)
+{
+	struct fixture f;
+	enum { N = 200 };
+	fx_setup(&f, 1);
+	for (int i = 0; i < N; i++) {
+		addf(&f, 0, "rule d%d.example A", i);
+		addf(&f, 0, "rr d%d.example. 300 IN A 10.9.%d.%d", i, i / 256, i % 256);
+	}
+	struct zs_resolver_opts o = short_opts(3);
+	o.timeout_ms = 100;
+	o.udp_sockets = 1;
+	o.udp_rcvbuf = 1;
+	o.max_inflight = N;
+	fx_resolver(&f, &o);
+	struct result *res = zs_calloc(N, sizeof(*res));
+	ask_each(&f, "d", ".example", N, ZS_RR_A, res);
+	fx_wait(&f, N);
+	int answered = 0;
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(res[i].calls, 1);
+		if (res[i].status == ZS_DNS_NOERROR) {
+			char want[32];
+			(void)snprintf(want, sizeof(want), "A 10.9.%d.%d", i / 256, i % 256);
+			assert_string_equal(res[i].text, want);
+			answered++;
+		} else {
+			assert_int_equal(res[i].status, ZS_DNS_TIMEOUT);
+		}
+	}
+	const struct zs_resolver_stats *st = zs_resolver_stats(f.r);
+	assert_true(st->udp_drops > 0);
+	assert_true(st->retried > 0);
+	assert_true(answered > 0);
+	/* every query sent was answered by the server; what did not arrive was dropped */
+	assert_int_equal(st->sent, st->answered + st->udp_drops);
+	struct zs_buf out;
+	zs_buf_init(&out, 1 << 16);
+	struct zs_json j;
+	zs_json_init(&j, &out);
+	assert_int_equal(zs_resolver_stats_json(f.r, &j), 0);
+	char want[64];
+	(void)snprintf(want, sizeof(want), "\"udp_drops\":%llu", (unsigned long long)st->udp_drops);
+	assert_non_null(strstr(zs_buf_cstr(&out), want));
+	zs_buf_deinit(&out);
+	zs_free(res);
+	fx_teardown(&f);
+}
+
 /* ---- pacing, bounds, cancel, close --------------------------------------------------------- */
 
 static void test_resolver_bounds_inflight_and_rate(void **state)
@@ -1081,6 +1136,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_only_bad_replies_end_in_timeout),
 		cmocka_unit_test(test_resolver_survives_malformed_packets),
 		cmocka_unit_test(test_resolver_never_misattributes),
+		cmocka_unit_test(test_resolver_counts_kernel_drops),
 		cmocka_unit_test(test_resolver_bounds_inflight_and_rate),
 		cmocka_unit_test(test_resolver_cancel),
 		cmocka_unit_test(test_resolver_callbacks_may_reenter),
