@@ -688,6 +688,7 @@ static void write_facts_json(struct zs_probe *p)
 {
 	struct zs_json j;
 
+	(void)zs_buf_reserve(&p->result.facts, 16 * 1024); /* a domain's facts: ~10 KiB */
 	zs_json_init(&j, &p->result.facts);
 	zs_json_obj_begin(&j);
 	write_facts_members(&j, p);
@@ -831,8 +832,7 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	p->done_arg = arg;
 	p->state = PROBE_ASKING;
 	p->all_ad = true;
-	zs_buf_init(&p->result.facts, 64 * 1024 * 1024);
-	(void)zs_buf_reserve(&p->result.facts, 16 * 1024); /* a domain's facts: ~10 KiB */
+	zs_buf_init(&p->result.facts, 64 * 1024 * 1024); /* allocated when the facts are written */
 	(void)uv_timer_init(env->loop, &p->budget);
 	p->budget.data = p;
 
