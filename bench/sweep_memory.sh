@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Peak memory of the whole sweep as the zone grows (issue 5: at most 256 MB for 1,000,000
+# domains, within 2x of the figure for 10,000). A world of REAL domains (default 40,000, every
+# profile but the DNS faults) is served by NSD behind Unbound; zones of growing size are cut
+# from it, and the largest is padded to TOTAL delegations (default 1,000,000) with domains that
+# are not delegated in NSD's copy of the TLD (NXDOMAIN, asked of the TLD's server on loopback),
+# one real domain every TOTAL/REAL. Each zone is swept with --no-db and its JSON Lines written;
+# the peak RSS comes from /usr/bin/time.
+#
+#   bench/sweep_memory.sh [REAL] [TOTAL]
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+
+REAL=${1:-40000}
+TOTAL=${2:-1000000}
+ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES time
+
+BUILD=$ZS_ROOT/build-bench
+build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
+ZS=$BUILD/scanner/zonesweep
+
+WORK=$(mktemp -d /tmp/zs-bench-memory.XXXXXX)
+RIG=$WORK/rig
+cleanup() {
+	"$ZS_ROOT/scripts/rig.sh" stop "$RIG" || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+say "generating a world of $REAL domains"
+python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$REAL" --seed 11 \
+	--no-faults
+"$ZS_ROOT/scripts/rig.sh" start "$RIG" --world "$WORK/world" --no-pg
+# shellcheck disable=SC1091
+. "$RIG/env.sh"
+
+# Zones: the first 10,000 real domains, all of them, and all of them spread over TOTAL.
+python3 - "$WORK/world/bench.zone" "$WORK" "$REAL" "$TOTAL" <<'EOF'
+import re, sys
+src, work, real, total = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+lines = open(src).read().split("\n")
+head, groups, cur = [], [], None
+for l in lines:
+    if not l.strip():
+        continue
+    if groups == [] and not re.match(r"^[a-zA-Z0-9-]+ \d+ IN NS", l) and cur is None:
+        head.append(l)
+        continue
+    if l[0] not in " \t":
+        cur = [l]
+        groups.append(cur)
+    else:
+        cur.append(l)
+def write(name, body):
+    with open("%s/%s.zone" % (work, name), "w") as f:
+        f.write("\n".join(head) + "\n" + body)
+write("small", "".join("\n".join(g) + "\n" for g in groups[:10000]))
+write("real", "".join("\n".join(g) + "\n" for g in groups))
+step = max(1, total // len(groups))
+out, it = [], iter(groups)
+for k in range(total):
+    g = next(it, None) if k % step == 0 else None
+    out.append("\n".join(g) + "\n" if g else "padding-%d 3600 IN NS ns1.dns-host.example.\n" % k)
+write("padded", "".join(out))
+EOF
+
+printf '\n| zone | delegations | peak RSS (MB) | wall s |\n| --- | --- | --- | --- |\n'
+for z in small real padded; do
+	n=$("$ZS" zone "$WORK/$z.zone" --count 2>/dev/null)
+	/usr/bin/time -f "%M %e" -o "$WORK/time" "$ZS" scan --zone "$WORK/$z.zone" --tld bench \
+		--policy post --resolver "$ZS_UNBOUND_ADDR" --no-db --jsonl "$WORK/out.jsonl" \
+		--overwrite --quiet >/dev/null 2>&1
+	read -r rss wall <"$WORK/time"
+	printf '| %s | %s | %d | %s |\n' "$z" "$n" "$((rss / 1024))" "$wall"
+done
