@@ -21,14 +21,7 @@ BUILD=$ZS_ROOT/build-bench
 build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
 ZS=$BUILD/scanner/zonesweep
 
-WORK=$(mktemp -d /tmp/zs-bench-facts.XXXXXX)
-chmod 755 "$WORK" # PostgreSQL runs as an unprivileged user and reads the exported files
-RIG=$WORK/rig
-cleanup() {
-	"$ZS_ROOT/scripts/rig.sh" stop "$RIG" || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir facts
 
 python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$N" --seed 11 \
 	--no-faults

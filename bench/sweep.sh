@@ -20,14 +20,7 @@ BUILD=$ZS_ROOT/build-bench
 build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
 ZS=$BUILD/scanner/zonesweep
 
-WORK=$(mktemp -d /tmp/zs-bench-sweep.XXXXXX)
-chmod 755 "$WORK" # the rig inside runs PostgreSQL as an unprivileged user
-RIG=$WORK/rig
-cleanup() {
-	"$ZS_ROOT/scripts/rig.sh" stop "$RIG" || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir sweep
 
 say "generating a world of $N domains"
 python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$N" --seed 11 \

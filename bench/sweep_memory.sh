@@ -21,13 +21,7 @@ BUILD=$ZS_ROOT/build-bench
 build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
 ZS=$BUILD/scanner/zonesweep
 
-WORK=$(mktemp -d /tmp/zs-bench-memory.XXXXXX)
-RIG=$WORK/rig
-cleanup() {
-	"$ZS_ROOT/scripts/rig.sh" stop "$RIG" || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+bench_workdir memory
 
 say "generating a world of $REAL domains"
 python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$REAL" --seed 11 \

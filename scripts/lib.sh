@@ -69,3 +69,16 @@ build_tree() {
 		die "build failed (full log: $dir/build.log)"
 	fi
 }
+
+# bench_workdir NAME: a scratch directory for a benchmark (WORK) and its rig (RIG, started by
+# the caller), both stopped and removed when the script exits.
+bench_workdir() {
+	WORK=$(mktemp -d "/tmp/zs-bench-$1.XXXXXX")
+	chmod 755 "$WORK" # the rig runs PostgreSQL as an unprivileged user, which reads files here
+	RIG=$WORK/rig
+	trap bench_cleanup EXIT INT TERM
+}
+bench_cleanup() {
+	"$ZS_ROOT/scripts/rig.sh" stop "$RIG" >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}
