@@ -363,6 +363,12 @@ int zs_spf_macro_expand(const struct zs_spf_macro_env *env, const char *s, size_
 		}
 		ret = transform(out, v, &t, upper);
 	}
+	/* An expansion that outgrew the buffer is still reported as a syntax error when the rest
+	 * of the string has one: the string is broken whatever it expands to. */
+	if (ret != 0 && ret != ZS_ERR_PARSE && ret != ZS_ERR_NOTFOUND &&
+	    zs_spf_macro_check(s, len, flags, NULL) == ZS_ERR_PARSE) {
+		ret = ZS_ERR_PARSE;
+	}
 	if (ret != 0 && out->data != NULL) {
 		out->len = start;
 		out->data[start] = '\0';

@@ -361,6 +361,10 @@ static void test_spf_macro_expand_missing_and_errors(void **state)
 	assert_int_equal(zs_spf_macro_expand(&env, "%{d}%{d}%{d}%{d}%{d}%{d}", 24, 0, &b, NULL),
 	                 ZS_ERR_TOOBIG);
 	assert_string_equal(zs_buf_cstr(&b), "keep");
+	/* outgrowing the buffer before a syntax error: still a syntax error (found by fuzzing) */
+	assert_int_equal(zs_spf_macro_expand(&env, "%{d}%{d}%{d}%{d}%{d}%{d}%{t}", 28, 0, &b, NULL),
+	                 ZS_ERR_PARSE);
+	assert_string_equal(zs_buf_cstr(&b), "keep");
 	zs_buf_deinit(&b);
 
 	struct zs_spf_syntax err;
