@@ -7,6 +7,7 @@
  */
 #include "scanner/policy/lookup.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "scanner/base/json.h"
@@ -92,14 +93,28 @@ int zs__query_log_step(struct zs_query_log *log, struct zs_lookup *need, size_t 
 	return ZS_POLICY_DONE;
 }
 
+static int query_order(const void *a, const void *b)
+{
+	const struct zs_query *x = *(const struct zs_query *const *)a;
+	const struct zs_query *y = *(const struct zs_query *const *)b;
+	int c = strcmp(x->name, y->name);
+	return c != 0 ? c : (x->type > y->type) - (x->type < y->type);
+}
+
 void zs_query_log_json(struct zs_json *j, const struct zs_query_log *log)
 {
 	/* One short array per question ([name, type, status] and, when there is one, an object
 	 * with the CNAME chain and the AD bit): every domain stores tens of these, so the evidence
-	 * is kept compact. */
+	 * is kept compact. Sorted by name and type, not in the order asked (which follows the
+	 * order answers came back in): an unchanged domain gives unchanged facts. */
+	const struct zs_query **sorted = zs_malloc((log->count + 1) * sizeof(*sorted));
+	for (size_t i = 0; i < log->count; i++) {
+		sorted[i] = log->q[i];
+	}
+	qsort(sorted, log->count, sizeof(*sorted), query_order);
 	zs_json_arr_begin(j);
 	for (size_t i = 0; i < log->count; i++) {
-		const struct zs_query *q = log->q[i];
+		const struct zs_query *q = sorted[i];
 		zs_json_arr_begin(j);
 		zs_json_data(j, q->name, strlen(q->name));
 		zs_json_str(j, zs_rr_type_name(q->type));
@@ -115,6 +130,7 @@ void zs_query_log_json(struct zs_json *j, const struct zs_query_log *log)
 		zs_json_arr_end(j);
 	}
 	zs_json_arr_end(j);
+	zs_free(sorted);
 }
 
 const struct zs_query *zs_query_log_find(const struct zs_query_log *log, const char *name,

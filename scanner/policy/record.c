@@ -5,6 +5,7 @@
  * never on strlen(), because TXT data may hold NUL bytes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "scanner/base/buf.h"
@@ -438,6 +439,14 @@ static void txt_keep(struct zs_arena *a, struct zs_txt **list, size_t *count, co
 	}
 }
 
+static int txt_order(const void *a, const void *b)
+{
+	const struct zs_txt *x = a;
+	const struct zs_txt *y = b;
+	int c = memcmp(x->text, y->text, x->len < y->len ? x->len : y->len);
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 void zs__txt_select(struct zs_arena *a, const struct zs_answer *ans,
                     bool (*is_match)(const char *text, size_t len), struct zs__txt_select *out)
 {
@@ -459,6 +468,13 @@ void zs__txt_select(struct zs_arena *a, const struct zs_answer *ans,
 			txt_keep(a, &out->other, &out->other_count, text, len, rr->u.txt.count);
 			out->other_total++;
 		}
+	}
+	/* by content, not answer order (resolvers rotate RRsets) */
+	if (out->match_count > 1) {
+		qsort(out->match, out->match_count, sizeof(*out->match), txt_order);
+	}
+	if (out->other_count > 1) {
+		qsort(out->other, out->other_count, sizeof(*out->other), txt_order);
 	}
 }
 

@@ -22,6 +22,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -393,6 +394,14 @@ static void parse_shared(struct zs_spf_ctx *c, struct zs__spf_sel *sel, const ch
 	sel->syn = cr->syn;
 }
 
+static int spf_text_order(const void *a, const void *b)
+{
+	const struct zs_spf_text *x = a;
+	const struct zs_spf_text *y = b;
+	int c = memcmp(x->data, y->data, x->len < y->len ? x->len : y->len);
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__spf_entry *ce,
                                          bool shared)
 {
@@ -419,6 +428,10 @@ const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__
 			texts[sel->spf_count].len = len;
 			sel->spf_count++;
 		}
+	}
+	if (sel->spf_count > 1) {
+		/* by content, not answer order (resolvers rotate RRsets) */
+		qsort(texts, sel->spf_count, sizeof(*texts), spf_text_order);
 	}
 	if (sel->spf_count == 1) {
 		if (shared && c->cache != NULL) {
