@@ -825,7 +825,7 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
 		zs__dns_list_init(&s->tcp);
 		zs__dns_list_init(&s->tcp_wait);
 	}
-	zs__dns_random(r, key, sizeof(key));
+	/* one key for both tables: a question is hashed once for the cache and the lookups */
 	zs__dns_cache_init(&r->cache, o.cache_max, o.cache_max_bytes, key);
 	zs__dns_table_init(&r->lookups, key);
 	zs__dns_list_init(&r->waiting);
