@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 
 #include <uv.h>
 
@@ -799,6 +800,34 @@ static void close_handles(struct zs_resolver *r)
 	uv_close((uv_handle_t *)&r->pace_timer, own_handle_closed);
 }
 
+/*
+ * The engine's descriptor budget (reliability note 1.13): per server its UDP sockets, as many
+ * again while rotated ones finish, and its TCP connections; plus a reserve for the rest of the
+ * process (database, zone, outputs, libuv). Raise the soft limit to it when the hard limit
+ * allows; say so when it does not (a socket that cannot be opened is a network error for the
+ * questions it would carry, never a crash).
+ */
+static void check_fd_budget(const struct zs_resolver_opts *o)
+{
+	rlim_t need = (rlim_t)o->server_count * (2 * o->udp_sockets + o->tcp_conns) + 64;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= need) {
+		return;
+	}
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur >= need) {
+		zs_log_debug(ZS_LOG_DNS, "open-file limit raised from %llu to %llu",
+		             (unsigned long long)was, (unsigned long long)rl.rlim_cur);
+		return;
+	}
+	zs_log_warn(ZS_LOG_DNS,
+	            "open-file limit %llu is below the %llu descriptors the DNS engine may use: "
+	            "raise it (ulimit -n), or some queries will end as network errors",
+	            (unsigned long long)was, (unsigned long long)need);
+}
+
 int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct zs_resolver **out)
 {
 	ZS_REQUIRE(loop != NULL && opts != NULL && out != NULL);
@@ -811,6 +840,7 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
 	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
 		return -errno;
 	}
+	check_fd_budget(&o);
 	struct zs_resolver *r = zs_calloc(1, sizeof(*r));
 	r->loop = loop;
 	r->opts = o;

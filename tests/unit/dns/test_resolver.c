@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -820,6 +821,32 @@ static void test_resolver_counts_kernel_drops(void **state)
 	fx_teardown(&f);
 }
 
+/* A soft open-file limit below what the engine may use is raised (the hard limit allows it). */
+static void test_resolver_raises_open_file_limit(void **state)
+{
+	struct rlimit saved;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+	if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < 1024) {
+		fail_msg("hard open-file limit %llu: the test needs 1024",
+		         (unsigned long long)saved.rlim_max);
+	}
+	struct rlimit low = saved;
+	low.rlim_cur = 100;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+
+	struct fixture f;
+	fx_setup(&f, 3);
+	struct zs_resolver_opts o = long_opts();
+	o.udp_sockets = 16;
+	o.tcp_conns = 8;
+	fx_resolver(&f, &o);
+	struct rlimit now;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &now), 0);
+	assert_true(now.rlim_cur >= 3 * (2 * 16 + 8) + 64);
+	fx_teardown(&f);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+}
+
 /* ---- pacing, bounds, cancel, close --------------------------------------------------------- */
 
 static void test_resolver_bounds_inflight_and_rate(void **state)
@@ -1137,6 +1164,7 @@ int main(void)
 		cmocka_unit_test(test_resolver_survives_malformed_packets),
 		cmocka_unit_test(test_resolver_never_misattributes),
 		cmocka_unit_test(test_resolver_counts_kernel_drops),
+		cmocka_unit_test(test_resolver_raises_open_file_limit),
 		cmocka_unit_test(test_resolver_bounds_inflight_and_rate),
 		cmocka_unit_test(test_resolver_cancel),
 		cmocka_unit_test(test_resolver_callbacks_may_reenter),
