@@ -35,10 +35,10 @@ say "sweeping $N domains into PostgreSQL"
 
 q() { psql "$ZS_PG_CONNINFO" -qAtX -v ON_ERROR_STOP=1 "$@"; }
 RUN=$(q -c "SELECT max(run_id) FROM results")
-q -c "\\copy (SELECT facts::text FROM results WHERE run_id = $RUN) TO '$WORK/facts.txt'"
+q -c "\\copy (SELECT zs_facts(r)::text FROM results r WHERE run_id = $RUN) TO '$WORK/facts.txt'"
 q -c "\\copy (SELECT * FROM verdicts WHERE run_id = $RUN) TO '$WORK/verdicts.txt'"
-q -c "\\copy (SELECT run_id, domain, status, warnings, mail, '{}'::jsonb, raw_owner, raw_txt
-	FROM results WHERE run_id = $RUN) TO '$WORK/results.txt'"
+q -c "\\copy (SELECT run_id, domain, status, warnings, mail, '{}'::jsonb, raw_owner, raw_txt,
+	NULL::bytea, NULL::bigint FROM results WHERE run_id = $RUN) TO '$WORK/results.txt'"
 q -c "CREATE TABLE f_jsonb (facts jsonb COMPRESSION lz4);
 	CREATE TABLE f_json (facts json COMPRESSION lz4);
 	CREATE TABLE f_text (facts text COMPRESSION lz4);

@@ -77,7 +77,7 @@ else
 	psql -X -q "$db" -c "VACUUM ANALYZE" -c CHECKPOINT
 	[ -n "$keep" ] && echo "database kept: $bdb (measure again with --reuse $bdb)" >&2
 fi
-facts=$(psql -X -A -t "$db" -c "SELECT round(avg(length(facts::text))) FROM results")
+facts=$(psql -X -A -t "$db" -c "SELECT round(avg(length(zs_facts(r)::text))) FROM results r")
 size=$(psql -X -A -t "$db" -c "SELECT pg_size_pretty(pg_database_size(current_database()))")
 
 # The reference: the report's own SELECT, exported by the server, compressed by gzip -6. JIT

@@ -126,7 +126,7 @@ static int build_select(struct zs_buf *q, const char *run_param, int flags, bool
 	        "ELSE s.started_at END)::bigint, v.rules, v.verdicts, v.reasons, %s",
 	        fact_columns);
 	if (ret == 0 && (flags & ZS_DB_REPORT_FACTS_JSON) != 0) {
-		ret = zs_buf_puts(q, ", r.facts::text");
+		ret = zs_buf_puts(q, ", zs_facts(r)::text");
 	}
 	if (ret == 0 && (flags & ZS_DB_REPORT_RAW) != 0) {
 		ret = zs_buf_puts(q, ", r.raw_owner, ARRAY(SELECT encode(t.b, 'hex') FROM "
@@ -145,7 +145,7 @@ static int build_select(struct zs_buf *q, const char *run_param, int flags, bool
 	              ? ret
 	              : zs_buf_printf(q,
 	                              " FROM results r JOIN runs s ON s.id = r.run_id "
-	                              "LEFT JOIN LATERAL (SELECT jsonb_path_query_first(r.facts, "
+	                              "LEFT JOIN LATERAL (SELECT jsonb_path_query_first(zs_facts(r), "
 	                              "'lax $ ? (@.type() == \"object\")') AS doc OFFSET 0) d ON "
 	                              "true LEFT JOIN LATERAL jsonb_to_record(d.doc) AS top("
 	                              "summary jsonb, dkim jsonb) ON true "

@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include <libpq-fe.h>
+#include <openssl/evp.h>
 
 #include "db/db_int.h"
 #include "scanner/base/buf.h"
@@ -50,12 +51,16 @@ enum {
 /** One queued result: its domain and its COPY rows, in one allocation. */
 struct item {
 	struct item *next;
-	size_t res_len;  /**< bytes of the results row (with its newline) */
-	size_t verd_len; /**< bytes of the verdict rows */
-	size_t verdicts; /**< verdict rows */
-	bool done;       /**< stored or quarantined (set by the writer thread) */
-	char *domain;    /**< points into data */
-	char data[];     /**< domain NUL, results row, verdict rows */
+	size_t res_len;          /**< bytes of the results row (with its newline) */
+	size_t facts_off;        /**< where the facts field (the row's last) starts in it */
+	size_t verd_len;         /**< bytes of the verdict rows */
+	size_t verdicts;         /**< verdict rows */
+	bool done;               /**< stored or quarantined (set by the writer thread) */
+	bool hashed;             /**< sha256 is set (writer thread) */
+	char sha256[2 + 64 + 1]; /**< of the facts field, as bytea text: "\\x" and hex */
+	int64_t holder;          /**< the run holding the same facts for the domain, 0: send them */
+	char *domain;            /**< points into data */
+	char data[];             /**< domain NUL, results row, verdict rows */
 };
 
 /** How a batch attempt ended. */
@@ -81,6 +86,7 @@ struct zs_db_writer {
 	int64_t run_id;
 	char run_text[24];
 	size_t run_text_len;
+	char prev_text[24]; /**< the TLD's previous run, whose facts are compared ("": none) */
 	char *conninfo;
 	char where[256];
 	pthread_t thread;
@@ -106,8 +112,8 @@ struct zs_db_writer {
 	uint64_t full;
 };
 
-static const char results_cols[] = "(run_id, domain, status, warnings, mail, facts, raw_owner, "
-                                   "raw_txt)";
+static const char results_cols[] = "(run_id, domain, status, warnings, mail, raw_owner, raw_txt, "
+                                   "facts_sha256, facts_run, facts)";
 static const char verdicts_cols[] = "(run_id, domain, rule, verdict, reason)";
 
 /* ---- formatting (caller's thread) ---- */
@@ -224,8 +230,6 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 	ret = ret != 0 ? ret : put_uint(b, res->warnings);
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_mail_name(res->mail));
-	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
-	ret = ret != 0 ? ret : put_facts(b, res->facts_json, escaped);
 	ret = ret != 0 ? ret : zs_buf_puts(b, "\t{");
 	for (size_t i = 0; i < res->raw_count && ret == 0; i++) {
 		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
@@ -236,7 +240,10 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
 		ret = ret != 0 ? ret : put_array_bytea(b, res->raw[i].data, res->raw[i].len);
 	}
-	ret = ret != 0 ? ret : zs_buf_puts(b, "}\n");
+	/* the facts last: the writer puts their hash and where they are stored before them */
+	ret = ret != 0 ? ret : zs_buf_puts(b, "}\t");
+	ret = ret != 0 ? ret : put_facts(b, res->facts_json, escaped);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\n');
 	*res_len = b->len - start;
 	for (size_t i = 0; i < res->verdict_count && ret == 0; i++) {
 		const struct zs_db_verdict_row *v = &res->verdicts[i];
@@ -263,9 +270,14 @@ static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, si
 	it->next = NULL;
 	it->domain = it->data;
 	it->res_len = res_len;
+	const char *row = it->data + domain_len;
+	const char *tab = memrchr(row, '\t', res_len);
+	it->facts_off = tab != NULL ? (size_t)(tab + 1 - row) : 0;
 	it->verd_len = w->scratch.len - domain_len - res_len;
 	it->verdicts = verdicts;
 	it->done = false;
+	it->hashed = false;
+	it->holder = 0;
 
 	pthread_mutex_lock(&w->mu);
 	int ret = w->failed;
@@ -385,6 +397,111 @@ static enum outcome command(struct zs_db_writer *w, const char *what, const char
 	return out;
 }
 
+/*
+ * A results row as sent: the fields before the facts, the facts' hash, then either the run that
+ * holds the same facts and no facts, or no such run and the facts.
+ */
+static int put_results_row(struct zs_buf *b, const struct item *it, const char *row)
+{
+	int ret = zs_buf_append(b, row, it->facts_off);
+	/* the bytea text "\x..." with its backslash escaped for COPY */
+	ret = ret != 0 ? ret : zs_buf_puts(b, it->hashed ? "\\" : "\\N");
+	ret = ret != 0 || !it->hashed ? ret : zs_buf_puts(b, it->sha256);
+	if (it->holder > 0) {
+		char tail[40];
+		int n = snprintf(tail, sizeof(tail), "\t%" PRId64 "\t\\N\n", it->holder);
+		return ret != 0 ? ret : zs_buf_append(b, tail, (size_t)n);
+	}
+	ret = ret != 0 ? ret : zs_buf_puts(b, "\t\\N\t");
+	return ret != 0 ? ret : zs_buf_append(b, row + it->facts_off, it->res_len - it->facts_off);
+}
+
+/*
+ * Hash each item's facts (once) and find the domains whose previous run has the same: those
+ * rows point at the run holding the document instead of storing it again. A lookup that fails
+ * on data costs nothing but the saving; a lost connection is the batch's.
+ */
+static enum outcome find_unchanged(struct zs_db_writer *w, struct item **items, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct zs_buf *list = &w->send;
+
+	for (size_t i = 0; i < n; i++) {
+		struct item *it = items[i];
+		it->holder = 0;
+		if (it->hashed) {
+			continue;
+		}
+		const char *row = it->domain + strlen(it->domain) + 1;
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int mdlen = 0;
+		if (EVP_Digest(row + it->facts_off, it->res_len - it->facts_off - 1, md, &mdlen,
+		               EVP_sha256(), NULL) != 1 ||
+		    mdlen != 32) {
+			continue; /* not hashed: stored in full, with a NULL hash */
+		}
+		it->sha256[0] = '\\';
+		it->sha256[1] = 'x';
+		for (unsigned k = 0; k < 32; k++) {
+			it->sha256[2 + 2 * k] = hex[md[k] >> 4];
+			it->sha256[3 + 2 * k] = hex[md[k] & 0xf];
+		}
+		it->sha256[66] = '\0';
+		it->hashed = true;
+	}
+	if (w->prev_text[0] == '\0' || n == 0) {
+		return OUT_OK;
+	}
+	/* the domains as a text[] literal, in batch order */
+	zs_buf_reset(list);
+	int ret = zs_buf_putc(list, '{');
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		ret = i > 0 ? zs_buf_putc(list, ',') : 0;
+		ret = ret != 0 ? ret : zs_buf_putc(list, '"');
+		for (const char *p = items[i]->domain; *p != '\0' && ret == 0; p++) {
+			ret = *p == '"' || *p == '\\' ? zs_buf_putc(list, '\\') : 0;
+			ret = ret != 0 ? ret : zs_buf_putc(list, *p);
+		}
+		ret = ret != 0 ? ret : zs_buf_putc(list, '"');
+	}
+	ret = ret != 0 ? ret : zs_buf_putc(list, '}');
+	if (ret != 0) {
+		return OUT_OK;
+	}
+	const char *params[2] = { w->prev_text, zs_buf_cstr(list) };
+	PGresult *res = PQexecParams(
+	        w->conn,
+	        "SELECT u.i, p.facts_sha256, coalesce(p.facts_run, p.run_id) "
+	        "FROM unnest($2::text[]) WITH ORDINALITY u(d, i) JOIN results p "
+	        "ON p.run_id = $1::bigint AND p.domain = u.d WHERE p.facts_sha256 IS NOT NULL",
+	        2, NULL, params, NULL, NULL, 0);
+	enum outcome out = OUT_OK;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		for (int r = 0; r < PQntuples(res); r++) {
+			int64_t idx = 0;
+			int64_t holder = 0;
+			if (zs__db_parse_i64(PQgetvalue(res, r, 0), &idx) != 0 || idx < 1 ||
+			    (uint64_t)idx > n ||
+			    zs__db_parse_i64(PQgetvalue(res, r, 2), &holder) != 0) {
+				continue;
+			}
+			struct item *it = items[idx - 1];
+			if (it->hashed && strcmp(PQgetvalue(res, r, 1), it->sha256) == 0) {
+				it->holder = holder;
+			}
+		}
+	} else if (zs__db_conn_lost(w->conn, res)) {
+		note_error(w, "facts lookup", res);
+		out = OUT_LOST;
+	} else {
+		zs_log_debug(ZS_LOG_DB, "facts lookup failed, the batch stores them all: %s",
+		             PQresultErrorMessage(res));
+	}
+	PQclear(res);
+	zs_buf_reset(list);
+	return out;
+}
+
 /* COPY one part (results rows or verdict rows) of items [0, n) into a table. */
 static enum outcome copy_part(struct zs_db_writer *w, const char *sql, struct item **items,
                               size_t n, bool verdicts)
@@ -405,9 +522,8 @@ static enum outcome copy_part(struct zs_db_writer *w, const char *sql, struct it
 	for (size_t i = 0; i < n && !broken; i++) {
 		const struct item *it = items[i];
 		const char *rows = it->domain + strlen(it->domain) + 1;
-		const char *p = verdicts ? rows + it->res_len : rows;
-		size_t len = verdicts ? it->verd_len : it->res_len;
-		if (zs_buf_append(chunk, p, len) != 0) {
+		if ((verdicts ? zs_buf_append(chunk, rows + it->res_len, it->verd_len)
+		              : put_results_row(chunk, it, rows)) != 0) {
 			broken = true; /* cannot happen: the buffer holds more than an item */
 			break;
 		}
@@ -473,11 +589,12 @@ static enum outcome commit(struct zs_db_writer *w)
 /* The fast path: COPY straight into the tables. */
 static enum outcome write_direct(struct zs_db_writer *w, struct item **items, size_t n)
 {
-	enum outcome out = command(w, "BEGIN", "BEGIN", NULL);
+	enum outcome out = find_unchanged(w, items, n);
+	out = out != OUT_OK ? out : command(w, "BEGIN", "BEGIN", NULL);
 	if (out == OUT_OK) {
 		out = copy_part(w,
-		                "COPY results (run_id, domain, status, warnings, mail, facts, "
-		                "raw_owner, raw_txt) FROM STDIN",
+		                "COPY results (run_id, domain, status, warnings, mail, raw_owner, "
+		                "raw_txt, facts_sha256, facts_run, facts) FROM STDIN",
 		                items, n, false);
 	}
 	if (out == OUT_OK) {
@@ -521,7 +638,8 @@ static enum outcome write_staged(struct zs_db_writer *w, struct item **items, si
 		}
 		w->staging_ready = true;
 	}
-	out = command(w, "BEGIN", "BEGIN", NULL);
+	out = find_unchanged(w, items, n);
+	out = out != OUT_OK ? out : command(w, "BEGIN", "BEGIN", NULL);
 	if (out == OUT_OK) {
 		snprintf(sql, sizeof(sql), "COPY zs_stage_results %s FROM STDIN", results_cols);
 		out = copy_part(w, sql, items, n, false);
@@ -883,6 +1001,22 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 		                   run_id);
 		goto fail;
 	}
+	/* the TLD's run before this one: a domain whose facts did not change since points there */
+	res = PQexecParams(w->conn,
+	                   "SELECT max(p.id) FROM runs r JOIN runs p ON p.tld_id = r.tld_id "
+	                   "AND p.id < r.id WHERE r.id = $1::bigint",
+	                   1, NULL, &param, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		zs__db_format_error(db->err, sizeof(db->err), w->where, "start writer", w->conn,
+		                    res);
+		PQclear(res);
+		ret = ZS_ERR_DB;
+		goto fail;
+	}
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
+		snprintf(w->prev_text, sizeof(w->prev_text), "%s", PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
 	ret = pthread_create(&w->thread, NULL, writer_main, w);
 	if (ret != 0) {
 		ret = zs__db_failf(db, -ret, "cannot start the database writer: %s", strerror(ret));

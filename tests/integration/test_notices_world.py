@@ -153,8 +153,8 @@ def check_first_notices(env, db, tmp, tld, policy, bad, with_contact):
     failing = {}
     for d, rule in db.q("SELECT domain, rule FROM verdicts WHERE verdict = 'fail'"):
         failing.setdefault(d, []).append(rule)
-    summary = {d: json.loads(f)["summary"] for d, f in db.q("SELECT domain, facts::text "
-                                                             "FROM results")}
+    summary = {d: json.loads(f)["summary"] for d, f in db.q("SELECT domain, zs_facts(r)::text "
+                                                             "FROM results r")}
     raw = {}
     for d, owner, data in db.q("SELECT domain, o, encode(t, 'hex') FROM results, "
                                "unnest(raw_owner, raw_txt) AS u(o, t)"):

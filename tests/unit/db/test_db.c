@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "db/admin.h"
 #include "db/db.h"
 #include "db/db_int.h"
 #include "scanner/base/buf.h"
@@ -509,6 +510,64 @@ static void test_db_writer_roundtrip(void **state)
 	zs_db_close(db);
 }
 
+/* Facts equal to the previous run's are stored once; readers and pruning follow the pointer. */
+static void test_db_writer_unchanged_facts_stored_once(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *db = open_db(t);
+	int64_t run[3];
+	char sql[256];
+	for (int r = 0; r < 3; r++) {
+		run[r] = begin_run(db, "post");
+		/* run 0 and 1: salt 0; run 2: the first 100 domains change (salt 1) */
+		struct zs_db_writer_stats st =
+		        write_world(db, run[r], 0, r == 2 ? 100 : 300, r == 2 ? 1 : 0, 70);
+		if (r == 2) {
+			st = write_world(db, run[r], 100, 300, 0, 70);
+		}
+		assert_int_equal(st.quarantined, 0);
+		finish_run(db, run[r], ZS_DB_RUN_COMPLETE);
+	}
+	/* run 1 points at run 0 for every domain; run 2 at run 0 too (never at a pointer) for the
+	 * 200 unchanged domains, and holds the 100 changed ones */
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM results WHERE run_id = %" PRId64
+	         " AND facts IS NULL AND facts_run = %" PRId64,
+	         run[1], run[0]);
+	assert_int_equal(dbtest_int(t, sql), 300);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FILTER (WHERE facts_run = %" PRId64 " AND domain >= 'd00100'), "
+	         "count(*) FILTER (WHERE facts IS NOT NULL AND domain < 'd00100') FROM results "
+	         "WHERE run_id = %" PRId64,
+	         run[0], run[2]);
+	assert_int_equal(dbtest_int(t, sql), 200);
+	check_world(db, run[1], 300, 0);
+
+	/* pruning run 0 moves its documents into run 1, which run 2 then points at */
+	struct zs_db_prune_stats ps;
+	assert_int_equal(zs_db_prune(db, 2, false, NULL, &ps), 0);
+	assert_int_equal(ps.runs, 1);
+	assert_int_equal(count_rows(t, "results", run[0]), 0);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM results WHERE run_id = %" PRId64 " AND facts IS NOT NULL",
+	         run[1]);
+	assert_int_equal(dbtest_int(t, sql), 300);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM results WHERE run_id = %" PRId64 " AND facts_run = %" PRId64,
+	         run[2], run[1]);
+	assert_int_equal(dbtest_int(t, sql), 200);
+	check_world(db, run[1], 300, 0);
+	/* and pruning run 1 leaves run 2 with every document of its own */
+	assert_int_equal(zs_db_prune(db, 1, false, NULL, &ps), 0);
+	assert_int_equal(ps.runs, 1);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM results WHERE run_id = %" PRId64 " AND facts IS NOT NULL "
+	         "AND facts_run IS NULL AND (facts->>'salt')::int = (domain < 'd00100')::int",
+	         run[2]);
+	assert_int_equal(dbtest_int(t, sql), 300);
+	zs_db_close(db);
+}
+
 static void test_db_writer_empty_run(void **state)
 {
 	struct dbtest *t = *state;
@@ -668,8 +727,8 @@ static void test_db_writer_quarantines_refused_rows(void **state)
 		if (i == 137) {
 			/* Bypasses the escaping: JSON that PostgreSQL refuses. */
 			snprintf(line, sizeof(line),
-			         "%" PRId64 "\tbadjson.post\tcompliant\t0\tmail\t{\"a\": "
-			         "\"\\\\u0000\"}\t{}\t{}\n",
+			         "%" PRId64 "\tbadjson.post\tcompliant\t0\tmail\t{}\t{}\t{\"a\": "
+			         "\"\\\\u0000\"}\n",
 			         run);
 			snprintf(verdict, sizeof(verdict),
 			         "%" PRId64 "\tbadjson.post\tR-A\tpass\tfine\n", run);
@@ -1128,6 +1187,8 @@ int main(void)
 		                                dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_empty_run, dbtest_setup_migrated,
 		                                dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_writer_unchanged_facts_stored_once,
+		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_refuses_run_not_running,
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_hostile_bytes_exact,
