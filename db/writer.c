@@ -608,6 +608,7 @@ static enum outcome write_direct(struct zs_db_writer *w, struct item **items, si
 			uint64_t v = 0;
 			for (size_t i = 0; i < n; i++) {
 				v += items[i]->verdicts;
+				w->stats.facts_unchanged += items[i]->holder > 0;
 				items[i]->done = true;
 			}
 			w->stats.results += n;
@@ -651,18 +652,21 @@ static enum outcome write_staged(struct zs_db_writer *w, struct item **items, si
 	if (out == OUT_OK) {
 		out = command(w, "store staged rows",
 		              "WITH r AS (INSERT INTO results SELECT * FROM zs_stage_results "
-		              "ON CONFLICT DO NOTHING RETURNING domain), "
+		              "ON CONFLICT DO NOTHING RETURNING domain, facts_run), "
 		              "v AS (INSERT INTO verdicts SELECT s.* FROM zs_stage_verdicts s "
 		              "WHERE s.domain IN (SELECT domain FROM r) "
 		              "ON CONFLICT DO NOTHING RETURNING 1) "
-		              "SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM v)",
+		              "SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM v), "
+		              "(SELECT count(*) FROM r WHERE facts_run IS NOT NULL)",
 		              &res);
 	}
 	if (out == OUT_OK) {
 		int64_t nr = 0;
 		int64_t nv = 0;
+		int64_t nf = 0;
 		(void)zs__db_parse_i64(PQgetvalue(res, 0, 0), &nr);
 		(void)zs__db_parse_i64(PQgetvalue(res, 0, 1), &nv);
+		(void)zs__db_parse_i64(PQgetvalue(res, 0, 2), &nf);
 		PQclear(res);
 		out = commit(w);
 		if (out == OUT_OK) {
@@ -671,6 +675,7 @@ static enum outcome write_staged(struct zs_db_writer *w, struct item **items, si
 			}
 			w->stats.results += (uint64_t)nr;
 			w->stats.verdicts += (uint64_t)nv;
+			w->stats.facts_unchanged += (uint64_t)nf;
 			w->stats.duplicates += n - (uint64_t)nr;
 		}
 		return out;
@@ -1076,6 +1081,7 @@ int zs_db_writer_stats_json(const struct zs_db_writer_stats *st, struct zs_buf *
 	zs_json_kint(&j, "results", (long long)st->results);
 	zs_json_kint(&j, "verdicts", (long long)st->verdicts);
 	zs_json_kint(&j, "duplicates", (long long)st->duplicates);
+	zs_json_kint(&j, "facts_unchanged", (long long)st->facts_unchanged);
 	zs_json_kint(&j, "escaped", (long long)st->escaped);
 	zs_json_kint(&j, "quarantined", (long long)st->quarantined);
 	zs_json_kint(&j, "lost", (long long)st->lost);

@@ -526,6 +526,8 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 			st = write_world(db, run[r], 100, 300, 0, 70);
 		}
 		assert_int_equal(st.quarantined, 0);
+		/* the second writer of run 2 (domains 100 to 299) finds them unchanged */
+		assert_int_equal(st.facts_unchanged, r == 0 ? 0 : 200 + (r == 1) * 100);
 		finish_run(db, run[r], ZS_DB_RUN_COMPLETE);
 	}
 	/* run 1 points at run 0 for every domain; run 2 at run 0 too (never at a pointer) for the
