@@ -1364,8 +1364,29 @@ int zs_db_prune(struct zs_db *db, int keep_runs, bool dry_run, FILE *out,
 	                   " ORDER BY r.id",
 	                   1, &param);
 	ret = res == NULL ? ZS_ERR_DB : 0;
-	st.runs = res != NULL ? cmd_tuples(res) : 0;
 	PQclear(res);
+	/* A TLD being swept keeps its runs: the sweep's rows may point at their facts. */
+	if (ret == 0) {
+		res = zs__db_query(
+		        db, "prune",
+		        "DELETE FROM zs_prune p USING runs r WHERE r.id = p.id AND NOT "
+		        "pg_try_advisory_xact_lock(" ZS__DB_STR(ZS__DB_LOCK_TLD) ", r.tld_id)",
+		        0, NULL);
+		ret = res == NULL ? ZS_ERR_DB : 0;
+		if (res != NULL && cmd_tuples(res) > 0 && out != NULL) {
+			fprintf(out, "not pruning %lld runs of TLDs being swept now\n",
+			        (long long)cmd_tuples(res));
+		}
+		PQclear(res);
+	}
+	if (ret == 0) {
+		res = zs__db_query(db, "prune", "SELECT count(*) FROM zs_prune", 0, NULL);
+		ret = res == NULL ? ZS_ERR_DB : 0;
+		if (res != NULL) {
+			(void)zs__db_parse_i64(PQgetvalue(res, 0, 0), &st.runs);
+		}
+		PQclear(res);
+	}
 	static const char *const steps[] = {
 		"SELECT 1 FROM runs WHERE id IN (SELECT id FROM zs_prune) FOR UPDATE",
 		"DELETE FROM verdicts WHERE run_id IN (SELECT id FROM zs_prune)",

@@ -567,6 +567,20 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	         "AND facts_run IS NULL AND (facts->>'salt')::int = (domain < 'd00100')::int",
 	         run[2]);
 	assert_int_equal(dbtest_int(t, sql), 300);
+
+	/* while a sweep of the TLD runs (its session holds the TLD's lock), its runs are kept */
+	struct zs_db *sweeping = open_db(t);
+	int64_t newer = begin_run(sweeping, "post");
+	finish_run(sweeping, newer, ZS_DB_RUN_COMPLETE); /* run 2 is now prunable */
+	int64_t running = begin_run(sweeping, "post");
+	assert_int_equal(zs_db_prune(db, 1, false, NULL, &ps), 0);
+	assert_int_equal(ps.runs, 0);
+	assert_int_equal(count_rows(t, "results", run[2]), 300);
+	finish_run(sweeping, running, ZS_DB_RUN_COMPLETE);
+	zs_db_close(sweeping);
+	assert_int_equal(zs_db_prune(db, 1, false, NULL, &ps), 0);
+	assert_int_equal(ps.runs, 2);
+	assert_int_equal(count_rows(t, "results", run[2]), 0);
 	zs_db_close(db);
 }
 
