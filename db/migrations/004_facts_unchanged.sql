@@ -7,13 +7,17 @@
 -- run whose row holds the document (never at another pointer). zs_facts() reads either way.
 -- The foreign key keeps a document from being deleted while a row points at it: `db prune`
 -- first moves it into the oldest kept row that uses it.
+-- Rows stored before hold their facts and no hash: the constraints are NOT VALID so that the
+-- migration does not read every stored row to check what cannot be false.
 ALTER TABLE results ALTER COLUMN facts DROP NOT NULL;
-ALTER TABLE results ADD COLUMN facts_sha256 bytea CHECK (octet_length(facts_sha256) = 32);
+ALTER TABLE results ADD COLUMN facts_sha256 bytea;
 ALTER TABLE results ADD COLUMN facts_run bigint;
+ALTER TABLE results ADD CONSTRAINT results_facts_sha256_size
+	CHECK (octet_length(facts_sha256) = 32) NOT VALID;
 ALTER TABLE results ADD CONSTRAINT results_facts_stored_once
-	CHECK ((facts IS NULL) = (facts_run IS NOT NULL));
+	CHECK ((facts IS NULL) = (facts_run IS NOT NULL)) NOT VALID;
 ALTER TABLE results ADD CONSTRAINT results_facts_holder
-	FOREIGN KEY (facts_run, domain) REFERENCES results (run_id, domain);
+	FOREIGN KEY (facts_run, domain) REFERENCES results (run_id, domain) NOT VALID;
 CREATE INDEX results_facts_run ON results (facts_run, domain) WHERE facts_run IS NOT NULL;
 
 -- The facts of a result, wherever they are stored.
