@@ -5,6 +5,10 @@
  * it to a bounded list; a thread with its own connection takes up to batch_max results at a
  * time and writes them in one transaction.
  *
+ * Before each attempt, the facts of the batch are hashed and compared with the TLD's previous
+ * run (one query per batch): a domain whose facts did not change gets a row pointing at the run
+ * that holds the document instead of the document (migration 004, find_unchanged()).
+ *
  * The fast path COPYs straight into results and verdicts. Anything else goes through the safe
  * path: COPY into temporary staging tables, then INSERT ... ON CONFLICT DO NOTHING keyed by
  * (run, domain), verdicts only for the results that were new. The safe path is idempotent, so
@@ -421,33 +425,39 @@ static int put_results_row(struct zs_buf *b, const struct item *it, const char *
  * rows point at the run holding the document instead of storing it again. A lookup that fails
  * on data costs nothing but the saving; a lost connection is the batch's.
  */
-static enum outcome find_unchanged(struct zs_db_writer *w, struct item **items, size_t n)
+/* The SHA-256 of an item's facts field, as bytea text; left unset if OpenSSL fails (the item is
+ * then stored in full, with a NULL hash). */
+static void hash_facts(struct item *it)
 {
 	static const char hex[] = "0123456789abcdef";
+	const char *row = it->domain + strlen(it->domain) + 1;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(row + it->facts_off, it->res_len - it->facts_off - 1, md, &mdlen,
+	               EVP_sha256(), NULL) != 1 ||
+	    mdlen != 32) {
+		return;
+	}
+	it->sha256[0] = '\\';
+	it->sha256[1] = 'x';
+	for (unsigned k = 0; k < 32; k++) {
+		it->sha256[2 + 2 * k] = hex[md[k] >> 4];
+		it->sha256[3 + 2 * k] = hex[md[k] & 0xf];
+	}
+	it->sha256[66] = '\0';
+	it->hashed = true;
+}
+
+static enum outcome find_unchanged(struct zs_db_writer *w, struct item **items, size_t n)
+{
 	struct zs_buf *list = &w->send;
 
 	for (size_t i = 0; i < n; i++) {
-		struct item *it = items[i];
-		it->holder = 0;
-		if (it->hashed) {
-			continue;
+		items[i]->holder = 0;
+		if (!items[i]->hashed) {
+			hash_facts(items[i]);
 		}
-		const char *row = it->domain + strlen(it->domain) + 1;
-		unsigned char md[EVP_MAX_MD_SIZE];
-		unsigned int mdlen = 0;
-		if (EVP_Digest(row + it->facts_off, it->res_len - it->facts_off - 1, md, &mdlen,
-		               EVP_sha256(), NULL) != 1 ||
-		    mdlen != 32) {
-			continue; /* not hashed: stored in full, with a NULL hash */
-		}
-		it->sha256[0] = '\\';
-		it->sha256[1] = 'x';
-		for (unsigned k = 0; k < 32; k++) {
-			it->sha256[2 + 2 * k] = hex[md[k] >> 4];
-			it->sha256[3 + 2 * k] = hex[md[k] & 0xf];
-		}
-		it->sha256[66] = '\0';
-		it->hashed = true;
 	}
 	if (w->prev_text[0] == '\0' || n == 0) {
 		return OUT_OK;
