@@ -999,9 +999,13 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 		ret = ZS_ERR_DB;
 		goto fail;
 	}
+	/* the run must be running; the TLD's run before it is where unchanged facts point */
 	const char *param = w->run_text;
-	PGresult *res = PQexecParams(w->conn, "SELECT status FROM runs WHERE id = $1::bigint", 1,
-	                             NULL, &param, NULL, NULL, 0);
+	PGresult *res = PQexecParams(
+	        w->conn,
+	        "SELECT r.status, (SELECT max(p.id) FROM runs p WHERE p.tld_id = r.tld_id "
+	        "AND p.id < r.id) FROM runs r WHERE r.id = $1::bigint",
+	        1, NULL, &param, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		zs__db_format_error(db->err, sizeof(db->err), w->where, "start writer", w->conn,
 		                    res);
@@ -1010,28 +1014,15 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 		goto fail;
 	}
 	bool running = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "running") == 0;
+	if (running && !PQgetisnull(res, 0, 1)) {
+		snprintf(w->prev_text, sizeof(w->prev_text), "%s", PQgetvalue(res, 0, 1));
+	}
 	PQclear(res);
 	if (!running) {
 		ret = zs__db_failf(db, ZS_ERR_USAGE, "%s: run %" PRId64 " is not running", w->where,
 		                   run_id);
 		goto fail;
 	}
-	/* the TLD's run before this one: a domain whose facts did not change since points there */
-	res = PQexecParams(w->conn,
-	                   "SELECT max(p.id) FROM runs r JOIN runs p ON p.tld_id = r.tld_id "
-	                   "AND p.id < r.id WHERE r.id = $1::bigint",
-	                   1, NULL, &param, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		zs__db_format_error(db->err, sizeof(db->err), w->where, "start writer", w->conn,
-		                    res);
-		PQclear(res);
-		ret = ZS_ERR_DB;
-		goto fail;
-	}
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
-		snprintf(w->prev_text, sizeof(w->prev_text), "%s", PQgetvalue(res, 0, 0));
-	}
-	PQclear(res);
 	ret = pthread_create(&w->thread, NULL, writer_main, w);
 	if (ret != 0) {
 		ret = zs__db_failf(db, -ret, "cannot start the database writer: %s", strerror(ret));
