@@ -141,27 +141,27 @@ static int build_select(struct zs_buf *q, const char *run_param, int flags, bool
 		                    "COLLATE \"C\")), 0)::bigint",
 		                    one_domain ? 3 : 2);
 	}
-	ret = ret != 0
-	              ? ret
-	              : zs_buf_printf(q,
-	                              " FROM results r JOIN runs s ON s.id = r.run_id "
-	                              "LEFT JOIN LATERAL (SELECT jsonb_path_query_first(zs_facts(r), "
-	                              "'lax $ ? (@.type() == \"object\")') AS doc OFFSET 0) d ON "
-	                              "true LEFT JOIN LATERAL jsonb_to_record(d.doc) AS top("
-	                              "summary jsonb, dkim jsonb) ON true "
-	                              "LEFT JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof("
-	                              "top.summary) = 'object' THEN top.summary END) "
-	                              "AS f(%s) ON true "
-	                              "LEFT JOIN LATERAL (SELECT array_agg(x.rule ORDER BY x.rule) "
-	                              "AS rules, array_agg(x.verdict::text ORDER BY x.rule) AS "
-	                              "verdicts, array_agg(x.reason ORDER BY x.rule) AS reasons, "
-	                              "string_agg(x.rule, ' ' ORDER BY x.rule) FILTER (WHERE "
-	                              "x.verdict = 'fail') AS failing FROM verdicts x WHERE "
-	                              "x.run_id = r.run_id AND x.domain = r.domain) v ON true "
-	                              "LEFT JOIN LATERAL (SELECT t.run_id, t.at, t.to_state FROM "
-	                              "transitions t WHERE t.domain = r.domain AND t.run_id <= "
-	                              "r.run_id ORDER BY t.run_id DESC LIMIT 1) tr ON true",
-	                              summary_record);
+	ret = ret != 0 ? ret
+	               : zs_buf_printf(
+	                         q,
+	                         " FROM results r JOIN runs s ON s.id = r.run_id "
+	                         "LEFT JOIN LATERAL (SELECT jsonb_path_query_first(zs_facts(r), "
+	                         "'lax $ ? (@.type() == \"object\")') AS doc OFFSET 0) d ON "
+	                         "true LEFT JOIN LATERAL jsonb_to_record(d.doc) AS top("
+	                         "summary jsonb, dkim jsonb) ON true "
+	                         "LEFT JOIN LATERAL jsonb_to_record(CASE WHEN jsonb_typeof("
+	                         "top.summary) = 'object' THEN top.summary END) "
+	                         "AS f(%s) ON true "
+	                         "LEFT JOIN LATERAL (SELECT array_agg(x.rule ORDER BY x.rule) "
+	                         "AS rules, array_agg(x.verdict::text ORDER BY x.rule) AS "
+	                         "verdicts, array_agg(x.reason ORDER BY x.rule) AS reasons, "
+	                         "string_agg(x.rule, ' ' ORDER BY x.rule) FILTER (WHERE "
+	                         "x.verdict = 'fail') AS failing FROM verdicts x WHERE "
+	                         "x.run_id = r.run_id AND x.domain = r.domain) v ON true "
+	                         "LEFT JOIN LATERAL (SELECT t.run_id, t.at, t.to_state FROM "
+	                         "transitions t WHERE t.domain = r.domain AND t.run_id <= "
+	                         "r.run_id ORDER BY t.run_id DESC LIMIT 1) tr ON true",
+	                         summary_record);
 	if (ret == 0 && (flags & ZS_DB_REPORT_NOTICES) != 0) {
 		ret = zs_buf_puts(q, " LEFT JOIN contacts ct ON ct.domain = r.domain");
 	}

@@ -90,9 +90,8 @@ void zs__dns_cache_deinit(struct zs__dns_cache *c);
  * @param now  loop time in ms
  * @return a new reference to the entry (zs__dns_entry_unref() it), or NULL
  */
-struct zs__dns_entry *zs__dns_cache_get(struct zs__dns_cache *c, uint64_t hash,
-                                        const uint8_t *name, size_t len, uint16_t type,
-                                        uint64_t now);
+struct zs__dns_entry *zs__dns_cache_get(struct zs__dns_cache *c, uint64_t hash, const uint8_t *name,
+                                        size_t len, uint16_t type, uint64_t now);
 
 /**
  * Store an answer for min(e->ttl, ttl_cap) seconds, replacing any entry of the same key and

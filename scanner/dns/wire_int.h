@@ -56,9 +56,9 @@ enum zs__dns_verdict {
 
 /** A key of the resolver's hash tables: (name, type). */
 struct zs__dns_node {
-	uint64_t hash;             /**< of (name, type), set by the table's user */
-	const uint8_t *name;       /**< wire name, lower case; owned by the node's container */
-	uint8_t name_len;          /**< bytes of @a name */
+	uint64_t hash;       /**< of (name, type), set by the table's user */
+	const uint8_t *name; /**< wire name, lower case; owned by the node's container */
+	uint8_t name_len;    /**< bytes of @a name */
 	uint16_t type;
 };
 
