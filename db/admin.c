@@ -1387,24 +1387,31 @@ int zs_db_prune(struct zs_db *db, int keep_runs, bool dry_run, FILE *out,
 		}
 		PQclear(res);
 	}
-	static const char *const steps[] = {
-		"SELECT 1 FROM runs WHERE id IN (SELECT id FROM zs_prune) FOR UPDATE",
-		"DELETE FROM verdicts WHERE run_id IN (SELECT id FROM zs_prune)",
+	/* Each step, and the count its row total goes to (NULL: none). */
+	const struct {
+		const char *sql;
+		int64_t *count;
+	} steps[] = {
+		{ "SELECT 1 FROM runs WHERE id IN (SELECT id FROM zs_prune) FOR UPDATE", NULL },
+		{ "DELETE FROM verdicts WHERE run_id IN (SELECT id FROM zs_prune)", &st.verdicts },
 		/* Facts that kept rows point at move into the oldest kept row using them, and the
 		 * others point there (migration 004): nothing kept loses its facts. */
-		"CREATE TEMP TABLE zs_prune_moved ON COMMIT DROP AS SELECT DISTINCT ON "
-		"(k.domain, k.facts_run) k.domain, k.facts_run AS old_run, k.run_id AS new_run "
-		"FROM results k WHERE k.facts_run IN (SELECT id FROM zs_prune) "
-		"AND k.run_id NOT IN (SELECT id FROM zs_prune) "
-		"ORDER BY k.domain, k.facts_run, k.run_id",
-		"UPDATE results k SET facts = h.facts, facts_run = NULL FROM zs_prune_moved m "
-		"JOIN results h ON h.run_id = m.old_run AND h.domain = m.domain "
-		"WHERE k.run_id = m.new_run AND k.domain = m.domain",
-		"UPDATE results k SET facts_run = m.new_run FROM zs_prune_moved m "
-		"WHERE k.domain = m.domain AND k.facts_run = m.old_run AND k.run_id <> m.new_run",
-		"DELETE FROM results WHERE run_id IN (SELECT id FROM zs_prune)",
-		"DELETE FROM quarantine WHERE run_id IN (SELECT id FROM zs_prune)",
-		"UPDATE runs SET pruned_at = now() WHERE id IN (SELECT id FROM zs_prune)",
+		{ "CREATE TEMP TABLE zs_prune_moved ON COMMIT DROP AS SELECT DISTINCT ON "
+		  "(k.domain, k.facts_run) k.domain, k.facts_run AS old_run, k.run_id AS new_run "
+		  "FROM results k WHERE k.facts_run IN (SELECT id FROM zs_prune) "
+		  "AND k.run_id NOT IN (SELECT id FROM zs_prune) "
+		  "ORDER BY k.domain, k.facts_run, k.run_id",
+		  NULL },
+		{ "UPDATE results k SET facts = h.facts, facts_run = NULL FROM zs_prune_moved m "
+		  "JOIN results h ON h.run_id = m.old_run AND h.domain = m.domain "
+		  "WHERE k.run_id = m.new_run AND k.domain = m.domain",
+		  NULL },
+		{ "UPDATE results k SET facts_run = m.new_run FROM zs_prune_moved m "
+		  "WHERE k.domain = m.domain AND k.facts_run = m.old_run AND k.run_id <> m.new_run",
+		  NULL },
+		{ "DELETE FROM results WHERE run_id IN (SELECT id FROM zs_prune)", &st.results },
+		{ "DELETE FROM quarantine WHERE run_id IN (SELECT id FROM zs_prune)", NULL },
+		{ "UPDATE runs SET pruned_at = now() WHERE id IN (SELECT id FROM zs_prune)", NULL },
 	};
 	if (ret == 0 && out != NULL) {
 		res = zs__db_query(
@@ -1436,12 +1443,10 @@ int zs_db_prune(struct zs_db *db, int keep_runs, bool dry_run, FILE *out,
 		PQclear(res);
 	}
 	for (size_t i = 0; ret == 0 && !dry_run && i < sizeof(steps) / sizeof(steps[0]); i++) {
-		res = zs__db_query(db, "prune", steps[i], 0, NULL);
+		res = zs__db_query(db, "prune", steps[i].sql, 0, NULL);
 		ret = res == NULL ? ZS_ERR_DB : 0;
-		if (res != NULL && strncmp(steps[i], "DELETE FROM verdicts", 20) == 0) {
-			st.verdicts = cmd_tuples(res);
-		} else if (res != NULL && strncmp(steps[i], "DELETE FROM results", 19) == 0) {
-			st.results = cmd_tuples(res);
+		if (res != NULL && steps[i].count != NULL) {
+			*steps[i].count = cmd_tuples(res);
 		}
 		PQclear(res);
 	}

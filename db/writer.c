@@ -215,7 +215,7 @@ static int put_uint(struct zs_buf *b, unsigned v)
 
 /* Format one result: domain NUL, results row, verdict rows, into w->scratch. */
 static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, size_t *res_len,
-                       bool *escaped)
+                       size_t *facts_off, bool *escaped)
 {
 	struct zs_buf *b = &w->scratch;
 	int ret = 0;
@@ -246,6 +246,7 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 	}
 	/* the facts last: the writer puts their hash and where they are stored before them */
 	ret = ret != 0 ? ret : zs_buf_puts(b, "}\t");
+	*facts_off = b->len - start;
 	ret = ret != 0 ? ret : put_facts(b, res->facts_json, escaped);
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\n');
 	*res_len = b->len - start;
@@ -267,16 +268,15 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 }
 
 /* Queue the item formatted in w->scratch. */
-static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, size_t verdicts)
+static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, size_t facts_off,
+                   size_t verdicts)
 {
 	struct item *it = zs_malloc(sizeof(*it) + w->scratch.len);
 	memcpy(it->data, w->scratch.data, w->scratch.len);
 	it->next = NULL;
 	it->domain = it->data;
 	it->res_len = res_len;
-	const char *row = it->data + domain_len;
-	const char *tab = memrchr(row, '\t', res_len);
-	it->facts_off = tab != NULL ? (size_t)(tab + 1 - row) : 0;
+	it->facts_off = facts_off;
 	it->verd_len = w->scratch.len - domain_len - res_len;
 	it->verdicts = verdicts;
 	it->done = false;
@@ -325,6 +325,7 @@ static int check_room(struct zs_db_writer *w)
 int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res)
 {
 	size_t res_len = 0;
+	size_t facts_off = 0;
 	bool escaped = false;
 
 	ZS_REQUIRE(res->domain != NULL);
@@ -340,11 +341,11 @@ int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res)
 	if (ret != 0) {
 		return ret;
 	}
-	ret = format_item(w, res, &res_len, &escaped);
+	ret = format_item(w, res, &res_len, &facts_off, &escaped);
 	if (ret != 0) {
 		return ZS_ERR_TOOBIG;
 	}
-	ret = enqueue(w, strlen(res->domain) + 1, res_len, res->verdict_count);
+	ret = enqueue(w, strlen(res->domain) + 1, res_len, facts_off, res->verdict_count);
 	if (ret == 0 && escaped) {
 		w->escaped++;
 	}
@@ -369,7 +370,10 @@ int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const cha
 	for (const char *p = verdict_lines; *p != '\0'; p++) {
 		verdicts += *p == '\n';
 	}
-	return enqueue(w, strlen(domain) + 1, strlen(res_line), verdicts);
+	/* the facts are the row's last field */
+	const char *tab = strrchr(res_line, '\t');
+	size_t facts_off = tab != NULL ? (size_t)(tab + 1 - res_line) : 0;
+	return enqueue(w, strlen(domain) + 1, strlen(res_line), facts_off, verdicts);
 }
 
 /* ---- writing (the writer thread) ---- */
@@ -451,7 +455,7 @@ static void hash_facts(struct item *it)
 
 static enum outcome find_unchanged(struct zs_db_writer *w, struct item **items, size_t n)
 {
-	struct zs_buf *list = &w->send;
+	struct zs_buf *list = &w->send; /* free until the COPY that follows; reset after use */
 
 	for (size_t i = 0; i < n; i++) {
 		items[i]->holder = 0;

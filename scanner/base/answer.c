@@ -140,3 +140,9 @@ struct zs_answer *zs_answer_dup(struct zs_arena *arena, const struct zs_answer *
 	copy->cname = ans->cname_count > 0 ? cname : NULL;
 	return copy;
 }
+
+int zs_rdata_order(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+	return c != 0 ? c : (alen > blen) - (alen < blen);
+}

@@ -110,3 +110,10 @@ struct zs_answer *zs_answer_dup(struct zs_arena *arena, const struct zs_answer *
  * @return a NUL-terminated copy allocated in @p arena
  */
 char *zs_rr_txt_join(struct zs_arena *arena, const struct zs_rr *rr, size_t *len);
+
+/**
+ * The order record texts are listed in (bytes, then length), whatever order the answer had:
+ * resolvers rotate RRsets, and an unchanged domain must give unchanged facts.
+ * @return <0, 0 or >0, as memcmp()
+ */
+int zs_rdata_order(const void *a, size_t alen, const void *b, size_t blen);

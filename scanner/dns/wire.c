@@ -476,12 +476,12 @@ static bool rdata_sole_name(const struct reply *r, const struct wire_rr *rr, siz
 	return rdata_name(r, rr, rr->rdata + skip, out, n) == (size_t)rr->rdata + rr->rdlen;
 }
 
-/* An SOA's data: two names, then exactly five 32-bit fields. Sets the first name. */
-static bool soa_valid(const struct reply *r, const struct wire_rr *rr, uint8_t *mname, size_t *n)
+/* An SOA's data: two names, then exactly five 32-bit fields. */
+static bool soa_valid(const struct reply *r, const struct wire_rr *rr)
 {
-	size_t rn = 0;
-	size_t off = rdata_name(r, rr, rr->rdata, mname, n);
-	off = off != 0 ? rdata_name(r, rr, off, NULL, &rn) : 0;
+	size_t n = 0;
+	size_t off = rdata_name(r, rr, rr->rdata, NULL, &n);
+	off = off != 0 ? rdata_name(r, rr, off, NULL, &n) : 0;
 	return off != 0 && off + 20 == (size_t)rr->rdata + rr->rdlen;
 }
 
@@ -677,11 +677,9 @@ static void copy_rr(const struct reply *r, struct zs__dns_cursor *c, const struc
 /* RFC 2308 section 5: the negative TTL is the smaller of the SOA's TTL and its MINIMUM. */
 static uint32_t negative_ttl(const struct reply *r)
 {
-	uint8_t mname[ZS_DNS_NAME_MAX];
-	size_t n = 0;
 	for (size_t i = r->an; i < r->an + r->ns; i++) {
 		const struct wire_rr *rr = &r->rr[i];
-		if (rr->type != ZS_RR_SOA || !soa_valid(r, rr, mname, &n)) {
+		if (rr->type != ZS_RR_SOA || !soa_valid(r, rr)) {
 			continue;
 		}
 		uint32_t m = get32(r->pkt + rr->rdata + rr->rdlen - 4);

@@ -443,8 +443,7 @@ static int txt_order(const void *a, const void *b)
 {
 	const struct zs_txt *x = a;
 	const struct zs_txt *y = b;
-	int c = memcmp(x->text, y->text, x->len < y->len ? x->len : y->len);
-	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+	return zs_rdata_order(x->text, x->len, y->text, y->len);
 }
 
 void zs__txt_select(struct zs_arena *a, const struct zs_answer *ans,
@@ -469,7 +468,7 @@ void zs__txt_select(struct zs_arena *a, const struct zs_answer *ans,
 			out->other_total++;
 		}
 	}
-	/* by content, not answer order (resolvers rotate RRsets) */
+	/* by content, not answer order (zs_rdata_order()) */
 	if (out->match_count > 1) {
 		qsort(out->match, out->match_count, sizeof(*out->match), txt_order);
 	}

@@ -398,8 +398,7 @@ static int spf_text_order(const void *a, const void *b)
 {
 	const struct zs_spf_text *x = a;
 	const struct zs_spf_text *y = b;
-	int c = memcmp(x->data, y->data, x->len < y->len ? x->len : y->len);
-	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+	return zs_rdata_order(x->data, x->len, y->data, y->len);
 }
 
 const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__spf_entry *ce,
@@ -430,7 +429,7 @@ const struct zs__spf_sel *zs__spf_select(struct zs_spf_ctx *c, const struct zs__
 		}
 	}
 	if (sel->spf_count > 1) {
-		/* by content, not answer order (resolvers rotate RRsets) */
+		/* by content, not answer order (zs_rdata_order()) */
 		qsort(texts, sel->spf_count, sizeof(*texts), spf_text_order);
 	}
 	if (sel->spf_count == 1) {
