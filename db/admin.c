@@ -1393,6 +1393,24 @@ int zs_db_prune(struct zs_db *db, int keep_runs, bool dry_run, FILE *out,
 		int64_t *count;
 	} steps[] = {
 		{ "SELECT 1 FROM runs WHERE id IN (SELECT id FROM zs_prune) FOR UPDATE", NULL },
+		/* Verdict rows that kept results point at move to the oldest kept result using
+		 * them, and the others point there (migration 005). */
+		{ "CREATE TEMP TABLE zs_prune_vmoved ON COMMIT DROP AS SELECT DISTINCT ON "
+		  "(k.domain, k.verdicts_run) k.domain, k.verdicts_run AS old_run, "
+		  "k.run_id AS new_run FROM results k "
+		  "WHERE k.verdicts_run IN (SELECT id FROM zs_prune) "
+		  "AND k.run_id NOT IN (SELECT id FROM zs_prune) "
+		  "ORDER BY k.domain, k.verdicts_run, k.run_id",
+		  NULL },
+		{ "UPDATE verdicts v SET run_id = m.new_run FROM zs_prune_vmoved m "
+		  "WHERE v.run_id = m.old_run AND v.domain = m.domain",
+		  NULL },
+		{ "UPDATE results k SET verdicts_run = NULL FROM zs_prune_vmoved m "
+		  "WHERE k.run_id = m.new_run AND k.domain = m.domain",
+		  NULL },
+		{ "UPDATE results k SET verdicts_run = m.new_run FROM zs_prune_vmoved m "
+		  "WHERE k.domain = m.domain AND k.verdicts_run = m.old_run AND k.run_id <> m.new_run",
+		  NULL },
 		{ "DELETE FROM verdicts WHERE run_id IN (SELECT id FROM zs_prune)", &st.verdicts },
 		/* Facts that kept rows point at move into the oldest kept row using them, and the
 		 * others point there (migration 004): nothing kept loses its facts. */
@@ -1432,8 +1450,10 @@ int zs_db_prune(struct zs_db *db, int keep_runs, bool dry_run, FILE *out,
 	if (ret == 0 && dry_run) {
 		res = zs__db_query(db, "prune",
 		                   "SELECT (SELECT count(*) FROM results WHERE run_id IN "
-		                   "(SELECT id FROM zs_prune)), (SELECT count(*) FROM verdicts "
-		                   "WHERE run_id IN (SELECT id FROM zs_prune))",
+		                   "(SELECT id FROM zs_prune)), (SELECT count(*) FROM verdicts v "
+		                   "WHERE v.run_id IN (SELECT id FROM zs_prune) AND NOT EXISTS "
+		                   "(SELECT 1 FROM results k WHERE k.verdicts_run = v.run_id AND "
+		                   "k.domain = v.domain AND k.run_id NOT IN (SELECT id FROM zs_prune)))",
 		                   0, NULL);
 		ret = res == NULL ? ZS_ERR_DB : 0;
 		if (res != NULL) {

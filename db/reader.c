@@ -3,9 +3,9 @@
  * Streaming reads of a run. One cursor in a read-only repeatable-read transaction, fetched a
  * thousand rows at a time in binary format: arrays (verdicts, raw TXT) and bytea come back as
  * length-prefixed bytes, so nothing has to be unescaped and the raw records are exact. Each
- * row's verdicts are aggregated by the query from the verdicts table's primary key, and the
- * status "since" comes from the latest transition at or before the run. A row's strings are
- * copied into an arena that lives until the next row.
+ * row's verdicts are aggregated by the query from the verdicts table's primary key, under the run
+ * that stores them (migration 005), and the status "since" comes from the latest transition at
+ * or before the run. A row's strings are copied into an arena that lives until the next row.
  */
 #include "db/reader.h"
 
@@ -45,7 +45,7 @@ static const char cursor_sql[] =
         "LEFT JOIN LATERAL (SELECT array_agg(x.rule ORDER BY x.rule) AS rules, "
         "array_agg(x.verdict::text ORDER BY x.rule) AS verdicts, "
         "array_agg(x.reason ORDER BY x.rule) AS reasons FROM verdicts x "
-        "WHERE x.run_id = r.run_id AND x.domain = r.domain) v ON true "
+        "WHERE x.run_id = coalesce(r.verdicts_run, r.run_id) AND x.domain = r.domain) v ON true "
         "LEFT JOIN LATERAL (SELECT t.run_id, t.at, t.to_state FROM transitions t "
         "WHERE t.domain = r.domain AND t.run_id <= r.run_id "
         "ORDER BY t.run_id DESC LIMIT 1) tr ON true "

@@ -157,7 +157,8 @@ static int build_select(struct zs_buf *q, const char *run_param, int flags, bool
 	                         "verdicts, array_agg(x.reason ORDER BY x.rule) AS reasons, "
 	                         "string_agg(x.rule, ' ' ORDER BY x.rule) FILTER (WHERE "
 	                         "x.verdict = 'fail') AS failing FROM verdicts x WHERE "
-	                         "x.run_id = r.run_id AND x.domain = r.domain) v ON true "
+	                         "x.run_id = coalesce(r.verdicts_run, r.run_id) AND "
+	                         "x.domain = r.domain) v ON true "
 	                         "LEFT JOIN LATERAL (SELECT t.run_id, t.at, t.to_state FROM "
 	                         "transitions t WHERE t.domain = r.domain AND t.run_id <= "
 	                         "r.run_id ORDER BY t.run_id DESC LIMIT 1) tr ON true",
@@ -801,8 +802,8 @@ static int load_rules(struct zs_db *db, const char *id, struct zs_db_report_summ
 		/* not finished yet: count the verdicts stored so far */
 		PQclear(res);
 		res = zs__db_query(db, "rule counts",
-		                   "SELECT rule, verdict::text, count(*) FROM verdicts WHERE "
-		                   "run_id = $1::bigint GROUP BY 1, 2 ORDER BY 1, 2",
+		                   "SELECT rule, verdict::text, domains FROM "
+		                   "zs_rule_counts($1::bigint) ORDER BY 1, 2",
 		                   1, &id);
 	}
 	if (res == NULL) {

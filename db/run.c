@@ -354,8 +354,7 @@ static const char newer_sql[] =
 static const char *const rule_counts_sql[] = {
 	"DELETE FROM run_rule_counts WHERE run_id = $1::bigint",
 	"INSERT INTO run_rule_counts (run_id, rule, verdict, domains) "
-	"SELECT $1::bigint, rule, verdict, count(*) FROM verdicts WHERE run_id = $1::bigint "
-	"GROUP BY rule, verdict",
+	"SELECT $1::bigint, rule, verdict, domains FROM zs_rule_counts($1::bigint)",
 };
 
 static const char totals_sql[] =

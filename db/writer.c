@@ -5,9 +5,10 @@
  * it to a bounded list; a thread with its own connection takes up to batch_max results at a
  * time and writes them in one transaction.
  *
- * Before each attempt, the facts of the batch are hashed and compared with the TLD's previous
- * run (one query per batch): a domain whose facts did not change gets a row pointing at the run
- * that holds the document instead of the document (migration 004, find_unchanged()).
+ * Before each attempt, the facts and the verdicts of the batch are hashed and compared with the
+ * TLD's previous run (one query per batch): a domain whose facts, or verdicts, did not change
+ * gets a row pointing at the run that stores them instead of storing them again (migrations 004
+ * and 005, find_unchanged()).
  *
  * The fast path COPYs straight into results and verdicts. Anything else goes through the safe
  * path: COPY into temporary staging tables, then INSERT ... ON CONFLICT DO NOTHING keyed by
@@ -52,19 +53,25 @@ enum {
 	BACKOFF_MAX_MS = 5000,
 };
 
+/** What a result may share with the domain's previous run: its facts, or its verdict rows. */
+struct shared {
+	bool hashed;             /**< sha256 is set (writer thread) */
+	char sha256[2 + 64 + 1]; /**< as bytea text: "\\x" and hex */
+	int64_t holder;          /**< the run storing the same for the domain, 0: store them */
+};
+
 /** One queued result: its domain and its COPY rows, in one allocation. */
 struct item {
 	struct item *next;
-	size_t res_len;          /**< bytes of the results row (with its newline) */
-	size_t facts_off;        /**< where the facts field (the row's last) starts in it */
-	size_t verd_len;         /**< bytes of the verdict rows */
-	size_t verdicts;         /**< verdict rows */
-	bool done;               /**< stored or quarantined (set by the writer thread) */
-	bool hashed;             /**< sha256 is set (writer thread) */
-	char sha256[2 + 64 + 1]; /**< of the facts field, as bytea text: "\\x" and hex */
-	int64_t holder;          /**< the run holding the same facts for the domain, 0: send them */
-	char *domain;            /**< points into data */
-	char data[];             /**< domain NUL, results row, verdict rows */
+	size_t res_len;        /**< bytes of the results row (with its newline) */
+	size_t facts_off;      /**< where the facts field (the row's last) starts in it */
+	size_t verd_len;       /**< bytes of the verdict rows */
+	size_t verdicts;       /**< verdict rows */
+	bool done;             /**< stored or quarantined (set by the writer thread) */
+	struct shared facts;   /**< the facts field */
+	struct shared verd;    /**< the verdict rows, less their run and domain */
+	char *domain;          /**< points into data */
+	char data[];           /**< domain NUL, results row, verdict rows */
 };
 
 /** How a batch attempt ended. */
@@ -116,9 +123,10 @@ struct zs_db_writer {
 	uint64_t full;
 };
 
-static const char results_cols[] = "(run_id, domain, status, warnings, mail, raw_owner, raw_txt, "
-                                   "facts_sha256, facts_run, facts)";
-static const char verdicts_cols[] = "(run_id, domain, rule, verdict, reason)";
+#define RESULTS_COLS                                                                  \
+	"(run_id, domain, status, warnings, mail, raw_owner, raw_txt, facts_sha256, " \
+	"facts_run, verdicts_sha256, verdicts_run, facts)"
+#define VERDICTS_COLS "(run_id, domain, rule, verdict, reason)"
 
 /* ---- formatting (caller's thread) ---- */
 
@@ -280,8 +288,8 @@ static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, si
 	it->verd_len = w->scratch.len - domain_len - res_len;
 	it->verdicts = verdicts;
 	it->done = false;
-	it->hashed = false;
-	it->holder = 0;
+	it->facts = (struct shared){ 0 };
+	it->verd = (struct shared){ 0 };
 
 	pthread_mutex_lock(&w->mu);
 	int ret = w->failed;
@@ -405,64 +413,119 @@ static enum outcome command(struct zs_db_writer *w, const char *what, const char
 	return out;
 }
 
+/* A hash and its holder as two COPY fields: the bytea text "\x..." with its backslash escaped
+ * for COPY (or NULL), a tab, the holder (or NULL). */
+static int put_shared(struct zs_buf *b, const struct shared *sh)
+{
+	int ret = zs_buf_puts(b, sh->hashed ? "\\" : "\\N");
+	ret = ret != 0 || !sh->hashed ? ret : zs_buf_puts(b, sh->sha256);
+	if (sh->holder == 0) {
+		return ret != 0 ? ret : zs_buf_puts(b, "\t\\N");
+	}
+	char holder[24];
+	int n = snprintf(holder, sizeof(holder), "\t%" PRId64, sh->holder);
+	return ret != 0 ? ret : zs_buf_append(b, holder, (size_t)n);
+}
+
 /*
- * A results row as sent: the fields before the facts, the facts' hash, then either the run that
- * holds the same facts and no facts, or no such run and the facts.
+ * A results row as sent: the fields before the facts; the facts' hash and holder; the verdicts'
+ * hash and holder; then the facts, or NULL when a holder stores them.
  */
 static int put_results_row(struct zs_buf *b, const struct item *it, const char *row)
 {
 	int ret = zs_buf_append(b, row, it->facts_off);
-	/* the bytea text "\x..." with its backslash escaped for COPY */
-	ret = ret != 0 ? ret : zs_buf_puts(b, it->hashed ? "\\" : "\\N");
-	ret = ret != 0 || !it->hashed ? ret : zs_buf_puts(b, it->sha256);
-	if (it->holder > 0) {
-		char tail[40];
-		int n = snprintf(tail, sizeof(tail), "\t%" PRId64 "\t\\N\n", it->holder);
-		return ret != 0 ? ret : zs_buf_append(b, tail, (size_t)n);
+	ret = ret != 0 ? ret : put_shared(b, &it->facts);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	ret = ret != 0 ? ret : put_shared(b, &it->verd);
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	if (it->facts.holder > 0) {
+		return ret != 0 ? ret : zs_buf_puts(b, "\\N\n");
 	}
-	ret = ret != 0 ? ret : zs_buf_puts(b, "\t\\N\t");
 	return ret != 0 ? ret : zs_buf_append(b, row + it->facts_off, it->res_len - it->facts_off);
 }
 
-/*
- * Hash each item's facts (once) and find the domains whose previous run has the same: those
- * rows point at the run holding the document instead of storing it again. A lookup that fails
- * on data costs nothing but the saving; a lost connection is the batch's.
- */
-/* The SHA-256 of an item's facts field, as bytea text; left unset if OpenSSL fails (the item is
- * then stored in full, with a NULL hash). */
-static void hash_facts(struct item *it)
+/* The digest as bytea text; left unset if OpenSSL failed (the item is then stored in full, with a
+ * NULL hash). */
+static void set_hash(struct shared *sh, EVP_MD_CTX *ctx)
 {
 	static const char hex[] = "0123456789abcdef";
-	const char *row = it->domain + strlen(it->domain) + 1;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	if (EVP_Digest(row + it->facts_off, it->res_len - it->facts_off - 1, md, &mdlen,
-	               EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32) {
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32) {
 		return;
 	}
-	it->sha256[0] = '\\';
-	it->sha256[1] = 'x';
+	sh->sha256[0] = '\\';
+	sh->sha256[1] = 'x';
 	for (unsigned k = 0; k < 32; k++) {
-		it->sha256[2 + 2 * k] = hex[md[k] >> 4];
-		it->sha256[3 + 2 * k] = hex[md[k] & 0xf];
+		sh->sha256[2 + 2 * k] = hex[md[k] >> 4];
+		sh->sha256[3 + 2 * k] = hex[md[k] & 0xf];
 	}
-	it->sha256[66] = '\0';
-	it->hashed = true;
+	sh->sha256[66] = '\0';
+	sh->hashed = true;
 }
 
+/*
+ * The SHA-256 of an item's facts field, and of its verdict rows without their first two fields
+ * (the run and the domain), as COPY text: what the previous run's hashes are compared with.
+ */
+static void hash_item(struct item *it, EVP_MD_CTX *ctx)
+{
+	const char *row = it->domain + strlen(it->domain) + 1;
+
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, row + it->facts_off, it->res_len - it->facts_off - 1) == 1) {
+		set_hash(&it->facts, ctx);
+	}
+	const char *p = row + it->res_len;
+	const char *end = p + it->verd_len;
+	bool ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+	while (ok && p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol != NULL ? eol + 1 : end;
+		const char *f = memchr(p, '\t', (size_t)(eol - p));
+		f = f != NULL ? memchr(f + 1, '\t', (size_t)(eol - f - 1)) : NULL;
+		f = f != NULL ? f + 1 : p;
+		ok = EVP_DigestUpdate(ctx, f, (size_t)(eol - f)) == 1;
+		p = eol;
+	}
+	if (ok) {
+		set_hash(&it->verd, ctx);
+	}
+}
+
+/* What the previous run's row (result columns 1-4 from col) says of one shared part. */
+static void match_shared(struct shared *sh, const PGresult *res, int row, int col)
+{
+	int64_t holder = 0;
+	if (sh->hashed && !PQgetisnull(res, row, col) &&
+	    strcmp(PQgetvalue(res, row, col), sh->sha256) == 0 &&
+	    zs__db_parse_i64(PQgetvalue(res, row, col + 1), &holder) == 0 && holder > 0) {
+		sh->holder = holder;
+	}
+}
+
+/*
+ * Hash each item (once) and find the domains whose previous run has the same facts or verdicts:
+ * those rows point at the run storing them instead of storing them again. A lookup that fails on
+ * data costs nothing but the saving; a lost connection is the batch's.
+ */
 static enum outcome find_unchanged(struct zs_db_writer *w, struct item **items, size_t n)
 {
 	struct zs_buf *list = &w->send; /* free until the COPY that follows; reset after use */
+	EVP_MD_CTX *ctx = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		items[i]->holder = 0;
-		if (!items[i]->hashed) {
-			hash_facts(items[i]);
+		items[i]->facts.holder = 0;
+		items[i]->verd.holder = 0;
+		if (!items[i]->facts.hashed) {
+			ctx = ctx != NULL ? ctx : EVP_MD_CTX_new();
+			if (ctx != NULL) {
+				hash_item(items[i], ctx);
+			}
 		}
 	}
+	EVP_MD_CTX_free(ctx);
 	if (w->prev_text[0] == '\0' || n == 0) {
 		return OUT_OK;
 	}
@@ -485,30 +548,29 @@ static enum outcome find_unchanged(struct zs_db_writer *w, struct item **items, 
 	const char *params[2] = { w->prev_text, zs_buf_cstr(list) };
 	PGresult *res = PQexecParams(
 	        w->conn,
-	        "SELECT u.i, p.facts_sha256, coalesce(p.facts_run, p.run_id) "
-	        "FROM unnest($2::text[]) WITH ORDINALITY u(d, i) JOIN results p "
-	        "ON p.run_id = $1::bigint AND p.domain = u.d WHERE p.facts_sha256 IS NOT NULL",
+	        "SELECT u.i, p.facts_sha256, coalesce(p.facts_run, p.run_id), p.verdicts_sha256, "
+	        "coalesce(p.verdicts_run, p.run_id) FROM unnest($2::text[]) WITH ORDINALITY u(d, i) "
+	        "JOIN results p ON p.run_id = $1::bigint AND p.domain = u.d "
+	        "WHERE p.facts_sha256 IS NOT NULL OR p.verdicts_sha256 IS NOT NULL",
 	        2, NULL, params, NULL, NULL, 0);
 	enum outcome out = OUT_OK;
 	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
 		for (int r = 0; r < PQntuples(res); r++) {
 			int64_t idx = 0;
-			int64_t holder = 0;
 			if (zs__db_parse_i64(PQgetvalue(res, r, 0), &idx) != 0 || idx < 1 ||
-			    (uint64_t)idx > n ||
-			    zs__db_parse_i64(PQgetvalue(res, r, 2), &holder) != 0) {
+			    (uint64_t)idx > n) {
 				continue;
 			}
-			struct item *it = items[idx - 1];
-			if (it->hashed && strcmp(PQgetvalue(res, r, 1), it->sha256) == 0) {
-				it->holder = holder;
-			}
+			match_shared(&items[idx - 1]->facts, res, r, 1);
+			match_shared(&items[idx - 1]->verd, res, r, 3);
 		}
 	} else if (zs__db_conn_lost(w->conn, res)) {
-		note_error(w, "facts lookup", res);
+		note_error(w, "lookup of unchanged facts and verdicts", res);
 		out = OUT_LOST;
 	} else {
-		zs_log_debug(ZS_LOG_DB, "facts lookup failed, the batch stores them all: %s",
+		zs_log_debug(ZS_LOG_DB,
+		             "lookup of unchanged facts and verdicts failed, the batch stores them "
+		             "all: %s",
 		             PQresultErrorMessage(res));
 	}
 	PQclear(res);
@@ -536,8 +598,13 @@ static enum outcome copy_part(struct zs_db_writer *w, const char *sql, struct it
 	for (size_t i = 0; i < n && !broken; i++) {
 		const struct item *it = items[i];
 		const char *rows = it->domain + strlen(it->domain) + 1;
-		if ((verdicts ? zs_buf_append(chunk, rows + it->res_len, it->verd_len)
-		              : put_results_row(chunk, it, rows)) != 0) {
+		int ret = 0;
+		if (!verdicts) {
+			ret = put_results_row(chunk, it, rows);
+		} else if (it->verd.holder == 0) { /* else stored with an earlier run */
+			ret = zs_buf_append(chunk, rows + it->res_len, it->verd_len);
+		}
+		if (ret != 0) {
 			broken = true; /* cannot happen: the buffer holds more than an item */
 			break;
 		}
@@ -606,27 +673,26 @@ static enum outcome write_direct(struct zs_db_writer *w, struct item **items, si
 	enum outcome out = find_unchanged(w, items, n);
 	out = out != OUT_OK ? out : command(w, "BEGIN", "BEGIN", NULL);
 	if (out == OUT_OK) {
-		out = copy_part(w,
-		                "COPY results (run_id, domain, status, warnings, mail, raw_owner, "
-		                "raw_txt, facts_sha256, facts_run, facts) FROM STDIN",
-		                items, n, false);
+		out = copy_part(w, "COPY results " RESULTS_COLS " FROM STDIN", items, n, false);
 	}
-	if (out == OUT_OK) {
-		out = copy_part(w,
-		                "COPY verdicts (run_id, domain, rule, verdict, reason) FROM STDIN",
-		                items, n, true);
+	bool verdicts = false; /* whether any verdict row is to be stored */
+	for (size_t i = 0; i < n && !verdicts; i++) {
+		verdicts = items[i]->verdicts > 0 && items[i]->verd.holder == 0;
+	}
+	if (out == OUT_OK && verdicts) {
+		out = copy_part(w, "COPY verdicts " VERDICTS_COLS " FROM STDIN", items, n, true);
 	}
 	if (out == OUT_OK) {
 		out = commit(w);
 		if (out == OUT_OK) {
-			uint64_t v = 0;
 			for (size_t i = 0; i < n; i++) {
-				v += items[i]->verdicts;
-				w->stats.facts_unchanged += items[i]->holder > 0;
+				const struct item *it = items[i];
+				w->stats.verdicts += it->verd.holder > 0 ? 0 : it->verdicts;
+				w->stats.facts_unchanged += it->facts.holder > 0;
+				w->stats.verdicts_unchanged += it->verd.holder > 0;
 				items[i]->done = true;
 			}
 			w->stats.results += n;
-			w->stats.verdicts += v;
 		}
 		return out;
 	}
@@ -637,7 +703,6 @@ static enum outcome write_direct(struct zs_db_writer *w, struct item **items, si
 /* The safe path: staging tables and INSERT ... ON CONFLICT DO NOTHING. */
 static enum outcome write_staged(struct zs_db_writer *w, struct item **items, size_t n)
 {
-	char sql[256];
 	PGresult *res = NULL;
 	enum outcome out = OUT_OK;
 
@@ -656,31 +721,34 @@ static enum outcome write_staged(struct zs_db_writer *w, struct item **items, si
 	out = find_unchanged(w, items, n);
 	out = out != OUT_OK ? out : command(w, "BEGIN", "BEGIN", NULL);
 	if (out == OUT_OK) {
-		snprintf(sql, sizeof(sql), "COPY zs_stage_results %s FROM STDIN", results_cols);
-		out = copy_part(w, sql, items, n, false);
+		out = copy_part(w, "COPY zs_stage_results " RESULTS_COLS " FROM STDIN", items, n,
+		                false);
 	}
 	if (out == OUT_OK) {
-		snprintf(sql, sizeof(sql), "COPY zs_stage_verdicts %s FROM STDIN", verdicts_cols);
-		out = copy_part(w, sql, items, n, true);
+		out = copy_part(w, "COPY zs_stage_verdicts " VERDICTS_COLS " FROM STDIN", items, n,
+		                true);
 	}
 	if (out == OUT_OK) {
 		out = command(w, "store staged rows",
 		              "WITH r AS (INSERT INTO results SELECT * FROM zs_stage_results "
-		              "ON CONFLICT DO NOTHING RETURNING domain, facts_run), "
+		              "ON CONFLICT DO NOTHING RETURNING domain, facts_run, verdicts_run), "
 		              "v AS (INSERT INTO verdicts SELECT s.* FROM zs_stage_verdicts s "
 		              "WHERE s.domain IN (SELECT domain FROM r) "
 		              "ON CONFLICT DO NOTHING RETURNING 1) "
 		              "SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM v), "
-		              "(SELECT count(*) FROM r WHERE facts_run IS NOT NULL)",
+		              "(SELECT count(*) FROM r WHERE facts_run IS NOT NULL), "
+		              "(SELECT count(*) FROM r WHERE verdicts_run IS NOT NULL)",
 		              &res);
 	}
 	if (out == OUT_OK) {
 		int64_t nr = 0;
 		int64_t nv = 0;
 		int64_t nf = 0;
+		int64_t nu = 0;
 		(void)zs__db_parse_i64(PQgetvalue(res, 0, 0), &nr);
 		(void)zs__db_parse_i64(PQgetvalue(res, 0, 1), &nv);
 		(void)zs__db_parse_i64(PQgetvalue(res, 0, 2), &nf);
+		(void)zs__db_parse_i64(PQgetvalue(res, 0, 3), &nu);
 		PQclear(res);
 		out = commit(w);
 		if (out == OUT_OK) {
@@ -690,6 +758,7 @@ static enum outcome write_staged(struct zs_db_writer *w, struct item **items, si
 			w->stats.results += (uint64_t)nr;
 			w->stats.verdicts += (uint64_t)nv;
 			w->stats.facts_unchanged += (uint64_t)nf;
+			w->stats.verdicts_unchanged += (uint64_t)nu;
 			w->stats.duplicates += n - (uint64_t)nr;
 		}
 		return out;
@@ -1087,6 +1156,7 @@ int zs_db_writer_stats_json(const struct zs_db_writer_stats *st, struct zs_buf *
 	zs_json_kint(&j, "verdicts", (long long)st->verdicts);
 	zs_json_kint(&j, "duplicates", (long long)st->duplicates);
 	zs_json_kint(&j, "facts_unchanged", (long long)st->facts_unchanged);
+	zs_json_kint(&j, "verdicts_unchanged", (long long)st->verdicts_unchanged);
 	zs_json_kint(&j, "escaped", (long long)st->escaped);
 	zs_json_kint(&j, "quarantined", (long long)st->quarantined);
 	zs_json_kint(&j, "lost", (long long)st->lost);

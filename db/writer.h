@@ -47,6 +47,7 @@ struct zs_db_writer_stats {
 	uint64_t verdicts;        /**< verdict rows newly stored */
 	uint64_t duplicates;      /**< results that were already stored (resent or resumed) */
 	uint64_t facts_unchanged; /**< stored results whose facts equal the previous run's */
+	uint64_t verdicts_unchanged; /**< stored results whose verdicts equal the previous run's */
 	uint64_t escaped;         /**< results with text escaped (invalid UTF-8 or NUL) */
 	uint64_t quarantined;     /**< results PostgreSQL refused, put in quarantine */
 	uint64_t lost;            /**< results dropped because the writer gave up */

@@ -30,9 +30,10 @@ def test(env, tmp):
 
 
 def sweep_again(env, db, tld, policy):
-    """A second sweep of an unchanged world stores no domain's facts again: every domain away
-    from DNS faults points at the first run's document (facts are written in a canonical order,
-    so resolvers rotating RRsets change nothing), and reads back the same."""
+    """A second sweep of an unchanged world stores no domain's facts or verdicts again: every
+    domain away from DNS faults points at the first run's document and verdict rows (facts are
+    written in a canonical order, so resolvers rotating RRsets change nothing), and reads back
+    the same through zs_facts() and v_verdicts."""
     world = env["ZS_TEST_WORLD"]
     exp = zstest.expected(world, tld)
     p = zstest.zonesweep(env["ZS_BINARY"], "scan", "--zone", os.path.join(world, tld + ".zone"),
@@ -43,19 +44,40 @@ def sweep_again(env, db, tld, policy):
         "ORDER BY r.id" % tld)]
     rows = {r[0]: r[1:] for r in db.q(
         "SELECT b.domain, b.facts IS NULL, b.facts_run, zs_facts(b)::text = zs_facts(a)::text, "
-        "b.status = a.status FROM results b JOIN results a ON a.run_id = %d "
+        "b.verdicts_run, (SELECT count(*) FROM verdicts v WHERE v.run_id = b.run_id "
+        "AND v.domain = b.domain) FROM results b JOIN results a ON a.run_id = %d "
         "AND a.domain = b.domain WHERE b.run_id = %d" % (first, second))}
     check(set(rows) == set(exp), "second run: %d domains, zone %d" % (len(rows), len(exp)))
-    changed = [d for d, e in sorted(exp.items()) if not e["facts"]["faults"]
-               and not (rows[d][0] == "t" and rows[d][1] == str(first))]
+
+    def verdicts(run):
+        out = {}
+        for dom, rule, verdict, reason in db.q(
+                "SELECT domain, rule, verdict, reason FROM v_verdicts WHERE run_id = %d" % run):
+            out.setdefault(dom, {})[rule] = (verdict, reason)
+        return out
+    v1, v2 = verdicts(first), verdicts(second)
+    quiet = [d for d, e in sorted(exp.items()) if not e["facts"]["faults"]]
+    changed = [d for d in quiet if not (rows[d][0] == "t" and rows[d][1] == str(first))]
     check(not changed, "%d domains without faults stored their facts again: %s"
           % (len(changed), changed[:10]))
-    for d, (null, holder, same, same_status) in rows.items():
+    changed = [d for d in quiet if rows[d][3] != str(first)]
+    check(not changed, "%d domains without faults stored their verdicts again: %s"
+          % (len(changed), changed[:10]))
+    for d, (null, holder, same, vholder, stored) in rows.items():
         if null == "t":
             check(same == "t", "%s: facts read through the pointer differ" % d)
+        if vholder:
+            check(stored == "0", "%s: verdict rows stored besides the pointer" % d)
+            check(v2.get(d) == v1.get(d) and v2.get(d),
+                  "%s: verdicts read through the pointer differ: %r, first run %r"
+                  % (d, v2.get(d), v1.get(d)))
+        else:
+            check(stored != "0", "%s: neither a pointer nor verdict rows" % d)
     unchanged = sum(1 for r in rows.values() if r[0] == "t")
-    check("(%d with facts unchanged since the previous run)" % unchanged in p.stderr,
-          "the sweep did not say how many facts were unchanged:\n" + p.stderr)
+    vunchanged = sum(1 for r in rows.values() if r[3])
+    check("(since the previous run, %d with facts and %d with verdicts unchanged)"
+          % (unchanged, vunchanged) in p.stderr,
+          "the sweep did not say how many facts and verdicts were unchanged:\n" + p.stderr)
 
 
 def run(env, tmp, db, tld, policy):

@@ -568,21 +568,38 @@ static void test_cmd_db_prune(void **state)
 	r[3] = store_run(t, "n", false);
 	r[4] = store_run(t, "nc", false);
 	int64_t transitions = dbtest_int(t, "SELECT count(*) FROM transitions");
+	/* Verdicts equal to the previous run's are stored once (migration 005): r2's a.bank
+	 * points at r1's rows, r3's b.bank at r2's, r4's and r5's a.bank at r3's. */
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM results WHERE verdicts_run IS NOT NULL AND run_id >= %" PRId64,
+	         r[1]);
+	assert_int_equal(dbtest_int(t, sql), 4);
+	snprintf(sql, sizeof(sql),
+	         "SELECT hashtext(string_agg(concat_ws(' ', run_id, domain, rule, verdict, "
+	         "reason), '|' ORDER BY run_id, domain, rule)) FROM v_verdicts WHERE run_id >= "
+	         "%" PRId64,
+	         r[2]);
+	int64_t kept = dbtest_int(t, sql);
+	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM v_verdicts"), 2 * 9);
 
 	run(&o, zs_cmd_db, "db", "prune", "--keep-runs", "2", "--dry-run", "--db", t->conninfo,
 	    NULL);
 	assert_int_equal(o.status, 0);
-	/* Kept: the 2 newest (r4, r5) and the newest complete (r3). */
-	expect_in(o.out, "would prune 2 runs: 4 results and 8 verdicts");
+	/* Kept: the 2 newest (r4, r5) and the newest complete (r3). Of the 6 verdict rows r1 and
+	 * r2 store, r3's b.bank uses 2: they move to r3. */
+	expect_in(o.out, "would prune 2 runs: 4 results and 4 verdicts");
 	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM results"), 2 + 2 + 2 + 1 + 2);
 	run(&o, zs_cmd_db, "db", "prune", "--keep-runs", "2", "--db", t->conninfo, NULL);
 	assert_int_equal(o.status, 0);
-	expect_in(o.out, "pruned 2 runs: 4 results and 8 verdicts deleted");
+	expect_in(o.out, "pruned 2 runs: 4 results and 4 verdicts deleted");
 	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM results"), 5);
+	assert_int_equal(dbtest_int(t, sql), kept);
+	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM v_verdicts"), 2 * 5);
+	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM verdicts"), 2 * 3);
 	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM transitions"), transitions);
 	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM current_state"), 2);
 	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM run_rule_counts"), 2 + 3 + 2 + 2 + 3);
-	char sql[128];
 	snprintf(sql, sizeof(sql),
 	         "SELECT count(*) FROM runs WHERE pruned_at IS NOT NULL AND id <= %" PRId64, r[1]);
 	assert_int_equal(dbtest_int(t, sql), 2);

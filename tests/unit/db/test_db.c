@@ -510,7 +510,8 @@ static void test_db_writer_roundtrip(void **state)
 	zs_db_close(db);
 }
 
-/* Facts equal to the previous run's are stored once; readers and pruning follow the pointer. */
+/* Facts and verdicts equal to the previous run's are stored once; readers and pruning follow
+ * the pointers. */
 static void test_db_writer_unchanged_facts_stored_once(void **state)
 {
 	struct dbtest *t = *state;
@@ -528,6 +529,8 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 		assert_int_equal(st.quarantined, 0);
 		/* the second writer of run 2 (domains 100 to 299) finds them unchanged */
 		assert_int_equal(st.facts_unchanged, r == 0 ? 0 : 200 + (r == 1) * 100);
+		assert_int_equal(st.verdicts_unchanged, st.facts_unchanged);
+		assert_int_equal(st.verdicts, (st.results - st.verdicts_unchanged) * RULES);
 		finish_run(db, run[r], ZS_DB_RUN_COMPLETE);
 	}
 	/* run 1 points at run 0 for every domain; run 2 at run 0 too (never at a pointer) for the
@@ -543,6 +546,12 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	         "WHERE run_id = %" PRId64,
 	         run[0], run[2]);
 	assert_int_equal(dbtest_int(t, sql), 200);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM results WHERE run_id = %" PRId64 " AND verdicts_run = %" PRId64,
+	         run[2], run[0]);
+	assert_int_equal(dbtest_int(t, sql), 200);
+	assert_int_equal(count_rows(t, "verdicts", run[1]), 0);
+	assert_int_equal(count_rows(t, "verdicts", run[2]), 100 * RULES);
 	check_world(db, run[1], 300, 0);
 
 	/* pruning run 0 moves its documents into run 1, which run 2 then points at */
@@ -558,6 +567,7 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	         "SELECT count(*) FROM results WHERE run_id = %" PRId64 " AND facts_run = %" PRId64,
 	         run[2], run[1]);
 	assert_int_equal(dbtest_int(t, sql), 200);
+	assert_int_equal(count_rows(t, "verdicts", run[1]), 300 * RULES);
 	check_world(db, run[1], 300, 0);
 	/* and pruning run 1 leaves run 2 with every document of its own */
 	assert_int_equal(zs_db_prune(db, 1, false, NULL, &ps), 0);
@@ -567,6 +577,11 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	         "AND facts_run IS NULL AND (facts->>'salt')::int = (domain < 'd00100')::int",
 	         run[2]);
 	assert_int_equal(dbtest_int(t, sql), 300);
+	assert_int_equal(count_rows(t, "verdicts", run[2]), 300 * RULES);
+	snprintf(sql, sizeof(sql),
+	         "SELECT count(*) FROM results WHERE verdicts_run IS NOT NULL OR facts_run IS NOT "
+	         "NULL");
+	assert_int_equal(dbtest_int(t, sql), 0);
 
 	/* while a sweep of the TLD runs (its session holds the TLD's lock), its runs are kept */
 	struct zs_db *sweeping = open_db(t);
@@ -581,6 +596,66 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	assert_int_equal(zs_db_prune(db, 1, false, NULL, &ps), 0);
 	assert_int_equal(ps.runs, 2);
 	assert_int_equal(count_rows(t, "results", run[2]), 0);
+	zs_db_close(db);
+}
+
+/* Verdicts that change while the facts do not (an exemption, a new policy version), and facts
+ * that change while the verdicts do not, are each stored on their own. */
+static void test_db_writer_verdicts_apart_from_facts(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *db = open_db(t);
+	int64_t first = begin_run(db, "post");
+	struct zs_db_writer_stats st = write_world(db, first, 0, 100, 0, 40);
+	finish_run(db, first, ZS_DB_RUN_COMPLETE);
+
+	/* domains 0-29: one reason changes; 30-49: the facts change; the rest: nothing */
+	int64_t run = begin_run(db, "post");
+	struct zs_db_writer *w = NULL;
+	struct zs_db_writer_opts o = { .batch_max = 40, .queue_max = 1000, .flush_ms = 600000 };
+	assert_int_equal(zs_db_writer_new(db, run, &o, &w), 0);
+	for (int i = 0; i < 100; i++) {
+		struct fake f;
+		fake_result(&f, i, 0, "post");
+		if (i < 30) {
+			snprintf(f.reasons[3], sizeof(f.reasons[3]), "exempt until 2027-01-01");
+		} else if (i < 50) {
+			snprintf(f.facts, sizeof(f.facts), "{\"i\": %d, \"new\": true}", i);
+		}
+		assert_int_equal(zs_db_writer_push(w, &f.res), 0);
+	}
+	assert_int_equal(zs_db_writer_finish(w, &st), 0);
+	finish_run(db, run, ZS_DB_RUN_COMPLETE);
+	assert_int_equal(st.facts_unchanged, 80);
+	assert_int_equal(st.verdicts_unchanged, 70);
+	assert_int_equal(st.verdicts, 30 * RULES);
+	assert_int_equal(count_rows(t, "verdicts", run), 30 * RULES);
+
+	/* read back whole, through the pointers */
+	struct zs_db_reader *r = NULL;
+	const struct zs_db_row *row = NULL;
+	assert_int_equal(zs_db_reader_open(db, run, &r), 0);
+	for (int i = 0; i < 100; i++) {
+		struct fake f;
+		fake_result(&f, i, 0, "post");
+		assert_int_equal(zs_db_reader_next(r, &row), 0);
+		assert_string_equal(row->domain, f.domain);
+		assert_non_null(strstr(row->facts_json, i >= 30 && i < 50 ? "new" : "salt"));
+		assert_int_equal(row->verdict_count, RULES);
+		for (int k = 0; k < RULES; k++) {
+			assert_int_equal(row->verdicts[k].verdict, f.verdicts[k].verdict);
+			assert_string_equal(row->verdicts[k].reason, i < 30 && k == 3
+			                                                     ? "exempt until 2027-01-01"
+			                                                     : f.reasons[k]);
+		}
+	}
+	assert_int_equal(zs_db_reader_next(r, &row), ZS_ERR_EOF);
+	zs_db_reader_close(r);
+	/* the rule counts of the run count every domain, wherever its verdicts are stored */
+	char sql[160];
+	snprintf(sql, sizeof(sql),
+	         "SELECT sum(domains) FROM run_rule_counts WHERE run_id = %" PRId64, run);
+	assert_int_equal(dbtest_int(t, sql), 100 * RULES);
 	zs_db_close(db);
 }
 
@@ -1201,6 +1276,8 @@ int main(void)
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_roundtrip, dbtest_setup_migrated,
 		                                dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_writer_verdicts_apart_from_facts,
+		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_empty_run, dbtest_setup_migrated,
 		                                dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_unchanged_facts_stored_once,
