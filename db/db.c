@@ -439,10 +439,23 @@ bool zs__db_text_ok(const char *s, size_t n)
 	return true;
 }
 
+/* Whether any of 8 bytes (in a word, any order) is NUL, from 0x80 on, or one COPY escapes:
+ * "has a zero byte" is (x - 0x01..01) & ~x & 0x80..80, exact as a yes or no. */
+static bool word_special(uint64_t v)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	const uint64_t high = 0x8080808080808080u;
+#define HAS_BYTE(x, c) ((((x) ^ (ones * (c))) - ones) & ~((x) ^ (ones * (c))) & high)
+	return ((v & high) | HAS_BYTE(v, 0) | HAS_BYTE(v, '\\') | HAS_BYTE(v, '\t') |
+	        HAS_BYTE(v, '\n') | HAS_BYTE(v, '\r')) != 0;
+#undef HAS_BYTE
+}
+
 /* COPY text format: backslash, tab, newline and CR must be escaped; everything else passes.
- * One pass checks the text (valid UTF-8, no NUL) and escapes it; the caller falls back to the
- * data escaping when the check fails. @return 0, ZS_ERR_PARSE (not text), or ZS_ERR_TOOBIG */
-static int copy_escape(struct zs_buf *out, const char *s, size_t n)
+ * One pass checks the text (valid UTF-8, no NUL) and escapes it, a word at a time through
+ * plain ASCII (most of a domain's facts); the caller falls back to the data escaping when the
+ * check fails. */
+int zs__db_copy_escape(struct zs_buf *out, const char *s, size_t n)
 {
 	/* ASCII bytes: 0 plain, 1 escaped for COPY, 2 NUL (refused); bytes from 0x80 on are
 	 * checked as UTF-8. */
@@ -453,6 +466,14 @@ static int copy_escape(struct zs_buf *out, const char *s, size_t n)
 	size_t start = 0;
 	size_t i = 0;
 	while (i < n) {
+		uint64_t word;
+		if (n - i >= sizeof(word)) {
+			memcpy(&word, p + i, sizeof(word));
+			if (!word_special(word)) {
+				i += sizeof(word);
+				continue;
+			}
+		}
 		unsigned char c = p[i];
 		unsigned char k = c >= 0x80 ? 2 : kind[c];
 		if (k == 0) {
@@ -480,7 +501,7 @@ static int copy_escape(struct zs_buf *out, const char *s, size_t n)
 int zs__db_copy_text(struct zs_buf *out, const char *s, size_t n, bool *escaped)
 {
 	size_t mark = out->len;
-	int ret = copy_escape(out, s, n);
+	int ret = zs__db_copy_escape(out, s, n);
 	if (ret != ZS_ERR_PARSE) {
 		return ret;
 	}
@@ -493,7 +514,7 @@ int zs__db_copy_text(struct zs_buf *out, const char *s, size_t n, bool *escaped)
 	zs_buf_init(&tmp, out->max);
 	ret = zs_escape_data(&tmp, s, n);
 	if (ret == 0) {
-		ret = copy_escape(out, zs_buf_cstr(&tmp), tmp.len);
+		ret = zs__db_copy_escape(out, zs_buf_cstr(&tmp), tmp.len);
 	}
 	zs_buf_deinit(&tmp);
 	*escaped = true;

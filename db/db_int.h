@@ -107,6 +107,13 @@ int zs__db_parse_i64(const char *s, int64_t *out);
  */
 int zs__db_copy_text(struct zs_buf *out, const char *s, size_t n, bool *escaped);
 
+/**
+ * Append text escaped for COPY, when it is valid UTF-8 without NUL.
+ * @return 0, ZS_ERR_PARSE (not such text: @p out then holds part of the field, for the caller
+ *         to cut), or ZS_ERR_TOOBIG
+ */
+int zs__db_copy_escape(struct zs_buf *out, const char *s, size_t n);
+
 /** Whether @p n bytes are valid UTF-8 without NUL. */
 bool zs__db_text_ok(const char *s, size_t n);
 

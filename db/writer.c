@@ -64,14 +64,24 @@ struct shared {
 struct item {
 	struct item *next;
 	size_t res_len;        /**< bytes of the results row (with its newline) */
-	size_t facts_off;      /**< where the facts field (the row's last) starts in it */
+	size_t facts_off;      /**< where the facts (the row's last field) start in it */
 	size_t verd_len;       /**< bytes of the verdict rows */
 	size_t verdicts;       /**< verdict rows */
 	bool done;             /**< stored or quarantined (set by the writer thread) */
+	bool escaped;          /**< text had to be escaped (invalid UTF-8 or NUL) */
 	struct shared facts;   /**< the facts field */
 	struct shared verd;    /**< the verdict rows, less their run and domain */
 	char *domain;          /**< points into data */
 	char data[];           /**< domain NUL, results row, verdict rows */
+};
+
+/** Where the parts of an item being formatted are, before it is queued. */
+struct shape {
+	size_t domain_len; /**< the domain and its NUL */
+	size_t res_len;
+	size_t facts_off;
+	size_t verdicts;
+	bool escaped;
 };
 
 /** How a batch attempt ended. */
@@ -119,7 +129,6 @@ struct zs_db_writer {
 	char sqlstate[6];
 	struct zs_db_writer_stats stats;
 	uint64_t pushed;
-	uint64_t escaped;
 	uint64_t full;
 };
 
@@ -185,17 +194,17 @@ static int put_array_bytea(struct zs_buf *b, const uint8_t *p, size_t n)
 	return ret != 0 ? ret : zs_buf_putc(b, '"');
 }
 
-/* The facts: stored as given when they are valid UTF-8 without NUL (PostgreSQL still checks
- * the JSON); otherwise wrapped, escaped, in an object so that the row is not lost. */
-static int put_facts(struct zs_buf *b, const char *facts, bool *escaped)
+/* The facts as a COPY field (writer thread): stored as given when they are valid UTF-8 without
+ * NUL (PostgreSQL still checks the JSON); otherwise wrapped, escaped, in an object so that the
+ * row is not lost. */
+static int put_facts(struct zs_buf *b, const char *facts, size_t n, bool *escaped)
 {
-	if (facts == NULL) {
-		return zs_buf_puts(b, "{}");
+	size_t mark = b->len;
+	int ret = zs__db_copy_escape(b, facts, n);
+	if (ret != ZS_ERR_PARSE) {
+		return ret;
 	}
-	size_t n = strlen(facts);
-	if (zs__db_text_ok(facts, n)) {
-		return put_text(b, facts, n, escaped);
-	}
+	b->len = mark;
 	struct zs_buf wrapped;
 	struct zs_json j;
 	zs_buf_init(&wrapped, ITEM_MAX);
@@ -203,7 +212,7 @@ static int put_facts(struct zs_buf *b, const char *facts, bool *escaped)
 	zs_json_obj_begin(&j);
 	zs_json_kdata(&j, "unstorable_facts", facts, n);
 	zs_json_obj_end(&j);
-	int ret = zs_json_error(&j);
+	ret = zs_json_error(&j);
 	ret = ret != 0 ? ret : put_text(b, zs_buf_cstr(&wrapped), wrapped.len, escaped);
 	zs_buf_deinit(&wrapped);
 	*escaped = true;
@@ -221,10 +230,12 @@ static int put_uint(struct zs_buf *b, unsigned v)
 	return zs_buf_append(b, digits + n, sizeof(digits) - n);
 }
 
-/* Format one result: domain NUL, results row, verdict rows, into w->scratch. */
-static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, size_t *res_len,
-                       size_t *facts_off, bool *escaped)
+/* Format one result: domain NUL, results row, verdict rows, into w->scratch. The facts, the
+ * row's last field, stay as they are: they are escaped for COPY only if they are sent (when the
+ * previous run does not hold the same), by the writer thread. */
+static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, struct shape *sh)
 {
+	bool *escaped = &sh->escaped;
 	struct zs_buf *b = &w->scratch;
 	int ret = 0;
 
@@ -252,12 +263,14 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
 		ret = ret != 0 ? ret : put_array_bytea(b, res->raw[i].data, res->raw[i].len);
 	}
-	/* the facts last: the writer puts their hash and where they are stored before them */
+	/* the facts last: the writer puts the hashes and where they are stored before them */
 	ret = ret != 0 ? ret : zs_buf_puts(b, "}\t");
-	*facts_off = b->len - start;
-	ret = ret != 0 ? ret : put_facts(b, res->facts_json, escaped);
+	sh->facts_off = b->len - start;
+	ret = ret != 0 ? ret : zs_buf_puts(b, res->facts_json != NULL ? res->facts_json : "{}");
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\n');
-	*res_len = b->len - start;
+	sh->res_len = b->len - start;
+	sh->domain_len = start;
+	sh->verdicts = res->verdict_count;
 	for (size_t i = 0; i < res->verdict_count && ret == 0; i++) {
 		const struct zs_db_verdict_row *v = &res->verdicts[i];
 		const char *reason = v->reason != NULL ? v->reason : "";
@@ -276,18 +289,18 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 }
 
 /* Queue the item formatted in w->scratch. */
-static int enqueue(struct zs_db_writer *w, size_t domain_len, size_t res_len, size_t facts_off,
-                   size_t verdicts)
+static int enqueue(struct zs_db_writer *w, const struct shape *sh)
 {
 	struct item *it = zs_malloc(sizeof(*it) + w->scratch.len);
 	memcpy(it->data, w->scratch.data, w->scratch.len);
 	it->next = NULL;
 	it->domain = it->data;
-	it->res_len = res_len;
-	it->facts_off = facts_off;
-	it->verd_len = w->scratch.len - domain_len - res_len;
-	it->verdicts = verdicts;
+	it->res_len = sh->res_len;
+	it->facts_off = sh->facts_off;
+	it->verd_len = w->scratch.len - sh->domain_len - sh->res_len;
+	it->verdicts = sh->verdicts;
 	it->done = false;
+	it->escaped = sh->escaped;
 	it->facts = (struct shared){ 0 };
 	it->verd = (struct shared){ 0 };
 
@@ -332,9 +345,7 @@ static int check_room(struct zs_db_writer *w)
 
 int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res)
 {
-	size_t res_len = 0;
-	size_t facts_off = 0;
-	bool escaped = false;
+	struct shape sh = { 0 };
 
 	ZS_REQUIRE(res->domain != NULL);
 	ZS_REQUIRE((unsigned)res->status < ZS_DB_STATUS_COUNT_);
@@ -349,15 +360,8 @@ int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res)
 	if (ret != 0) {
 		return ret;
 	}
-	ret = format_item(w, res, &res_len, &facts_off, &escaped);
-	if (ret != 0) {
-		return ZS_ERR_TOOBIG;
-	}
-	ret = enqueue(w, strlen(res->domain) + 1, res_len, facts_off, res->verdict_count);
-	if (ret == 0 && escaped) {
-		w->escaped++;
-	}
-	return ret;
+	ret = format_item(w, res, &sh);
+	return ret != 0 ? ZS_ERR_TOOBIG : enqueue(w, &sh);
 }
 
 int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const char *res_line,
@@ -374,14 +378,14 @@ int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const cha
 	if (ret != 0) {
 		return ZS_ERR_TOOBIG;
 	}
-	size_t verdicts = 0;
+	struct shape sh = { .domain_len = strlen(domain) + 1, .res_len = strlen(res_line) };
 	for (const char *p = verdict_lines; *p != '\0'; p++) {
-		verdicts += *p == '\n';
+		sh.verdicts += *p == '\n';
 	}
 	/* the facts are the row's last field */
 	const char *tab = strrchr(res_line, '\t');
-	size_t facts_off = tab != NULL ? (size_t)(tab + 1 - res_line) : 0;
-	return enqueue(w, strlen(domain) + 1, strlen(res_line), facts_off, verdicts);
+	sh.facts_off = tab != NULL ? (size_t)(tab + 1 - res_line) : 0;
+	return enqueue(w, &sh);
 }
 
 /* ---- writing (the writer thread) ---- */
@@ -431,7 +435,7 @@ static int put_shared(struct zs_buf *b, const struct shared *sh)
  * A results row as sent: the fields before the facts; the facts' hash and holder; the verdicts'
  * hash and holder; then the facts, or NULL when a holder stores them.
  */
-static int put_results_row(struct zs_buf *b, const struct item *it, const char *row)
+static int put_results_row(struct zs_buf *b, struct item *it, const char *row)
 {
 	int ret = zs_buf_append(b, row, it->facts_off);
 	ret = ret != 0 ? ret : put_shared(b, &it->facts);
@@ -441,7 +445,10 @@ static int put_results_row(struct zs_buf *b, const struct item *it, const char *
 	if (it->facts.holder > 0) {
 		return ret != 0 ? ret : zs_buf_puts(b, "\\N\n");
 	}
-	return ret != 0 ? ret : zs_buf_append(b, row + it->facts_off, it->res_len - it->facts_off);
+	ret = ret != 0 ? ret
+	               : put_facts(b, row + it->facts_off, it->res_len - it->facts_off - 1,
+	                           &it->escaped);
+	return ret != 0 ? ret : zs_buf_putc(b, '\n');
 }
 
 /* The digest as bytea text; left unset if OpenSSL failed (the item is then stored in full, with a
@@ -466,8 +473,9 @@ static void set_hash(struct shared *sh, EVP_MD_CTX *ctx)
 }
 
 /*
- * The SHA-256 of an item's facts field, and of its verdict rows without their first two fields
- * (the run and the domain), as COPY text: what the previous run's hashes are compared with.
+ * The SHA-256 of an item's facts as the scanner wrote them, and of its verdict rows as COPY text
+ * without their first two fields (the run and the domain): what the previous run's hashes are
+ * compared with.
  */
 static void hash_item(struct item *it, EVP_MD_CTX *ctx)
 {
@@ -596,7 +604,7 @@ static enum outcome copy_part(struct zs_db_writer *w, const char *sql, struct it
 	bool broken = false;
 	zs_buf_reset(chunk);
 	for (size_t i = 0; i < n && !broken; i++) {
-		const struct item *it = items[i];
+		struct item *it = items[i];
 		const char *rows = it->domain + strlen(it->domain) + 1;
 		int ret = 0;
 		if (!verdicts) {
@@ -998,6 +1006,7 @@ static void *writer_main(void *arg)
 		}
 		for (size_t i = 0; i < n; i++) {
 			w->stats.lost += batch[i]->done ? 0 : 1;
+			w->stats.escaped += batch[i]->escaped;
 			zs_free(batch[i]);
 		}
 
@@ -1139,7 +1148,6 @@ int zs_db_writer_finish(struct zs_db_writer *w, struct zs_db_writer_stats *stats
 	if (stats != NULL) {
 		*stats = w->stats;
 		stats->pushed = w->pushed;
-		stats->escaped = w->escaped;
 		stats->full = w->full;
 	}
 	writer_free(w);
