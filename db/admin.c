@@ -1448,13 +1448,14 @@ int zs_db_prune(struct zs_db *db, int keep_runs, bool dry_run, FILE *out,
 		PQclear(res);
 	}
 	if (ret == 0 && dry_run) {
-		res = zs__db_query(db, "prune",
-		                   "SELECT (SELECT count(*) FROM results WHERE run_id IN "
-		                   "(SELECT id FROM zs_prune)), (SELECT count(*) FROM verdicts v "
-		                   "WHERE v.run_id IN (SELECT id FROM zs_prune) AND NOT EXISTS "
-		                   "(SELECT 1 FROM results k WHERE k.verdicts_run = v.run_id AND "
-		                   "k.domain = v.domain AND k.run_id NOT IN (SELECT id FROM zs_prune)))",
-		                   0, NULL);
+		res = zs__db_query(
+		        db, "prune",
+		        "SELECT (SELECT count(*) FROM results WHERE run_id IN "
+		        "(SELECT id FROM zs_prune)), (SELECT count(*) FROM verdicts v "
+		        "WHERE v.run_id IN (SELECT id FROM zs_prune) AND NOT EXISTS "
+		        "(SELECT 1 FROM results k WHERE k.verdicts_run = v.run_id AND "
+		        "k.domain = v.domain AND k.run_id NOT IN (SELECT id FROM zs_prune)))",
+		        0, NULL);
 		ret = res == NULL ? ZS_ERR_DB : 0;
 		if (res != NULL) {
 			(void)zs__db_parse_i64(PQgetvalue(res, 0, 0), &st.results);

@@ -63,16 +63,16 @@ struct shared {
 /** One queued result: its domain and its COPY rows, in one allocation. */
 struct item {
 	struct item *next;
-	size_t res_len;        /**< bytes of the results row (with its newline) */
-	size_t facts_off;      /**< where the facts (the row's last field) start in it */
-	size_t verd_len;       /**< bytes of the verdict rows */
-	size_t verdicts;       /**< verdict rows */
-	bool done;             /**< stored or quarantined (set by the writer thread) */
-	bool escaped;          /**< text had to be escaped (invalid UTF-8 or NUL) */
-	struct shared facts;   /**< the facts field */
-	struct shared verd;    /**< the verdict rows, less their run and domain */
-	char *domain;          /**< points into data */
-	char data[];           /**< domain NUL, results row, verdict rows */
+	size_t res_len;      /**< bytes of the results row (with its newline) */
+	size_t facts_off;    /**< where the facts (the row's last field) start in it */
+	size_t verd_len;     /**< bytes of the verdict rows */
+	size_t verdicts;     /**< verdict rows */
+	bool done;           /**< stored or quarantined (set by the writer thread) */
+	bool escaped;        /**< text had to be escaped (invalid UTF-8 or NUL) */
+	struct shared facts; /**< the facts field */
+	struct shared verd;  /**< the verdict rows, less their run and domain */
+	char *domain;        /**< points into data */
+	char data[];         /**< domain NUL, results row, verdict rows */
 };
 
 /** Where the parts of an item being formatted are, before it is queued. */

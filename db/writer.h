@@ -42,19 +42,19 @@ struct zs_db_writer_opts {
 
 /** What the writer did, filled by zs_db_writer_finish(). */
 struct zs_db_writer_stats {
-	uint64_t pushed;          /**< results accepted by zs_db_writer_push() */
-	uint64_t results;         /**< result rows newly stored */
-	uint64_t verdicts;        /**< verdict rows newly stored */
-	uint64_t duplicates;      /**< results that were already stored (resent or resumed) */
-	uint64_t facts_unchanged; /**< stored results whose facts equal the previous run's */
+	uint64_t pushed;             /**< results accepted by zs_db_writer_push() */
+	uint64_t results;            /**< result rows newly stored */
+	uint64_t verdicts;           /**< verdict rows newly stored */
+	uint64_t duplicates;         /**< results that were already stored (resent or resumed) */
+	uint64_t facts_unchanged;    /**< stored results whose facts equal the previous run's */
 	uint64_t verdicts_unchanged; /**< stored results whose verdicts equal the previous run's */
-	uint64_t escaped;         /**< results with text escaped (invalid UTF-8 or NUL) */
-	uint64_t quarantined;     /**< results PostgreSQL refused, put in quarantine */
-	uint64_t lost;            /**< results dropped because the writer gave up */
-	uint64_t batches;         /**< transactions committed */
-	uint64_t retries;         /**< batches retried through the staging table */
-	uint64_t reconnects;      /**< connections re-established */
-	uint64_t full;            /**< pushes refused with ZS_ERR_AGAIN */
+	uint64_t escaped;            /**< results with text escaped (invalid UTF-8 or NUL) */
+	uint64_t quarantined;        /**< results PostgreSQL refused, put in quarantine */
+	uint64_t lost;               /**< results dropped because the writer gave up */
+	uint64_t batches;            /**< transactions committed */
+	uint64_t retries;            /**< batches retried through the staging table */
+	uint64_t reconnects;         /**< connections re-established */
+	uint64_t full;               /**< pushes refused with ZS_ERR_AGAIN */
 };
 
 /**

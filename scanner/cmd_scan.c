@@ -418,7 +418,8 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 		        "%llu with facts and %llu with verdicts unchanged), %llu quarantined\n",
 		        (long long)ctx->run_id, zs_db_run_status_name(end.status),
 		        (unsigned long long)ws.results, (unsigned long long)ws.facts_unchanged,
-		        (unsigned long long)ws.verdicts_unchanged, (unsigned long long)ws.quarantined);
+		        (unsigned long long)ws.verdicts_unchanged,
+		        (unsigned long long)ws.quarantined);
 		if (end.status == ZS_DB_RUN_INTERRUPTED) {
 			fprintf(stderr,
 			        "zonesweep: continue it with: zonesweep scan ... --resume %lld\n",

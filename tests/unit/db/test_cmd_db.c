@@ -571,9 +571,10 @@ static void test_cmd_db_prune(void **state)
 	/* Verdicts equal to the previous run's are stored once (migration 005): r2's a.bank
 	 * points at r1's rows, r3's b.bank at r2's, r4's and r5's a.bank at r3's. */
 	char sql[256];
-	snprintf(sql, sizeof(sql),
-	         "SELECT count(*) FROM results WHERE verdicts_run IS NOT NULL AND run_id >= %" PRId64,
-	         r[1]);
+	snprintf(
+	        sql, sizeof(sql),
+	        "SELECT count(*) FROM results WHERE verdicts_run IS NOT NULL AND run_id >= %" PRId64,
+	        r[1]);
 	assert_int_equal(dbtest_int(t, sql), 4);
 	snprintf(sql, sizeof(sql),
 	         "SELECT hashtext(string_agg(concat_ws(' ', run_id, domain, rule, verdict, "

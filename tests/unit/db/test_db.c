@@ -158,9 +158,15 @@ static void test_db_copy_escape_every_offset(void **state)
 		size_t len;
 		const char *out; /* its COPY text; NULL: refused */
 	} kinds[] = {
-		{ "\\", 1, "\\\\" }, { "\t", 1, "\\t" },      { "\n", 1, "\\n" },
-		{ "\r", 1, "\\r" },   { "\xc3\xa9", 2, "\xc3\xa9" }, { "\x7f", 1, "\x7f" },
-		{ "", 1, NULL },      { "\xff", 1, NULL },       { "\x80", 1, NULL },
+		{ "\\", 1, "\\\\" },
+		{ "\t", 1, "\\t" },
+		{ "\n", 1, "\\n" },
+		{ "\r", 1, "\\r" },
+		{ "\xc3\xa9", 2, "\xc3\xa9" },
+		{ "\x7f", 1, "\x7f" },
+		{ "", 1, NULL },
+		{ "\xff", 1, NULL },
+		{ "\x80", 1, NULL },
 		{ "\xc3", 1, NULL },
 	};
 	struct zs_buf out;
@@ -594,7 +600,8 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	         run[0], run[2]);
 	assert_int_equal(dbtest_int(t, sql), 200);
 	snprintf(sql, sizeof(sql),
-	         "SELECT count(*) FROM results WHERE run_id = %" PRId64 " AND verdicts_run = %" PRId64,
+	         "SELECT count(*) FROM results WHERE run_id = %" PRId64
+	         " AND verdicts_run = %" PRId64,
 	         run[2], run[0]);
 	assert_int_equal(dbtest_int(t, sql), 200);
 	assert_int_equal(count_rows(t, "verdicts", run[1]), 0);
@@ -691,9 +698,9 @@ static void test_db_writer_verdicts_apart_from_facts(void **state)
 		assert_int_equal(row->verdict_count, RULES);
 		for (int k = 0; k < RULES; k++) {
 			assert_int_equal(row->verdicts[k].verdict, f.verdicts[k].verdict);
-			assert_string_equal(row->verdicts[k].reason, i < 30 && k == 3
-			                                                     ? "exempt until 2027-01-01"
-			                                                     : f.reasons[k]);
+			assert_string_equal(row->verdicts[k].reason,
+			                    i < 30 && k == 3 ? "exempt until 2027-01-01"
+			                                     : f.reasons[k]);
 		}
 	}
 	assert_int_equal(zs_db_reader_next(r, &row), ZS_ERR_EOF);
