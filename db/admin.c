@@ -1412,15 +1412,17 @@ int zs_db_prune(struct zs_db *db, int keep_runs, bool dry_run, FILE *out,
 		  "WHERE k.domain = m.domain AND k.verdicts_run = m.old_run AND k.run_id <> m.new_run",
 		  NULL },
 		{ "DELETE FROM verdicts WHERE run_id IN (SELECT id FROM zs_prune)", &st.verdicts },
-		/* Facts that kept rows point at move into the oldest kept row using them, and the
-		 * others point there (migration 004): nothing kept loses its facts. */
+		/* Facts (and raw TXT records) that kept rows point at move into the oldest kept row
+		 * using them, and the others point there (migrations 004, 005). */
 		{ "CREATE TEMP TABLE zs_prune_moved ON COMMIT DROP AS SELECT DISTINCT ON "
 		  "(k.domain, k.facts_run) k.domain, k.facts_run AS old_run, k.run_id AS new_run "
 		  "FROM results k WHERE k.facts_run IN (SELECT id FROM zs_prune) "
 		  "AND k.run_id NOT IN (SELECT id FROM zs_prune) "
 		  "ORDER BY k.domain, k.facts_run, k.run_id",
 		  NULL },
-		{ "UPDATE results k SET facts = h.facts, facts_run = NULL FROM zs_prune_moved m "
+		{ "UPDATE results k SET facts = h.facts, facts_run = NULL, "
+		  "raw_owner = coalesce(k.raw_owner, h.raw_owner), "
+		  "raw_txt = coalesce(k.raw_txt, h.raw_txt) FROM zs_prune_moved m "
 		  "JOIN results h ON h.run_id = m.old_run AND h.domain = m.domain "
 		  "WHERE k.run_id = m.new_run AND k.domain = m.domain",
 		  NULL },

@@ -139,9 +139,11 @@ void zs__db_writer_set_hook(struct zs_db_writer *w, zs__db_hook hook, void *arg)
  * Tests only: queue rows exactly as given, bypassing the formatting and escaping of
  * zs_db_writer_push(), to check that whatever PostgreSQL refuses is quarantined.
  * @param domain    the domain, as logged and quarantined
- * @param res_line  COPY text of the results row, with its final newline
+ * @param res_line  the results row: run, domain, status, warnings, mail, raw owners, raw TXT
+ *                  records as COPY text, then the facts as JSON (escaped for COPY when sent),
+ *                  and its final newline
  * @param verdict_lines  COPY text of the verdict rows ("" for none)
- * @return as zs_db_writer_push()
+ * @return as zs_db_writer_push(), or ZS_ERR_USAGE when the row has too few fields
  */
 int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const char *res_line,
                            const char *verdict_lines);

@@ -37,7 +37,7 @@ struct zs_db_reader {
 static const char cursor_sql[] =
         "DECLARE zs_reader NO SCROLL CURSOR FOR "
         "SELECT r.domain, r.status::text, r.warnings, r.mail::text, zs_facts(r)::text, "
-        "r.raw_owner, r.raw_txt, v.rules, v.verdicts, v.reasons, "
+        "zs_raw_owner(r), zs_raw_txt(r), v.rules, v.verdicts, v.reasons, "
         "CASE WHEN tr.to_state::text = r.status::text THEN tr.run_id ELSE r.run_id END, "
         "extract(epoch FROM CASE WHEN tr.to_state::text = r.status::text THEN tr.at "
         "ELSE s.started_at END)::bigint "

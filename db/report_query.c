@@ -129,8 +129,8 @@ static int build_select(struct zs_buf *q, const char *run_param, int flags, bool
 		ret = zs_buf_puts(q, ", zs_facts(r)::text");
 	}
 	if (ret == 0 && (flags & ZS_DB_REPORT_RAW) != 0) {
-		ret = zs_buf_puts(q, ", r.raw_owner, ARRAY(SELECT encode(t.b, 'hex') FROM "
-		                     "unnest(r.raw_txt) WITH ORDINALITY t(b, i) ORDER BY t.i)");
+		ret = zs_buf_puts(q, ", zs_raw_owner(r), ARRAY(SELECT encode(t.b, 'hex') FROM "
+		                     "unnest(zs_raw_txt(r)) WITH ORDINALITY t(b, i) ORDER BY t.i)");
 	}
 	if (ret == 0 && (flags & ZS_DB_REPORT_NOTICES) != 0) {
 		ret = zs_buf_printf(q,

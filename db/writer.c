@@ -64,6 +64,7 @@ struct shared {
 struct item {
 	struct item *next;
 	size_t res_len;      /**< bytes of the results row (with its newline) */
+	size_t raw_off;      /**< where the raw TXT records (two fields) start in it */
 	size_t facts_off;    /**< where the facts (the row's last field) start in it */
 	size_t verd_len;     /**< bytes of the verdict rows */
 	size_t verdicts;     /**< verdict rows */
@@ -79,6 +80,7 @@ struct item {
 struct shape {
 	size_t domain_len; /**< the domain and its NUL */
 	size_t res_len;
+	size_t raw_off;
 	size_t facts_off;
 	size_t verdicts;
 	bool escaped;
@@ -253,7 +255,9 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 	ret = ret != 0 ? ret : put_uint(b, res->warnings);
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : zs_buf_puts(b, zs_db_mail_name(res->mail));
-	ret = ret != 0 ? ret : zs_buf_puts(b, "\t{");
+	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
+	sh->raw_off = b->len - start;
+	ret = ret != 0 ? ret : zs_buf_putc(b, '{');
 	for (size_t i = 0; i < res->raw_count && ret == 0; i++) {
 		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
 		ret = ret != 0 ? ret : put_array_text(w, b, res->raw[i].owner, escaped);
@@ -263,7 +267,7 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 		ret = i > 0 ? zs_buf_putc(b, ',') : 0;
 		ret = ret != 0 ? ret : put_array_bytea(b, res->raw[i].data, res->raw[i].len);
 	}
-	/* the facts last: the writer puts the hashes and where they are stored before them */
+	/* the facts last: the writer puts the hashes and their holders before them */
 	ret = ret != 0 ? ret : zs_buf_puts(b, "}\t");
 	sh->facts_off = b->len - start;
 	ret = ret != 0 ? ret : zs_buf_puts(b, res->facts_json != NULL ? res->facts_json : "{}");
@@ -296,6 +300,7 @@ static int enqueue(struct zs_db_writer *w, const struct shape *sh)
 	it->next = NULL;
 	it->domain = it->data;
 	it->res_len = sh->res_len;
+	it->raw_off = sh->raw_off;
 	it->facts_off = sh->facts_off;
 	it->verd_len = w->scratch.len - sh->domain_len - sh->res_len;
 	it->verdicts = sh->verdicts;
@@ -382,9 +387,18 @@ int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const cha
 	for (const char *p = verdict_lines; *p != '\0'; p++) {
 		sh.verdicts += *p == '\n';
 	}
-	/* the facts are the row's last field */
+	/* the raw TXT records are the row's sixth and seventh fields, the facts its last */
+	const char *p = res_line;
+	for (int tabs = 0; tabs < 5 && p != NULL; tabs++) {
+		p = strchr(p, '\t');
+		p = p != NULL ? p + 1 : NULL;
+	}
 	const char *tab = strrchr(res_line, '\t');
-	sh.facts_off = tab != NULL ? (size_t)(tab + 1 - res_line) : 0;
+	if (p == NULL || tab == NULL || tab + 1 < p) {
+		return ZS_ERR_USAGE;
+	}
+	sh.raw_off = (size_t)(p - res_line);
+	sh.facts_off = (size_t)(tab + 1 - res_line);
 	return enqueue(w, &sh);
 }
 
@@ -432,17 +446,20 @@ static int put_shared(struct zs_buf *b, const struct shared *sh)
 }
 
 /*
- * A results row as sent: the fields before the facts; the facts' hash and holder; the verdicts'
- * hash and holder; then the facts, or NULL when a holder stores them.
+ * A results row as sent: the fields before the raw TXT records; the records, or two NULLs when
+ * a holder stores them with the facts; the facts' hash and holder; the verdicts' hash and
+ * holder; then the facts, or NULL.
  */
 static int put_results_row(struct zs_buf *b, struct item *it, const char *row)
 {
-	int ret = zs_buf_append(b, row, it->facts_off);
+	bool held = it->facts.holder > 0;
+	int ret = zs_buf_append(b, row, held ? it->raw_off : it->facts_off);
+	ret = ret != 0 || !held ? ret : zs_buf_puts(b, "\\N\t\\N\t");
 	ret = ret != 0 ? ret : put_shared(b, &it->facts);
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
 	ret = ret != 0 ? ret : put_shared(b, &it->verd);
 	ret = ret != 0 ? ret : zs_buf_putc(b, '\t');
-	if (it->facts.holder > 0) {
+	if (held) {
 		return ret != 0 ? ret : zs_buf_puts(b, "\\N\n");
 	}
 	ret = ret != 0 ? ret
@@ -473,16 +490,16 @@ static void set_hash(struct shared *sh, EVP_MD_CTX *ctx)
 }
 
 /*
- * The SHA-256 of an item's facts as the scanner wrote them, and of its verdict rows as COPY text
- * without their first two fields (the run and the domain): what the previous run's hashes are
- * compared with.
+ * The SHA-256 of an item's raw TXT records (as COPY text) and facts (as the scanner wrote them),
+ * stored or not together, and of its verdict rows as COPY text without their first two fields
+ * (the run and the domain): what the previous run's hashes are compared with.
  */
 static void hash_item(struct item *it, EVP_MD_CTX *ctx)
 {
 	const char *row = it->domain + strlen(it->domain) + 1;
 
 	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, row + it->facts_off, it->res_len - it->facts_off - 1) == 1) {
+	    EVP_DigestUpdate(ctx, row + it->raw_off, it->res_len - it->raw_off - 1) == 1) {
 		set_hash(&it->facts, ctx);
 	}
 	const char *p = row + it->res_len;

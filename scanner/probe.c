@@ -16,11 +16,13 @@
 #include "scanner/probe.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <uv.h>
 
+#include "scanner/base/answer.h"
 #include "scanner/base/err.h"
 #include "scanner/base/escape.h"
 #include "scanner/base/json.h"
@@ -240,6 +242,16 @@ static void collect_raw(struct zs_probe *p, const char *name, const struct zs_an
 		r->owner = zs_arena_strdup(&p->arena, name);
 		r->data = (const uint8_t *)zs_rr_txt_join(&p->arena, &a->rr[i], &r->len);
 	}
+}
+
+/* The raw records in one order, by owner then content (answers come in any order, and a
+ * resolver rotates an RRset's): the same records are stored the same way every night. */
+static int raw_order(const void *a, const void *b)
+{
+	const struct zs_raw_txt *x = a;
+	const struct zs_raw_txt *y = b;
+	int c = strcmp(x->owner, y->owner);
+	return c != 0 ? c : zs_rdata_order(x->data, x->len, y->data, y->len);
 }
 
 /* Give an answer to the machine that asked, with the side effects the probe cares about. */
@@ -774,6 +786,9 @@ static void evaluate(struct zs_probe *p)
 		r->verdicts[i].rule = p->eval.results[i].rule->id;
 		r->verdicts[i].verdict = zs_verdict_name(p->eval.results[i].verdict);
 		r->verdicts[i].reason = p->eval.results[i].reason;
+	}
+	if (p->raw_count > 1) {
+		qsort(p->raw, p->raw_count, sizeof(*p->raw), raw_order);
 	}
 	r->raw = p->raw;
 	r->raw_count = p->raw_count;

@@ -156,8 +156,8 @@ def check_first_notices(env, db, tmp, tld, policy, bad, with_contact):
     summary = {d: json.loads(f)["summary"] for d, f in db.q("SELECT domain, zs_facts(r)::text "
                                                              "FROM results r")}
     raw = {}
-    for d, owner, data in db.q("SELECT domain, o, encode(t, 'hex') FROM results, "
-                               "unnest(raw_owner, raw_txt) AS u(o, t)"):
+    for d, owner, data in db.q("SELECT domain, o, encode(t, 'hex') FROM results r, "
+                               "unnest(zs_raw_owner(r), zs_raw_txt(r)) AS u(o, t)"):
         raw.setdefault(d, []).append((owner, bytes.fromhex(data)))
     fixes = policy_fixes(env, policy)
     tags = dmarc_tags(env, policy)

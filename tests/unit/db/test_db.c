@@ -590,7 +590,8 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	 * 200 unchanged domains, and holds the 100 changed ones */
 	snprintf(sql, sizeof(sql),
 	         "SELECT count(*) FROM results WHERE run_id = %" PRId64
-	         " AND facts IS NULL AND facts_run = %" PRId64,
+	         " AND facts IS NULL AND raw_owner IS NULL AND raw_txt IS NULL AND facts_run = "
+	         "%" PRId64,
 	         run[1], run[0]);
 	assert_int_equal(dbtest_int(t, sql), 300);
 	snprintf(sql, sizeof(sql),
@@ -614,7 +615,8 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	assert_int_equal(ps.runs, 1);
 	assert_int_equal(count_rows(t, "results", run[0]), 0);
 	snprintf(sql, sizeof(sql),
-	         "SELECT count(*) FROM results WHERE run_id = %" PRId64 " AND facts IS NOT NULL",
+	         "SELECT count(*) FROM results WHERE run_id = %" PRId64 " AND facts IS NOT NULL "
+	         "AND cardinality(raw_txt) = 2",
 	         run[1]);
 	assert_int_equal(dbtest_int(t, sql), 300);
 	snprintf(sql, sizeof(sql),
