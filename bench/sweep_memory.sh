@@ -31,34 +31,9 @@ python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$RE
 . "$RIG/env.sh"
 
 # Zones: the first 10,000 real domains, all of them, and all of them spread over TOTAL.
-python3 - "$WORK/world/bench.zone" "$WORK" "$REAL" "$TOTAL" <<'EOF'
-import re, sys
-src, work, real, total = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-lines = open(src).read().split("\n")
-head, groups, cur = [], [], None
-for l in lines:
-    if not l.strip():
-        continue
-    if groups == [] and not re.match(r"^[a-zA-Z0-9-]+ \d+ IN NS", l) and cur is None:
-        head.append(l)
-        continue
-    if l[0] not in " \t":
-        cur = [l]
-        groups.append(cur)
-    else:
-        cur.append(l)
-def write(name, body):
-    with open("%s/%s.zone" % (work, name), "w") as f:
-        f.write("\n".join(head) + "\n" + body)
-write("small", "".join("\n".join(g) + "\n" for g in groups[:10000]))
-write("real", "".join("\n".join(g) + "\n" for g in groups))
-step = max(1, total // len(groups))
-out, it = [], iter(groups)
-for k in range(total):
-    g = next(it, None) if k % step == 0 else None
-    out.append("\n".join(g) + "\n" if g else "padding-%d 3600 IN NS ns1.dns-host.example.\n" % k)
-write("padded", "".join(out))
-EOF
+python3 "$ZS_ROOT/bench/pad_zone.py" "$WORK/world/bench.zone" "$WORK/small.zone" --keep 10000
+python3 "$ZS_ROOT/bench/pad_zone.py" "$WORK/world/bench.zone" "$WORK/real.zone" --all
+python3 "$ZS_ROOT/bench/pad_zone.py" "$WORK/world/bench.zone" "$WORK/padded.zone" --total "$TOTAL"
 
 printf '\n| zone | delegations | peak RSS (MB) | wall s |\n| --- | --- | --- | --- |\n'
 for z in small real padded; do
