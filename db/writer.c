@@ -519,7 +519,8 @@ static void hash_item(struct item *it, EVP_MD_CTX *ctx)
 	}
 }
 
-/* What the previous run's row (result columns 1-4 from col) says of one shared part. */
+/* What the previous run's row says of one shared part: its hash in column col, the run storing
+ * it in col + 1. */
 static void match_shared(struct shared *sh, const PGresult *res, int row, int col)
 {
 	int64_t holder = 0;

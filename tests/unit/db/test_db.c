@@ -655,6 +655,56 @@ static void test_db_writer_unchanged_facts_stored_once(void **state)
 	zs_db_close(db);
 }
 
+/* Rows stored under schema 4 (facts held by an earlier run's row, raw TXT records and verdict
+ * rows in every row) read back whole under the newest, and a new run stores on top of them. */
+static void test_db_migrate_keeps_rows_of_version_4(void **state)
+{
+	struct dbtest *t = *state;
+	struct zs_db *db = open_db(t);
+	assert_int_equal(zs_db_migrate(db, 4, NULL), 0);
+	dbtest_exec(t, "INSERT INTO tlds (name) VALUES ('post');"
+	               "INSERT INTO policies (name, version) VALUES ('post', '1.1');"
+	               "INSERT INTO runs (tld_id, policy_id, zone_source, status, finished_at) "
+	               "SELECT 1, 1, 'post.zone', 'complete', now() FROM generate_series(1, 2);"
+	               "INSERT INTO results (run_id, domain, status, warnings, mail, raw_owner, "
+	               "raw_txt, facts, facts_sha256, facts_run) VALUES "
+	               "(1, 'd00000.post', 'compliant', 0, 'mail', '{d00000.post}', "
+	               "'{\"\\\\x6869\"}', '{\"k\": 1}', NULL, NULL), "
+	               "(2, 'd00000.post', 'compliant', 0, 'mail', '{d00000.post}', "
+	               "'{\"\\\\x6869\"}', NULL, NULL, 1);"
+	               "INSERT INTO verdicts VALUES (1, 'd00000.post', 'R-A', 'pass', 'one'), "
+	               "(2, 'd00000.post', 'R-A', 'fail', 'two');");
+	assert_int_equal(zs_db_migrate(db, 0, NULL), 0);
+
+	struct zs_db_reader *r = NULL;
+	const struct zs_db_row *row = NULL;
+	assert_int_equal(zs_db_reader_open(db, 2, &r), 0);
+	assert_int_equal(zs_db_reader_next(r, &row), 0);
+	assert_string_equal(row->facts_json, "{\"k\": 1}");
+	assert_int_equal(row->raw_count, 1);
+	assert_memory_equal(row->raw[0].data, "hi", 2);
+	assert_int_equal(row->verdict_count, 1);
+	assert_int_equal(row->verdicts[0].verdict, ZS_DB_FAIL);
+	assert_string_equal(row->verdicts[0].reason, "two");
+	assert_int_equal(zs_db_reader_next(r, &row), ZS_ERR_EOF);
+	zs_db_reader_close(r);
+	assert_int_equal(dbtest_int(t, "SELECT count(*) FROM v_verdicts WHERE run_id = 2 AND "
+	                               "verdict = 'fail'"),
+	                 1);
+
+	/* a new run: nothing of the old rows has a hash, so all is stored again */
+	int64_t run = begin_run(db, "post");
+	struct zs_db_writer_stats st = write_world(db, run, 0, 2, 0, 10);
+	assert_int_equal(st.results, 2);
+	assert_int_equal(st.facts_unchanged + st.verdicts_unchanged, 0);
+	finish_run(db, run, ZS_DB_RUN_COMPLETE);
+	struct zs_db_prune_stats ps;
+	assert_int_equal(zs_db_prune(db, 1, false, NULL, &ps), 0);
+	assert_int_equal(ps.runs, 2);
+	check_world(db, run, 2, 0);
+	zs_db_close(db);
+}
+
 /* Verdicts that change while the facts do not (an exemption, a new policy version), and facts
  * that change while the verdicts do not, are each stored on their own. */
 static void test_db_writer_verdicts_apart_from_facts(void **state)
@@ -1321,6 +1371,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_migrate_from_empty, dbtest_setup_empty,
 		                                dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_migrate_from_each_version,
+		                                dbtest_setup_empty, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_migrate_keeps_rows_of_version_4,
 		                                dbtest_setup_empty, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_check_schema_newer, dbtest_setup_migrated,
 		                                dbtest_teardown),
