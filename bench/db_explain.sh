@@ -22,6 +22,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 work=$(mktemp -d /tmp/zs-bench-explain.XXXXXX)
+chmod 755 "$work" # the rig runs PostgreSQL as an unprivileged user, which reads files here
 rig="" db=""
 cleanup() {
 	[ -n "$db" ] && [ "$keep" = 0 ] &&

@@ -27,6 +27,7 @@ while [ $# -gt 0 ]; do
 done
 
 work=$(mktemp -d /tmp/zs-bench-db.XXXXXX)
+chmod 755 "$work" # the rig runs PostgreSQL as an unprivileged user, which reads files here
 rig=""
 cleanup() {
 	if [ -n "${ZS_PG_ADMIN:-}" ]; then

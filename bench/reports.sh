@@ -32,6 +32,7 @@ while [ $# -gt 0 ]; do
 done
 
 work=$(mktemp -d /tmp/zs-bench-reports.XXXXXX)
+chmod 755 "$work" # the rig runs PostgreSQL as an unprivileged user, which reads files here
 rig="" bdb=""
 cleanup() {
 	if [ -n "$bdb" ] && [ -z "$keep" ]; then

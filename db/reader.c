@@ -3,9 +3,9 @@
  * Streaming reads of a run. One cursor in a read-only repeatable-read transaction, fetched a
  * thousand rows at a time in binary format: arrays (verdicts, raw TXT) and bytea come back as
  * length-prefixed bytes, so nothing has to be unescaped and the raw records are exact. Each
- * row's verdicts are aggregated by the query from the verdicts table's primary key, under the run
- * that stores them (migration 005), and the status "since" comes from the latest transition at
- * or before the run. A row's strings are copied into an arena that lives until the next row.
+ * row's facts and raw records come from the row holding them (one probe: migrations 004, 005),
+ * its verdicts are aggregated from the verdicts table's primary key under the run that stores
+ * them, and the status "since" comes from the latest transition at or before the run. A row's strings are copied into an arena that lives until the next row.
  */
 #include "db/reader.h"
 
@@ -36,12 +36,14 @@ struct zs_db_reader {
 
 static const char cursor_sql[] =
         "DECLARE zs_reader NO SCROLL CURSOR FOR "
-        "SELECT r.domain, r.status::text, r.warnings, r.mail::text, zs_facts(r)::text, "
-        "zs_raw_owner(r), zs_raw_txt(r), v.rules, v.verdicts, v.reasons, "
+        "SELECT r.domain, r.status::text, r.warnings, r.mail::text, "
+        "coalesce(r.facts, h.facts)::text, coalesce(r.raw_owner, h.raw_owner), "
+        "coalesce(r.raw_txt, h.raw_txt), v.rules, v.verdicts, v.reasons, "
         "CASE WHEN tr.to_state::text = r.status::text THEN tr.run_id ELSE r.run_id END, "
         "extract(epoch FROM CASE WHEN tr.to_state::text = r.status::text THEN tr.at "
         "ELSE s.started_at END)::bigint "
         "FROM results r JOIN runs s ON s.id = r.run_id "
+        "LEFT JOIN results h ON h.run_id = r.facts_run AND h.domain = r.domain "
         "LEFT JOIN LATERAL (SELECT array_agg(x.rule ORDER BY x.rule) AS rules, "
         "array_agg(x.verdict::text ORDER BY x.rule) AS verdicts, "
         "array_agg(x.reason ORDER BY x.rule) AS reasons FROM verdicts x "
