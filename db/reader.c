@@ -5,7 +5,8 @@
  * length-prefixed bytes, so nothing has to be unescaped and the raw records are exact. Each
  * row's facts and raw records come from the row holding them (one probe: migrations 004, 005),
  * its verdicts are aggregated from the verdicts table's primary key under the run that stores
- * them, and the status "since" comes from the latest transition at or before the run. A row's strings are copied into an arena that lives until the next row.
+ * them, and the status "since" comes from the latest transition at or before the run. A row's
+ * strings are copied into an arena that lives until the next row.
  */
 #include "db/reader.h"
 
