@@ -17,17 +17,11 @@ N=${1:-5000}
 ROUNDS=${2:-5}
 ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES
 
-BUILD=$ZS_ROOT/build-bench
-build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
-ZS=$BUILD/scanner/zonesweep
+bench_build
 
 bench_workdir facts
 
-python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$N" --seed 11 \
-	--no-faults
-"$ZS_ROOT/scripts/rig.sh" start "$RIG" --world "$WORK/world"
-# shellcheck disable=SC1091
-. "$RIG/env.sh"
+bench_world "$N"
 "$ZS" db migrate --db "$ZS_PG_CONNINFO" >/dev/null
 say "sweeping $N domains into PostgreSQL"
 "$ZS" scan --zone "$WORK/world/bench.zone" --tld bench --policy post --resolver "$ZS_UNBOUND_ADDR" \

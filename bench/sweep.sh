@@ -19,18 +19,11 @@ N=${1:-20000}
 RUNS=${2:-3}
 ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES hyperfine time
 
-BUILD=$ZS_ROOT/build-bench
-build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
-ZS=$BUILD/scanner/zonesweep
+bench_build
 
 bench_workdir sweep
 
-say "generating a world of $N domains"
-python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$N" --seed 11 \
-	--no-faults
-"$ZS_ROOT/scripts/rig.sh" start "$RIG" --world "$WORK/world"
-# shellcheck disable=SC1091
-. "$RIG/env.sh"
+bench_world "$N"
 "$ZS" db migrate --db "$ZS_PG_CONNINFO" >/dev/null
 
 COMMON=(scan --zone "$WORK/world/bench.zone" --tld bench --policy post --resolver "$ZS_UNBOUND_ADDR"

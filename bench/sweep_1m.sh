@@ -20,19 +20,12 @@ REAL=${1:-40000}
 TOTAL=${2:-1000000}
 ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES time
 
-BUILD=$ZS_ROOT/build-bench
-build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
-ZS=$BUILD/scanner/zonesweep
+bench_build
 
 bench_workdir sweep1m
 
-say "generating a world of $REAL domains, spread over $TOTAL delegations"
-python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$REAL" --seed 11 \
-	--no-faults
+bench_world "$REAL"
 python3 "$ZS_ROOT/bench/pad_zone.py" "$WORK/world/bench.zone" "$WORK/padded.zone" --total "$TOTAL"
-"$ZS_ROOT/scripts/rig.sh" start "$RIG" --world "$WORK/world"
-# shellcheck disable=SC1091
-. "$RIG/env.sh"
 "$ZS" db migrate --db "$ZS_PG_CONNINFO" >/dev/null
 
 sweep() { # NAME ARGS...: one timed sweep; its wall seconds in $WORK/NAME

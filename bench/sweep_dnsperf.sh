@@ -16,17 +16,11 @@ N=${1:-10000}
 ROUNDS=${2:-5}
 ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES dnsperf
 
-BUILD=$ZS_ROOT/build-bench
-build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
-ZS=$BUILD/scanner/zonesweep
+bench_build
 
 bench_workdir dnsperf
 
-python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$N" --seed 11 \
-	--no-faults
-"$ZS_ROOT/scripts/rig.sh" start "$RIG" --world "$WORK/world" --no-pg
-# shellcheck disable=SC1091
-. "$RIG/env.sh"
+bench_world "$N" --no-pg
 PORT=${ZS_UNBOUND_ADDR#*:}
 SWEEP=("$ZS" scan --zone "$WORK/world/bench.zone" --tld bench --policy post
 	--resolver "$ZS_UNBOUND_ADDR" --no-db --jsonl "$WORK/out.jsonl" --overwrite --quiet)

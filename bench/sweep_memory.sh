@@ -17,18 +17,11 @@ REAL=${1:-40000}
 TOTAL=${2:-1000000}
 ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES time
 
-BUILD=$ZS_ROOT/build-bench
-build_tree "$BUILD" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
-ZS=$BUILD/scanner/zonesweep
+bench_build
 
 bench_workdir memory
 
-say "generating a world of $REAL domains"
-python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$REAL" --seed 11 \
-	--no-faults
-"$ZS_ROOT/scripts/rig.sh" start "$RIG" --world "$WORK/world" --no-pg
-# shellcheck disable=SC1091
-. "$RIG/env.sh"
+bench_world "$REAL" --no-pg
 
 # Zones: the first 10,000 real domains, all of them, and all of them spread over TOTAL.
 python3 "$ZS_ROOT/bench/pad_zone.py" "$WORK/world/bench.zone" "$WORK/small.zone" --keep 10000

@@ -78,6 +78,24 @@ bench_workdir() {
 	RIG=$WORK/rig
 	trap bench_cleanup EXIT INT TERM
 }
+# The benchmarks' Release build, without the tests; sets ZS to its binary.
+bench_build() {
+	build_tree "$ZS_ROOT/build-bench" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
+	ZS=$ZS_ROOT/build-bench/scanner/zonesweep
+}
+# A world of N domains under .bench (every profile of tests/world/gen_world.py but the DNS
+# faults) in $WORK/world, served by the rig in $RIG (further arguments go to `rig.sh start`,
+# e.g. --no-pg), whose env.sh is then read.
+bench_world() {
+	local n=$1
+	shift
+	say "generating a world of $n domains"
+	python3 "$ZS_ROOT/tests/world/gen_world.py" --out "$WORK/world" --tld "bench:$n" --seed 11 \
+		--no-faults
+	"$ZS_ROOT/scripts/rig.sh" start "$RIG" --world "$WORK/world" "$@"
+	# shellcheck disable=SC1091
+	. "$RIG/env.sh"
+}
 bench_cleanup() {
 	"$ZS_ROOT/scripts/rig.sh" stop "$RIG" >/dev/null 2>&1 || true
 	rm -rf "$WORK"
