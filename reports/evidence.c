@@ -39,6 +39,7 @@ bool zs_evidence_owner_matches(enum zs_check c, const char *domain, const char *
 	case ZS_CHECK_DMARC_ALIGNMENT:
 	case ZS_CHECK_DMARC_SP:
 	case ZS_CHECK_DMARC_RUA:
+	case ZS_CHECK_DMARC_TAGS:
 		return under(owner, "_dmarc.", domain);
 	case ZS_CHECK_DKIM_RSA:
 	case ZS_CHECK_DKIM_WILDCARD_REVOKED:
@@ -84,6 +85,7 @@ size_t zs_evidence_facts(enum zs_check c, enum zs_db_fact *out, size_t max)
 	case ZS_CHECK_DMARC_ALIGNMENT:
 	case ZS_CHECK_DMARC_SP:
 	case ZS_CHECK_DMARC_RUA:
+	case ZS_CHECK_DMARC_TAGS:
 		list = dmarc;
 		n = sizeof(dmarc) / sizeof(dmarc[0]);
 		break;

@@ -146,6 +146,7 @@ static const char *owner_pattern(enum zs_check c)
 	case ZS_CHECK_DMARC_ALIGNMENT:
 	case ZS_CHECK_DMARC_SP:
 	case ZS_CHECK_DMARC_RUA:
+	case ZS_CHECK_DMARC_TAGS:
 		return "_dmarc.";
 	case ZS_CHECK_DKIM_RSA:
 	case ZS_CHECK_DKIM_WILDCARD_REVOKED:

@@ -489,11 +489,13 @@ static void facts_dmarc(struct zs_probe *p, const struct zs_dmarc_result *r)
 	}
 	f->dmarc.count = own->record_total;
 	f->dmarc.valid =
-	        own->outcome == ZS_DMARC_RECORD && own->record != NULL && own->record->valid;
+	        own->outcome == ZS_DMARC_RECORD && own->record != NULL && own->record->applies;
 	if (own->record != NULL) {
 		const struct zs_dmarc_record *rec = own->record;
 		f->dmarc.record = rec->text;
-		if (!rec->valid) {
+		f->dmarc.discarded = rec->discarded;
+		f->dmarc.broken = zs_dmarc_discarded_text(&p->arena, rec);
+		if (!rec->applies) {
 			const struct zs_finding *bad = NULL;
 			for (size_t i = 0; i < rec->findings.count; i++) {
 				if (zs_finding_severity(rec->findings.item[i].code) ==
@@ -514,7 +516,7 @@ static void facts_dmarc(struct zs_probe *p, const struct zs_dmarc_result *r)
 		f->dmarc.pct = e->pct;
 		f->dmarc.adkim = e->adkim == ZS_DMARC_ALIGN_STRICT ? 's' : 'r';
 		f->dmarc.aspf = e->aspf == ZS_DMARC_ALIGN_STRICT ? 's' : 'r';
-		f->dmarc.has_rua = rec->rua_count > 0;
+		f->dmarc.has_rua = rec->rua_usable;
 	} else {
 		f->dmarc.pct = 100;
 		f->dmarc.adkim = f->dmarc.aspf = 'r';

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "scanner/base/buf.h"
 #include "scanner/base/json.h"
 #include "scanner/base/mem.h"
 #include "scanner/policy/record_int.h"
@@ -74,24 +75,72 @@ static const char *align_name(enum zs_dmarc_align a)
 	return NULL;
 }
 
+/*
+ * What a receiver falls back to when it discards a broken tag (RFC 7489 6.3: "syntax errors in
+ * the remainder of the record SHOULD be discarded in favor of default values (if any) or
+ * ignored outright"). v= and p= have none: a receiver ignores a record whose v= or p= is
+ * broken.
+ */
+static const char *const discarded_means[TAG_COUNT_] = {
+	[TAG_SP] = "subdomains get the p= policy",
+	[TAG_NP] = "non-existent subdomains get the sp= (or p=) policy",
+	[TAG_PCT] = "the policy applies to all mail (pct=100)",
+	[TAG_T] = "the policy is not in testing mode (t=n)",
+	[TAG_PSD] = "psd=u applies",
+	[TAG_ADKIM] = "relaxed DKIM alignment applies",
+	[TAG_ASPF] = "relaxed SPF alignment applies",
+	[TAG_RUA] = "your aggregate reports are not being sent",
+	[TAG_RUF] = "your failure reports are not being sent",
+	[TAG_FO] = "failure reports use the default fo=0",
+	[TAG_RF] = "failure reports use the default format afrf",
+	[TAG_RI] = "aggregate reports come daily (ri=86400)",
+};
+
 /* The parser's working state: the record being filled and where its strings go. */
 struct parse {
 	struct zs_arena *a;
 	struct zs_dmarc_record *r;
 	unsigned flags;
+	bool fatal; /* a receiver ignores the whole record (v=, p= or the tag-list is broken) */
 };
 
 #define ADD(ps, code, ...) zs_findings_add((ps)->a, &(ps)->r->findings, (code), __VA_ARGS__)
+/* A problem that makes receivers ignore the record, not only one tag. */
+#define FATAL(ps, code, ...) ((ps)->fatal = true, ADD((ps), (code), __VA_ARGS__))
 
 static const char *quote(struct parse *ps, const char *s, size_t n)
 {
 	return zs__quote(ps->a, s, n);
 }
 
+/*
+ * When a value holds what looks like the next tag ("r fo=1", "mailto:a@x, ruf=mailto:b@x"),
+ * the separator before it is missing or wrong: say so. @return "" or a clause to append
+ */
+static const char *separator_hint(struct parse *ps, const char *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		if (v[i - 1] != ' ' && v[i - 1] != '\t' && v[i - 1] != ',') {
+			continue;
+		}
+		size_t e = i;
+		while (e < n && ((v[e] >= 'a' && v[e] <= 'z') || (v[e] >= 'A' && v[e] <= 'Z'))) {
+			e++;
+		}
+		if (e > i && e < n && v[e] == '=' && tag_lookup(v + i, e - i) != TAG_UNKNOWN) {
+			return zs_arena_printf(
+			        ps->a, " (%s looks like the next tag: tags are separated by \";\")",
+			        quote(ps, v + i, n - i));
+		}
+	}
+	return "";
+}
+
 static void bad_value(struct parse *ps, const struct zs__tag *t, const char *expect)
 {
-	ADD(ps, ZS_FIND_DMARC_VALUE_INVALID, "%.*s=%s: the value must be %s", (int)t->name_len,
-	    t->name, quote(ps, t->value, t->value_len), expect);
+	ADD(ps, ZS_FIND_DMARC_VALUE_INVALID, "%.*s=%s: the value must be %s%s", (int)t->name_len,
+	    t->name, quote(ps, t->value, t->value_len), expect,
+	    separator_hint(ps, t->value, t->value_len));
 }
 
 static bool parse_policy(struct parse *ps, const struct zs__tag *t, enum zs_dmarc_policy *out)
@@ -243,8 +292,9 @@ static bool parse_uri(struct parse *ps, const struct zs__tag *t, const char *s, 
 	size_t scheme_len = 0;
 	if (!zs__uri_valid(s, ulen, &scheme_len)) {
 		ADD(ps, ZS_FIND_DMARC_URI_INVALID,
-		    "%.*s=: %s is not a URI (a scheme such as mailto: is needed; commas and \"!\" must be percent-encoded)",
-		    (int)t->name_len, t->name, quote(ps, s, ulen));
+		    "%.*s=: %s is not a URI (a scheme such as mailto: is needed; commas and \"!\" must be percent-encoded)%s",
+		    (int)t->name_len, t->name, quote(ps, s, ulen),
+		    separator_hint(ps, t->value, t->value_len));
 		return false;
 	}
 	u->valid = true;
@@ -334,13 +384,14 @@ static void parse_tag(struct parse *ps, const struct zs__tag *t, enum dmarc_tag 
 	switch (id) {
 	case TAG_V:
 		if (index != 0) {
-			ADD(ps, ZS_FIND_DMARC_V_NOT_FIRST,
-			    "v= must be the first tag (found at offset %zu)", t->pos);
+			FATAL(ps, ZS_FIND_DMARC_V_NOT_FIRST,
+			      "v= must be the first tag (found at offset %zu)", t->pos);
 		}
 		/* the value is case-sensitive: %x44 %x4d %x41 %x52 %x43 %x31 in RFC 7489 */
 		if (!zs__eq(t->value, t->value_len, "DMARC1")) {
-			ADD(ps, ZS_FIND_DMARC_V_INVALID, "v=%s: the version must be exactly DMARC1",
-			    quote(ps, t->value, t->value_len));
+			FATAL(ps, ZS_FIND_DMARC_V_INVALID,
+			      "v=%s: the version must be exactly DMARC1",
+			      quote(ps, t->value, t->value_len));
 		}
 		return;
 	case TAG_P:
@@ -352,7 +403,10 @@ static void parse_tag(struct parse *ps, const struct zs__tag *t, enum dmarc_tag 
 			ADD(ps, ZS_FIND_DMARC_P_NOT_SECOND,
 			    "the p tag does not immediately follow the v tag (RFC 7489 receivers may ignore the record)");
 		}
-		(void)parse_policy(ps, t, &r->p);
+		if (!parse_policy(ps, t, &r->p)) {
+			ps->fatal =
+			        true; /* no default to fall back to: receivers ignore the record */
+		}
 		return;
 	case TAG_SP:
 		(void)parse_policy(ps, t, &r->sp);
@@ -448,8 +502,8 @@ static void check_whole(struct parse *ps, const bool *seen)
 			ADD(ps, ZS_FIND_DMARC_P_MISSING_RUA,
 			    "A missing p tag is equivalent to p=none in RFC 9989, but a p tag is required in older versions of DMARC.");
 		} else {
-			ADD(ps, ZS_FIND_DMARC_P_MISSING,
-			    "no p= tag and no valid rua=: RFC 7489 receivers ignore the record");
+			FATAL(ps, ZS_FIND_DMARC_P_MISSING,
+			      "no p= tag and no valid rua=: RFC 7489 receivers ignore the record");
 		}
 	}
 	static const enum dmarc_tag removed[] = { TAG_PCT, TAG_RF, TAG_RI };
@@ -488,6 +542,36 @@ static void check_whole(struct parse *ps, const bool *seen)
 	}
 }
 
+/*
+ * A broken element of the remainder: receivers discard it and apply the default (RFC 7489
+ * 6.3), so the record still applies; say what the loss means. Broken v= and p= are fatal
+ * instead (see FATAL), and have no default.
+ */
+static void discarded(struct parse *ps, const struct zs__tag *t, enum dmarc_tag id)
+{
+	if (ps->fatal || id == TAG_V || id == TAG_P) {
+		return;
+	}
+	struct zs_dmarc_record *r = ps->r;
+	const char *name = quote(ps, t->name, t->name_len);
+	if (id == TAG_UNKNOWN) {
+		ADD(ps, ZS_FIND_DMARC_TAG_DISCARDED,
+		    "receivers ignore the malformed element %s at offset %zu", name, t->pos);
+	} else if ((id == TAG_RUA || id == TAG_RUF) &&
+	           has_valid_uri(id == TAG_RUA ? r->rua : r->ruf,
+	                         id == TAG_RUA ? r->rua_count : r->ruf_count)) {
+		ADD(ps, ZS_FIND_DMARC_TAG_DISCARDED,
+		    "receivers may discard the whole %s= tag for its malformed URI: %s",
+		    tag_names[id],
+		    id == TAG_RUA ? "your aggregate reports may not be sent"
+		                  : "your failure reports may not be sent");
+	} else {
+		ADD(ps, ZS_FIND_DMARC_TAG_DISCARDED, "receivers ignore %s=: %s", tag_names[id],
+		    discarded_means[id]);
+	}
+	r->discarded++;
+}
+
 void zs_dmarc_parse(struct zs_arena *arena, const char *text, size_t len, unsigned flags,
                     struct zs_dmarc_record *out)
 {
@@ -502,7 +586,7 @@ void zs_dmarc_parse(struct zs_arena *arena, const char *text, size_t len, unsign
 	text = r->text;
 
 	if (len == 0) {
-		ADD(&ps, ZS_FIND_DMARC_EMPTY, "the record is empty");
+		FATAL(&ps, ZS_FIND_DMARC_EMPTY, "the record is empty");
 		r->valid = false;
 		return;
 	}
@@ -510,37 +594,86 @@ void zs_dmarc_parse(struct zs_arena *arena, const char *text, size_t len, unsign
 	struct zs__taglist tl;
 	zs__taglist_parse(arena, text, len, 0, &tl);
 	if (tl.leading_space) {
-		ADD(&ps, ZS_FIND_DMARC_LEADING_SPACE,
-		    "the record starts with whitespace: receivers look for \"v=DMARC1\" at the very start");
+		FATAL(&ps, ZS_FIND_DMARC_LEADING_SPACE,
+		      "the record starts with whitespace: receivers look for \"v=DMARC1\" at the very start");
 	}
 	if (tl.too_many) {
 		ADD(&ps, ZS_FIND_DMARC_SYNTAX, "more than %d tags; the rest was not read",
 		    ZS__TAGS_MAX);
+		r->discarded++;
 	}
 	const struct zs__tag *first = tl.count > 0 ? &tl.tag[0] : NULL;
 	if (first == NULL || first->err != ZS__TAG_OK ||
 	    tag_lookup(first->name, first->name_len) != TAG_V) {
-		ADD(&ps, ZS_FIND_DMARC_V_NOT_FIRST, "the record must start with v=DMARC1");
+		FATAL(&ps, ZS_FIND_DMARC_V_NOT_FIRST, "the record must start with v=DMARC1");
 	}
 	for (size_t i = 0; i < tl.count; i++) {
 		const struct zs__tag *t = &tl.tag[i];
+		size_t errors = zs_findings_count(&r->findings, ZS_SEV_ERROR);
 		if (t->err != ZS__TAG_OK) {
 			syntax_finding(&ps, t);
+			discarded(&ps, t, TAG_UNKNOWN);
 			continue;
 		}
 		enum dmarc_tag id = tag_lookup(t->name, t->name_len);
 		if (id != TAG_UNKNOWN) {
 			if (seen[id]) {
-				ADD(&ps, ZS_FIND_DMARC_TAG_DUPLICATE,
-				    "the %s tag appears more than once", tag_names[id]);
+				/* RFC 6376 3.2, whose tag-list DMARC uses: the whole list is
+				 * invalid */
+				FATAL(&ps, ZS_FIND_DMARC_TAG_DUPLICATE,
+				      "the %s tag appears more than once: receivers ignore the record",
+				      tag_names[id]);
 				continue;
 			}
 			seen[id] = true;
 		}
 		parse_tag(&ps, t, id, i);
+		if (zs_findings_count(&r->findings, ZS_SEV_ERROR) > errors) {
+			discarded(&ps, t, id);
+		}
 	}
 	check_whole(&ps, seen);
 	r->valid = zs_findings_count(&r->findings, ZS_SEV_ERROR) == 0;
+	r->applies = !ps.fatal && (flags & ZS_DMARC_PARSE_REPORT_AUTH) == 0;
+	if (!r->applies) {
+		r->discarded = 0;
+	}
+	r->rua_usable = r->rua_count > 0;
+	for (size_t i = 0; i < r->rua_count; i++) {
+		r->rua_usable = r->rua_usable && r->rua[i].valid;
+	}
+}
+
+const char *zs_dmarc_discarded_text(struct zs_arena *arena, const struct zs_dmarc_record *r)
+{
+	if (!r->applies || r->discarded == 0) {
+		return NULL;
+	}
+	/* each tag's errors come right before the finding that says what discarding it means */
+	struct zs_buf b;
+	zs_buf_init(&b, 4096); /* a longer text is cut: the findings hold every word */
+	size_t from = 0;
+	for (size_t i = 0; i < r->findings.count; i++) {
+		const struct zs_finding *f = &r->findings.item[i];
+		if (f->code != ZS_FIND_DMARC_TAG_DISCARDED) {
+			continue;
+		}
+		if (b.len > 0) {
+			(void)zs_buf_puts(&b, "; ");
+		}
+		for (size_t k = from; k < i; k++) {
+			const struct zs_finding *e = &r->findings.item[k];
+			if (zs_finding_severity(e->code) == ZS_SEV_ERROR) {
+				(void)zs_buf_puts(&b, e->message);
+				(void)zs_buf_puts(&b, ": ");
+			}
+		}
+		(void)zs_buf_puts(&b, f->message);
+		from = i + 1;
+	}
+	const char *out = zs_arena_strndup(arena, b.data != NULL ? b.data : "", b.len);
+	zs_buf_deinit(&b);
+	return out;
 }
 
 void zs_dmarc_effective(const struct zs_dmarc_record *r, bool inherited,
@@ -627,6 +760,8 @@ void zs_dmarc_record_json(struct zs_json *j, const struct zs_dmarc_record *r)
 	zs_json_obj_begin(j);
 	zs_json_kdata(j, "text", r->text, r->len);
 	zs_json_kbool(j, "valid", r->valid);
+	zs_json_kbool(j, "applies", r->applies);
+	zs_json_kint(j, "discarded", (long long)r->discarded);
 	zs_json_key(j, "tags");
 	zs_json_obj_begin(j);
 	policy_json(j, "p", r->p);
@@ -656,7 +791,7 @@ void zs_dmarc_record_json(struct zs_json *j, const struct zs_dmarc_record *r)
 	uris_json(j, "rua", r->rua, r->rua_count);
 	uris_json(j, "ruf", r->ruf, r->ruf_count);
 	zs_json_obj_end(j);
-	if (r->valid) {
+	if (r->applies) {
 		struct zs_dmarc_effective e;
 		zs_dmarc_effective(r, false, &e);
 		zs_json_key(j, "effective");

@@ -62,7 +62,16 @@ struct zs_dmarc_uri {
 struct zs_dmarc_record {
 	const char *text; /**< the record as published (NUL-terminated; may contain NUL) */
 	size_t len;
-	bool valid; /**< no finding of severity error */
+	/** the record conforms to the grammar: no finding of severity error */
+	bool valid;
+	/**
+	 * a receiver applies its policy: v= and p= (or the rua= fallback) are sound and no tag
+	 * repeats. Errors in the other tags do not stop it: receivers discard such a tag and use
+	 * its default (RFC 7489 6.3), so a record can apply without being valid.
+	 */
+	bool applies;
+	size_t discarded; /**< broken elements receivers discard (when it applies) */
+	bool rua_usable;  /**< rua= is present and every URI in it is well formed */
 	enum zs_dmarc_policy p, sp, np;
 	bool p_from_rua; /**< no usable p=, treated as p=none because rua= is valid */
 	enum zs_dmarc_align adkim, aspf;
@@ -95,6 +104,14 @@ enum {
  */
 void zs_dmarc_parse(struct zs_arena *arena, const char *text, size_t len, unsigned flags,
                     struct zs_dmarc_record *out);
+
+/**
+ * What is broken in a record that applies all the same, and what receivers do about it: each
+ * discarded tag's errors and consequence ("rua=: ... is not a URI: receivers ignore rua=: your
+ * aggregate reports are not being sent"), separated by "; ".
+ * @return in @p arena, or NULL when the record does not apply or nothing was discarded
+ */
+const char *zs_dmarc_discarded_text(struct zs_arena *arena, const struct zs_dmarc_record *r);
 
 /** The policy a record requests, after defaults. */
 struct zs_dmarc_effective {

@@ -649,7 +649,8 @@ static void finalize(void *ctx)
 			zs_findings_add(
 			        a, &r->findings, ZS_FIND_DMARC_INHERITED,
 			        "%s has no DMARC record of its own; it inherits the record at %s (%s, found by the RFC 9989 tree walk)",
-			        r->domain, s->name, s->record->valid ? "valid" : "invalid");
+			        r->domain, s->name,
+			        s->record->applies ? "in force" : "invalid: receivers ignore it");
 		}
 		if (r->inherited_psd && s->outcome == ZS_DMARC_RECORD) {
 			zs_findings_add(
@@ -664,7 +665,7 @@ static void finalize(void *ctx)
 	r->source = ZS_DMARC_SRC_NONE;
 	switch (r->own.outcome) {
 	case ZS_DMARC_RECORD:
-		if (r->own.record->valid) {
+		if (r->own.record->applies) {
 			r->source = ZS_DMARC_SRC_OWN;
 			zs_dmarc_effective(r->own.record, false, &r->effective);
 		}
@@ -681,7 +682,7 @@ static void finalize(void *ctx)
 		if (r->inherited->outcome == ZS_DMARC_DNS_ERROR) {
 			r->source = ZS_DMARC_SRC_UNKNOWN;
 		} else if (r->inherited->outcome == ZS_DMARC_RECORD &&
-		           r->inherited->record->valid) {
+		           r->inherited->record->applies) {
 			r->source = ZS_DMARC_SRC_INHERITED;
 			zs_dmarc_effective(r->inherited->record, true, &r->effective);
 		}

@@ -270,10 +270,36 @@ static struct verdict check_dmarc_valid(const struct zs_check_params *cp, const 
 			                        "only; the policy asks for pct=%d (or no pct)",
 			                        f->dmarc.pct, cp->min_pct) };
 	}
-	return (struct verdict){ ZS_VERDICT_PASS,
-		                 PRINTF(a, "valid DMARC record, p=%s%s", f->dmarc.p,
-		                        f->dmarc.pct < 100 ? PRINTF(a, " pct=%d", f->dmarc.pct)
-		                                           : "") };
+	return (struct verdict){
+		ZS_VERDICT_PASS,
+		PRINTF(a, "%s, p=%s%s",
+		       f->dmarc.discarded == 0
+		               ? "valid DMARC record"
+		               : PRINTF(a,
+		                        "DMARC record in force (receivers "
+		                        "ignore %zu broken tag%s)",
+		                        f->dmarc.discarded, plural(f->dmarc.discarded)),
+		       f->dmarc.p, f->dmarc.pct < 100 ? PRINTF(a, " pct=%d", f->dmarc.pct) : "")
+	};
+}
+
+/* A record in force whose other tags are broken: receivers discard them (RFC 7489 6.3). */
+static struct verdict check_dmarc_tags(const struct zs_facts *f, struct zs_arena *a)
+{
+	if (!known(f->dmarc.status)) {
+		return dns_error(a, "DMARC", f->dmarc.status);
+	}
+	if (!f->dmarc.valid) {
+		return (struct verdict){ ZS_VERDICT_NA, "no DMARC record in force" };
+	}
+	if (f->dmarc.discarded == 0) {
+		return (struct verdict){ ZS_VERDICT_PASS,
+			                 "every tag of the DMARC record is well formed" };
+	}
+	return (struct verdict){ ZS_VERDICT_FAIL,
+		                 PRINTF(a, "%zu broken tag%s: %s", f->dmarc.discarded,
+		                        plural(f->dmarc.discarded),
+		                        f->dmarc.broken != NULL ? f->dmarc.broken : "") };
 }
 
 static struct verdict check_dmarc_alignment(const struct zs_check_params *cp,
@@ -414,6 +440,8 @@ static struct verdict run_check(const struct zs_rule *r, const struct zs_facts *
 		return check_dmarc_sp(f, a);
 	case ZS_CHECK_DMARC_RUA:
 		return check_dmarc_rua(f);
+	case ZS_CHECK_DMARC_TAGS:
+		return check_dmarc_tags(f, a);
 	case ZS_CHECK_RDNS:
 		return check_rdns(cp, f, a);
 	case ZS_CHECK_MX_SANE:

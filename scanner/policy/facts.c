@@ -63,6 +63,8 @@ void zs_facts_json(struct zs_json *j, const struct zs_facts *f)
 	zs_json_kint(j, "dmarc_count", (long long)f->dmarc.count);
 	zs_json_kbool(j, "dmarc_valid", f->dmarc.valid);
 	ktext(j, "dmarc_error", f->dmarc.error);
+	zs_json_kint(j, "dmarc_discarded", (long long)f->dmarc.discarded);
+	ktext(j, "dmarc_broken", f->dmarc.broken);
 	ktext(j, "dmarc_record", f->dmarc.record);
 	zs_json_kstr(j, "dmarc_p", f->dmarc.p);
 	zs_json_kstr(j, "dmarc_sp", f->dmarc.sp);

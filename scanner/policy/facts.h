@@ -74,8 +74,11 @@ struct zs_facts {
 	struct {
 		enum zs_dns_status status;
 		size_t count;       /**< DMARC records at _dmarc.<domain> (own) */
-		bool valid;         /**< exactly one own record, and it parses */
+		bool valid;         /**< exactly one own record, and receivers apply its policy
+		                         (it may still have broken tags they discard) */
 		const char *error;  /**< why not valid, or NULL */
+		size_t discarded;   /**< broken tags receivers discard */
+		const char *broken; /**< what they are and what discarding them means, or NULL */
 		const char *record; /**< the own record, or NULL */
 		const char *p;      /**< effective policies of the own record */
 		const char *sp;     /**< NULL when absent */

@@ -36,6 +36,7 @@ enum zs_severity {
 	XX(DMARC_TAG_UNKNOWN, "dmarc.tag_unknown", WARN)                   \
 	XX(DMARC_TAG_EMPTY, "dmarc.tag_empty", WARN)                       \
 	XX(DMARC_TAG_REMOVED, "dmarc.tag_removed", INFO)                   \
+	XX(DMARC_TAG_DISCARDED, "dmarc.tag_discarded", WARN)               \
 	XX(DMARC_P_MISSING, "dmarc.p_missing", ERROR)                      \
 	XX(DMARC_P_MISSING_RUA, "dmarc.p_missing_rua", WARN)               \
 	XX(DMARC_P_NOT_SECOND, "dmarc.p_not_second", WARN)                 \

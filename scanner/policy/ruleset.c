@@ -30,6 +30,7 @@ static const char *const check_names[ZS_CHECK_COUNT_] = {
 	[ZS_CHECK_DMARC_ALIGNMENT] = "dmarc-alignment",
 	[ZS_CHECK_DMARC_SP] = "dmarc-sp",
 	[ZS_CHECK_DMARC_RUA] = "dmarc-rua",
+	[ZS_CHECK_DMARC_TAGS] = "dmarc-tags",
 	[ZS_CHECK_RDNS] = "rdns",
 	[ZS_CHECK_MX_SANE] = "mx-sane",
 	[ZS_CHECK_MTA_STS] = "mta-sts",

@@ -295,7 +295,8 @@ def base_facts():
     # cname_out: some own name is a CNAME into another (unsigned) zone
     return dict(mx="mail", mx_count=1, ds=False, cname_out=False, spf_count=1, spf_valid=True, spf_authorizes=True, spf_all="-",
                 dmarc_count=1, dmarc_valid=True, dmarc_p="reject", dmarc_pct=100, dmarc_sp=None,
-                dmarc_adkim="r", dmarc_aspf="r", dkim_rsa_bits=2048, dkim_wildcard_empty=False,
+                dmarc_adkim="r", dmarc_aspf="r", dmarc_broken=0, dkim_rsa_bits=2048,
+                dkim_wildcard_empty=False,
                 rdns="ok", faults=[])
 
 
@@ -436,6 +437,25 @@ def p_dmarc_two(w, d, z):
 def p_dmarc_invalid(w, d, z):
     f = mail_domain(w, d, z, spf="v=spf1 mx -all", dmarc="v=DMARC1; p=bogus")
     f.update(dmarc_valid=False, dmarc_p=None)
+    return f
+
+
+# A valid p= beside one broken tag, as real records have them (../shared/realworld/dmarc.tsv and
+# the examples): receivers discard the broken tag and apply p= (RFC 7489 6.3).
+DMARC_BROKEN_TAG = [
+    # record, the policy in force, the alignment in force (adkim, aspf)
+    ("v=DMARC1; p=reject; rua=dmarcreports@{d}; fo=1; ri=86400", "reject", ("r", "r")),
+    ("v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}; adkim=s; aspf=s fo=1", "quarantine", ("s", "r")),
+    ("v=DMARC1; p=none; rua=mailto:a@{d}, ruf=mailto:b@{d};", "none", ("r", "r")),
+    ("v=DMARC1; p=reject; pct=1OO; sp=reject", "reject", ("r", "r")),
+]
+
+
+def p_dmarc_broken_tag(w, d, z):
+    record, p, (adkim, aspf) = w.rng.choice(DMARC_BROKEN_TAG)
+    f = mail_domain(w, d, z, spf="v=spf1 mx -all", dmarc=record.format(d=d))
+    f.update(dmarc_p=p, dmarc_adkim=adkim, dmarc_aspf=aspf, dmarc_broken=1,
+             dmarc_sp="reject" if "sp=reject" in record else None)
     return f
 
 
@@ -597,6 +617,7 @@ PROFILES = [
     ("dmarc-missing", 3, p_dmarc_missing),
     ("dmarc-two", 1, p_dmarc_two),
     ("dmarc-invalid", 2, p_dmarc_invalid),
+    ("dmarc-broken-tag", 2, p_dmarc_broken_tag),
     ("dmarc-cname", 2, p_dmarc_cname),
     ("dkim-1024", 2, p_dkim_1024),
     ("dkim-ed25519-only", 1, p_dkim_ed25519),
@@ -633,9 +654,9 @@ def expected_verdicts(f, today="2026-11-24"):
                   "POST-NOMX-SPF", "POST-NOMX-DKIM", "POST-NOMX-DMARC"):
             post[r] = "error"
         for r in ("FTLD-DMARC-VALID", "FTLD-DMARC-REJECT", "FTLD-SPF", "FTLD-DMARC-STRICT",
-                  "FTLD-DMARC-SP", "FTLD-SPF-ALL"):
+                  "FTLD-DMARC-SP", "FTLD-DMARC-TAGS", "FTLD-SPF-ALL"):
             ftld[r] = "error"
-        post["POST-SPF-ALL"] = post["POST-MX-WELLFORMED"] = "error"
+        post["POST-SPF-ALL"] = post["POST-MX-WELLFORMED"] = post["POST-DMARC-TAGS"] = "error"
         ftld["FTLD-DNSSEC"] = "pass" if f["ds"] else "warn"
         return post, ftld
     mail = f["mx"] == "mail"
@@ -667,6 +688,9 @@ def expected_verdicts(f, today="2026-11-24"):
     post["POST-MX-WELLFORMED"] = "warn" if f["mx_count"] > 10 else "pass"
     ftld["FTLD-SPF-ALL"] = spf_all
     sending = mail or (spf_ok and f["spf_authorizes"])
+    # a record in force whose other tags are broken: a warning of its own (RFC 7489 6.3)
+    tags = "error" if dmarc_err else "na" if not dmarc_ok else "warn" if f["dmarc_broken"] else "pass"
+    post["POST-DMARC-TAGS"] = ftld["FTLD-DMARC-TAGS"] = tags
     if dmarc_err:
         for r in ("FTLD-DMARC-VALID", "FTLD-DMARC-REJECT", "FTLD-DMARC-STRICT", "FTLD-DMARC-SP"):
             ftld[r] = "error"

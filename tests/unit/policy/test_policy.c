@@ -247,6 +247,36 @@ static void test_policy_post_mx_dmarc(void **state)
 	ASSERT_VERDICT(c, c->post, &f, "POST-MX-DMARC", ZS_VERDICT_NA);
 }
 
+/* A record in force with a broken tag: the policy rules pass, the tags rule warns. */
+static void test_policy_dmarc_broken_tags(void **state)
+{
+	struct ctx *c = *state;
+	struct zs_facts f = good_mail();
+	f.dmarc.record = "v=DMARC1; p=reject; rua=dmarcreports@example.post";
+	f.dmarc.discarded = 1;
+	f.dmarc.broken =
+	        "rua=: ... is not a URI: receivers ignore rua=: your aggregate reports are "
+	        "not being sent";
+	ASSERT_VERDICT(c, c->post, &f, "POST-MX-DMARC", ZS_VERDICT_PASS);
+	ASSERT_VERDICT(c, c->ftld, &f, "FTLD-DMARC-REJECT", ZS_VERDICT_PASS);
+	ASSERT_VERDICT(c, c->post, &f, "POST-DMARC-TAGS", ZS_VERDICT_WARN);
+	ASSERT_VERDICT(c, c->ftld, &f, "FTLD-DMARC-TAGS", ZS_VERDICT_WARN);
+	struct zs_eval ev;
+	const struct zs_rule_result *r = eval_rule(c, c->ftld, &f, "FTLD-DMARC-TAGS", &ev);
+	assert_non_null(strstr(r->reason, "aggregate reports are not being sent"));
+	assert_int_equal(ev.status, ZS_STATUS_COMPLIANT); /* a warning only */
+	r = eval_rule(c, c->ftld, &f, "FTLD-DMARC-REJECT", &ev);
+	assert_non_null(strstr(r->reason, "1 broken tag"));
+
+	f.dmarc.discarded = 0;
+	f.dmarc.broken = NULL;
+	ASSERT_VERDICT(c, c->post, &f, "POST-DMARC-TAGS", ZS_VERDICT_PASS);
+	f.dmarc.valid = false; /* no record in force: the tags do not matter */
+	ASSERT_VERDICT(c, c->post, &f, "POST-DMARC-TAGS", ZS_VERDICT_NA);
+	f.dmarc.status = ZS_DNS_TIMEOUT;
+	ASSERT_VERDICT(c, c->post, &f, "POST-DMARC-TAGS", ZS_VERDICT_ERROR);
+}
+
 static void test_policy_post_mx_rdns(void **state)
 {
 	struct ctx *c = *state;
@@ -567,6 +597,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_policy_post_mx_dkim, arena_setup,
 		                                arena_teardown),
 		cmocka_unit_test_setup_teardown(test_policy_post_mx_dmarc, arena_setup,
+		                                arena_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_dmarc_broken_tags, arena_setup,
 		                                arena_teardown),
 		cmocka_unit_test_setup_teardown(test_policy_post_mx_rdns, arena_setup,
 		                                arena_teardown),

@@ -36,8 +36,8 @@ static struct conf_deviation deviations[] = {
 	  "(dmarc.p_not_second); RFC 7489's ABNF, which mox follows, wants p= second" },
 	{ "mox-dmarc-parse-037", "invalid", ZS_FIND_DMARC_VALUE_INVALID,
 	  "sp=invalid: a value outside the grammar is an error in the published record "
-	  "(checkdmarc-039, opendmarc-009 agree); mox applies the RFC 7489 6.6.3 receiver fallback "
-	  "to p=none because rua= is valid" },
+	  "(checkdmarc-039, opendmarc-009 agree); like mox, receivers still apply it (p=none from "
+	  "the valid rua=, sp= discarded: dmarc.tag_discarded), which `applies` reports" },
 	{ "opendmarc-parse-005", "invalid", ZS_FIND_DMARC_VALUE_INVALID,
 	  "p=n: neither RFC's ABNF allows abbreviations; OpenDMARC accepts any prefix" },
 	{ "opendmarc-parse-012", "valid", ZS_FIND_DMARC_RF_UNKNOWN,
@@ -46,12 +46,14 @@ static struct conf_deviation deviations[] = {
 	{ "opendmarc-parse-019", "valid", ZS_FIND_DMARC_RF_UNKNOWN,
 	  "rf=000...0 is a well-formed Keyword; unknown format, warning only" },
 	{ "checkdmarc-028", "invalid", ZS_FIND_DMARC_VALUE_INVALID,
-	  "pct=150: RFC 7489 receivers (mox, OpenDMARC) discard a record with a bad pct=, so it "
-	  "is an error; checkdmarc (RFC 9989, pct removed) only warns" },
+	  "pct=150: not valid as published (mox and OpenDMARC agree); receivers discard the tag "
+	  "and apply the record with pct=100 (RFC 7489 6.3, `applies`); checkdmarc (RFC 9989, pct "
+	  "removed) only warns" },
 	{ "checkdmarc-029", "invalid", ZS_FIND_DMARC_VALUE_INVALID, "pct=-1: as checkdmarc-028" },
 	{ "checkdmarc-030", "invalid", ZS_FIND_DMARC_VALUE_INVALID, "pct=abc: as checkdmarc-028" },
 	{ "checkdmarc-031", "invalid", ZS_FIND_DMARC_VALUE_INVALID,
-	  "ri=abc: RFC 7489 receivers discard the record (mox 019, OpenDMARC 013)" },
+	  "ri=abc: not valid as published (mox 019, OpenDMARC 013); the record applies with "
+	  "ri=86400" },
 	{ "checkdmarc-lookup-003", "record", ZS_FIND_DMARC_UNRELATED_TXT,
 	  "non-DMARC TXT beside the record: RFC 7489 6.6.3 and RFC 9989 say to discard it, so "
 	  "the record stands (info dmarc.unrelated_txt); checkdmarc errors unless told not to" },

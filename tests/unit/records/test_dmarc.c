@@ -124,6 +124,124 @@ static void test_dmarc_parse_problems_each_reported(void **state)
 	zs_arena_deinit(&a);
 }
 
+/* A broken tag beside a sound v= and p=: receivers discard the tag and apply p= (RFC 7489 6.3). */
+static void test_dmarc_broken_tag_policy_in_force(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct zs_dmarc_record r;
+	struct zs_dmarc_effective e;
+
+	/* rua= without mailto: (a real .gov record) */
+	parse(&a,
+	      "v=DMARC1; p=reject; rua=dmarcreports@example.gov; ruf=dmarcfailures@example.gov; "
+	      "fo=1; ri=86400",
+	      &r);
+	assert_false(r.valid);  /* the published record is wrong ... */
+	assert_true(r.applies); /* ... and receivers reject on its behalf all the same */
+	assert_int_equal(r.discarded, 2);
+	assert_false(r.rua_usable);
+	zs_dmarc_effective(&r, false, &e);
+	assert_int_equal(e.domain, ZS_DMARC_POLICY_REJECT);
+	const char *why = zs_dmarc_discarded_text(&a, &r);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "dmarcreports@example.gov"));
+	assert_non_null(strstr(why, "your aggregate reports are not being sent"));
+	assert_non_null(strstr(why, "your failure reports are not being sent"));
+
+	/* a missing ";": aspf=r swallows fo=1, relaxed alignment applies, and the finding says why
+	 */
+	parse(&a, "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.gov; adkim=s; aspf=s fo=1", &r);
+	assert_true(r.applies);
+	assert_int_equal(r.discarded, 1);
+	assert_true(r.rua_usable);
+	zs_dmarc_effective(&r, false, &e);
+	assert_int_equal(e.domain, ZS_DMARC_POLICY_QUARANTINE);
+	assert_int_equal(e.adkim, ZS_DMARC_ALIGN_STRICT);
+	assert_int_equal(e.aspf, ZS_DMARC_ALIGN_RELAXED);
+	const struct zs_finding *f = zs_findings_find(&r.findings, ZS_FIND_DMARC_VALUE_INVALID);
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "looks like the next tag"));
+	assert_non_null(strstr(zs_dmarc_discarded_text(&a, &r), "relaxed SPF alignment applies"));
+
+	/* a comma where a ";" belongs: the second URI is "ruf=mailto:..." */
+	parse(&a, "v=DMARC1; p=none; rua=mailto:a@example.org, ruf=mailto:b@example.org;", &r);
+	assert_true(r.applies);
+	assert_int_equal(r.discarded, 1);
+	assert_false(r.rua_usable);
+	f = zs_findings_find(&r.findings, ZS_FIND_DMARC_URI_INVALID);
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "\"ruf=mailto:b@example.org\" looks like the next tag"));
+	assert_non_null(strstr(zs_dmarc_discarded_text(&a, &r), "may not be sent"));
+
+	/* pct=, sp= and an element without "=" fall back to their defaults */
+	parse(&a, "v=DMARC1; p=reject; pct=1OO; sp=rejekt; oops", &r);
+	assert_true(r.applies);
+	assert_int_equal(r.discarded, 3);
+	zs_dmarc_effective(&r, false, &e);
+	assert_int_equal(e.pct, 100);
+	assert_int_equal(e.subdomain, ZS_DMARC_POLICY_REJECT);
+	assert_int_equal(zs_findings_count(&r.findings, ZS_SEV_WARN) >= 3, true);
+
+	/* a sound record discards nothing */
+	parse(&a, "v=DMARC1; p=reject; rua=mailto:d@example.org", &r);
+	assert_true(r.valid && r.applies);
+	assert_int_equal(r.discarded, 0);
+	assert_null(zs_dmarc_discarded_text(&a, &r));
+	zs_arena_deinit(&a);
+}
+
+/* Where the record itself is broken, receivers ignore it: no policy is in force. */
+static void test_dmarc_broken_record_does_not_apply(void **state)
+{
+	static const char *const records[] = {
+		"v=DMARC1; p=rejekt; rua=mailto:d@example.org", /* p= broken */
+		"v=DMARC1 p=reject",                            /* v= swallows p= */
+		"v=DMARC2; p=reject",                           /* wrong version */
+		"p=reject; v=DMARC1",                           /* v= not first */
+		"v=DMARC1; p=reject; p=none",                   /* a repeated tag, RFC 6376 3.2 */
+		"v=DMARC1; p=reject; rua=mailto:a@x.org; rua=mailto:b@x.org",
+		" v=DMARC1; p=reject", /* not found at the start */
+		"v=DMARC1; adkim=s",   /* no p= and no rua= */
+		"",
+	};
+	struct zs_arena a;
+	zs_arena_init(&a);
+	for (size_t i = 0; i < sizeof(records) / sizeof(records[0]); i++) {
+		struct zs_dmarc_record r;
+		parse(&a, records[i], &r);
+		if (r.applies) {
+			fail_msg("record %zu (\"%s\") applies", i, records[i]);
+		}
+		assert_false(r.valid);
+		assert_int_equal(r.discarded, 0);
+		assert_null(zs_dmarc_discarded_text(&a, &r));
+	}
+	zs_arena_deinit(&a);
+}
+
+/* Discovery puts the policy of a record with a broken tag in force. */
+static void test_dmarc_discovery_broken_tag_in_force(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "_dmarc.example.com", "v=DMARC1; p=reject; rua=dmarc@example.com");
+	const struct zs_dmarc_result *r = discover(&a, z, "example.com", 0);
+	assert_int_equal(r->own.outcome, ZS_DMARC_RECORD);
+	assert_int_equal(r->source, ZS_DMARC_SRC_OWN);
+	assert_int_equal(r->effective.domain, ZS_DMARC_POLICY_REJECT);
+	assert_int_equal(r->dest_count, 0); /* a broken URI names no destination to check */
+
+	/* inherited the same way */
+	z = fake_zone_new(&a);
+	fake_txt(z, "_dmarc.example.co.uk", "v=DMARC1; p=quarantine; aspf=x");
+	r = discover(&a, z, "mail.example.co.uk", 0);
+	assert_int_equal(r->source, ZS_DMARC_SRC_INHERITED);
+	assert_int_equal(r->effective.domain, ZS_DMARC_POLICY_QUARANTINE);
+	zs_arena_deinit(&a);
+}
+
 static void test_dmarc_parse_binary_bytes(void **state)
 {
 	struct zs_arena a;
@@ -455,6 +573,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dmarc_parse_every_tag),
 		cmocka_unit_test(test_dmarc_parse_problems_each_reported),
+		cmocka_unit_test(test_dmarc_broken_tag_policy_in_force),
+		cmocka_unit_test(test_dmarc_broken_record_does_not_apply),
+		cmocka_unit_test(test_dmarc_discovery_broken_tag_in_force),
 		cmocka_unit_test(test_dmarc_parse_binary_bytes),
 		cmocka_unit_test(test_dmarc_parse_huge_record),
 		cmocka_unit_test(test_dmarc_report_auth_record),
