@@ -433,9 +433,11 @@ static void facts_mx(struct zs_probe *p, const struct zs_mx_result *r)
 				                         h->name);
 			} else if (ad->rdns == ZS_RDNS_MISMATCH && state == ZS_FACT_RDNS_OK) {
 				state = ZS_FACT_RDNS_MISMATCH;
-				detail = zs_arena_printf(&p->arena, "%s (%s): PTR %s", ad->text,
-				                         h->name,
-				                         ad->ptr_count > 0 ? ad->ptr[0].name : "?");
+				detail = zs_arena_printf(
+				        &p->arena, "%s (%s): PTR %s", ad->text, h->name,
+				        ad->ptr_count == 0           ? "?"
+				        : ad->ptr[0].name[0] == '\0' ? "."
+				                                     : ad->ptr[0].name);
 			} else if (ad->rdns == ZS_RDNS_DNS_ERROR ||
 			           ad->rdns == ZS_RDNS_NOT_CHECKED) {
 				err = zs_dns_status_is_answer(ad->ptr_status) ? ZS_DNS_TIMEOUT
@@ -531,14 +533,10 @@ static void facts_dmarc(struct zs_probe *p, const struct zs_dmarc_result *r)
 static void facts_dkim(struct zs_probe *p, const struct zs_dkim_result *r)
 {
 	struct zs_facts *f = &p->facts;
-	enum zs_dns_status failed = ZS_DNS_NOERROR;
 
 	f->dkim.nothing_below = r->subtree_absent;
 	for (size_t i = 0; i < r->sel_count; i++) {
 		const struct zs_dkim_selector *s = &r->sel[i];
-		if (!zs_dns_status_is_answer(s->status)) {
-			failed = s->status;
-		}
 		if (s->wildcard_match) {
 			continue; /* the wildcard answering, not a key of its own */
 		}
@@ -558,7 +556,7 @@ static void facts_dkim(struct zs_probe *p, const struct zs_dkim_result *r)
 	}
 	/* A failed probe makes DKIM unknown unless the keys found already settle the matter;
 	 * the rules compare best_rsa_bits with their own minimum, so keep the failure. */
-	f->dkim.status = !zs_dns_status_is_answer(r->base_status) ? r->base_status : failed;
+	f->dkim.status = zs_dkim_result_status(r);
 	if (f->dkim.best_rsa_bits >= 2048) {
 		f->dkim.status = ZS_DNS_NOERROR;
 	}

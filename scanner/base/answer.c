@@ -46,6 +46,11 @@ bool zs_dns_status_is_answer(enum zs_dns_status s)
 	return s == ZS_DNS_NOERROR || s == ZS_DNS_NODATA || s == ZS_DNS_NXDOMAIN;
 }
 
+bool zs_dns_status_is_failure(enum zs_dns_status s)
+{
+	return !zs_dns_status_is_answer(s) && s != ZS_DNS_NOT_ASKED;
+}
+
 const char *zs_rr_type_name(uint16_t type)
 {
 	static __thread char other[16];

@@ -93,6 +93,12 @@ const char *zs_dns_status_msg(enum zs_dns_status s);
 int zs_dns_status_parse(const char *name, enum zs_dns_status *out);
 /** Whether the status is a definitive answer (data, NODATA or NXDOMAIN), not a failure. */
 bool zs_dns_status_is_answer(enum zs_dns_status s);
+/**
+ * Whether a question was asked and got no definitive answer (SERVFAIL, timeout, a name that
+ * cannot be asked...): neither an answer nor ZS_DNS_NOT_ASKED. A question a machine rightly did
+ * not ask, because an earlier answer made it pointless, is no failure.
+ */
+bool zs_dns_status_is_failure(enum zs_dns_status s);
 /** Mnemonic of a record type ("TXT"), or "TYPEnnn" into a static buffer. */
 const char *zs_rr_type_name(uint16_t type);
 

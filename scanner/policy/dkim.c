@@ -1066,6 +1066,19 @@ bool zs_dkim_wildcard_revoked(const struct zs_dkim_result *r)
 	       r->wildcard.keys[0].status == ZS_DKIM_REVOKED;
 }
 
+enum zs_dns_status zs_dkim_result_status(const struct zs_dkim_result *r)
+{
+	if (zs_dns_status_is_failure(r->base_status)) {
+		return r->base_status;
+	}
+	for (size_t i = 0; i < r->sel_count; i++) {
+		if (zs_dns_status_is_failure(r->sel[i].status)) {
+			return r->sel[i].status;
+		}
+	}
+	return r->base_status == ZS_DNS_NOT_ASKED ? ZS_DNS_NOT_ASKED : ZS_DNS_NOERROR;
+}
+
 ZS__DEFINE_LOOKUP_OPS(dkim);
 
 static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)

@@ -183,6 +183,14 @@ const struct zs_dkim_result *zs_dkim_result(const struct zs_dkim_ctx *c);
  */
 bool zs_dkim_wildcard_revoked(const struct zs_dkim_result *r);
 
+/**
+ * The DNS status the discovery rests on (the wildcard probe aside): the failure of the
+ * _domainkey lookup, else the first failure among the selectors asked, else ZS_DNS_NOERROR.
+ * Selectors that were not asked because _domainkey does not exist (RFC 8020) are no failure:
+ * that NXDOMAIN proves that no key exists, and the result is known (see subtree_absent).
+ */
+enum zs_dns_status zs_dkim_result_status(const struct zs_dkim_result *r);
+
 /** zs_dkim_step() and zs_dkim_answer() for generic drivers. */
 extern const struct zs_lookup_ops zs_dkim_lookup_ops;
 

@@ -480,7 +480,10 @@ static void addr_finalize(struct zs_mx_ctx *c, const struct zs_mx_host *h, struc
 			ad->rdns = ZS_RDNS_CONFIRMED;
 			return;
 		}
-		failed = failed || !zs_dns_status_is_answer(ad->ptr[i].status);
+		/* a PTR name that cannot be asked (the root, a malformed name) was rightly not
+		 * followed: it resolves back to nothing, which is no failed lookup */
+		failed = failed || (zs_dns_status_is_failure(ad->ptr[i].status) &&
+		                    ad->ptr[i].status != ZS_DNS_BADNAME);
 	}
 	if (failed) {
 		ad->rdns = ZS_RDNS_DNS_ERROR;
@@ -492,7 +495,10 @@ static void addr_finalize(struct zs_mx_ctx *c, const struct zs_mx_host *h, struc
 	ad->rdns = ZS_RDNS_MISMATCH;
 	zs_findings_add(a, f, ZS_FIND_MX_FCRDNS_MISMATCH,
 	                "the PTR name %s of %s (MX host %s) does not resolve back to it",
-	                zs__quote(a, ad->ptr[0].name, strlen(ad->ptr[0].name)), ad->text, host);
+	                ad->ptr[0].name[0] != '\0'
+	                        ? zs__quote(a, ad->ptr[0].name, strlen(ad->ptr[0].name))
+	                        : "\".\" (the root)",
+	                ad->text, host);
 }
 
 /*

@@ -279,6 +279,8 @@ def mail_host(w, d, zone, rdns="ok", name="mail", v6=False):
         w.reverse(addr, host)
     elif rdns == "mismatch":
         w.reverse(addr, "nowhere.%s" % d)
+    elif rdns == "root":
+        w.reverse(addr, "")  # "PTR .": a name that cannot resolve back
     if v6:
         a6 = w.new_v6()
         zone.add(name, "AAAA", a6)
@@ -492,6 +494,23 @@ def p_dkim_revoked(w, d, z):
     return f
 
 
+def p_mail_no_dkim(w, d, z):
+    # a mail domain that never set up DKIM: nothing below _domainkey (NXDOMAIN, RFC 8020), so
+    # no key can exist; among the commonest .POST violations in a real zone
+    f = mail_domain(w, d, z, spf="v=spf1 mx include:_spf.mailhost.example -all",
+                    dmarc="v=DMARC1; p=none; rua=mailto:dmarc@%s" % d, dkim=None)
+    f.update(dkim_rsa_bits=0, dmarc_p="none")
+    return f
+
+
+def p_rdns_ptr_root(w, d, z):
+    # the mail host's address has a PTR naming the root: not forward-confirmed (a mismatch),
+    # never a failed lookup
+    f = mail_domain(w, d, z, spf="v=spf1 mx -all", rdns="root")
+    f["rdns"] = "mismatch"
+    return f
+
+
 def p_rdns_missing(w, d, z):
     return mail_domain(w, d, z, spf="v=spf1 mx -all", rdns="missing")
 
@@ -623,7 +642,9 @@ PROFILES = [
     ("dkim-ed25519-only", 1, p_dkim_ed25519),
     ("dkim-revoked", 1, p_dkim_revoked),
     ("dkim-custom-selector", 1, p_dkim_custom_selector),
+    ("mail-no-dkim", 10, p_mail_no_dkim),
     ("rdns-missing", 2, p_rdns_missing),
+    ("rdns-ptr-root", 1, p_rdns_ptr_root),
     ("rdns-mismatch", 2, p_rdns_mismatch),
     ("mx-unresolvable", 1, p_mx_unresolvable),
     ("nomail-bad-spf", 2, p_nomail_bad_spf),

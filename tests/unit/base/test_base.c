@@ -135,6 +135,12 @@ static void test_dns_status_names_roundtrip(void **state)
 	}
 	assert_true(zs_dns_status_is_answer(ZS_DNS_NXDOMAIN));
 	assert_false(zs_dns_status_is_answer(ZS_DNS_TIMEOUT));
+	/* a question rightly not asked is neither an answer nor a failure */
+	assert_false(zs_dns_status_is_answer(ZS_DNS_NOT_ASKED));
+	assert_false(zs_dns_status_is_failure(ZS_DNS_NOT_ASKED));
+	assert_false(zs_dns_status_is_failure(ZS_DNS_NXDOMAIN));
+	assert_true(zs_dns_status_is_failure(ZS_DNS_SERVFAIL));
+	assert_true(zs_dns_status_is_failure(ZS_DNS_BADNAME));
 	assert_string_equal(zs_rr_type_name(65), "TYPE65");
 }
 

@@ -218,6 +218,33 @@ static void test_dkim_discovery_nxdomain_asks_no_selector(void **state)
 	zs_arena_deinit(&a);
 }
 
+/*
+ * The status a DKIM result rests on: the selectors rightly not asked below an NXDOMAIN
+ * _domainkey are no failure (the absence of any key is known), while a failed question is.
+ */
+static void test_dkim_result_status_not_asked_is_no_failure(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "nokeys.example", "v=spf1 -all");
+	fake_txt(z, "google._domainkey.keys.example", rsa_record(&a, 2048, false));
+	fake_fail(z, "k1._domainkey.keys.example", ZS_RR_TXT, ZS_DNS_SERVFAIL);
+	fake_fail(z, "_domainkey.down.example", ZS_RR_TXT, ZS_DNS_TIMEOUT);
+	struct fake_stats st;
+
+	const struct zs_dkim_result *r = discover(&a, z, "nokeys.example", NULL, 0, &st);
+	assert_true(r->subtree_absent);
+	assert_int_equal(r->sel[0].status, ZS_DNS_NOT_ASKED); /* kept as it was: not asked */
+	assert_int_equal(zs_dkim_result_status(r), ZS_DNS_NOERROR);
+
+	r = discover(&a, z, "keys.example", NULL, 0, &st);
+	assert_int_equal(zs_dkim_result_status(r), ZS_DNS_SERVFAIL);
+	r = discover(&a, z, "down.example", NULL, 0, &st);
+	assert_int_equal(zs_dkim_result_status(r), ZS_DNS_TIMEOUT);
+	zs_arena_deinit(&a);
+}
+
 /* A failed _domainkey lookup: only the declared selectors are asked, not the common list. */
 static void test_dkim_discovery_failed_base_asks_declared_only(void **state)
 {
@@ -394,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_dkim_key_malformed_data),
 		cmocka_unit_test(test_dkim_selectors_file),
 		cmocka_unit_test(test_dkim_discovery_nxdomain_asks_no_selector),
+		cmocka_unit_test(test_dkim_result_status_not_asked_is_no_failure),
 		cmocka_unit_test(test_dkim_discovery_failed_base_asks_declared_only),
 		cmocka_unit_test(test_dkim_discovery_keys_and_cname),
 		cmocka_unit_test(test_dkim_discovery_wildcard),

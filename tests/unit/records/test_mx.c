@@ -233,6 +233,29 @@ static void test_mx_machine_options_and_failures(void **state)
 	zs_arena_deinit(&a);
 }
 
+/*
+ * A PTR naming the root (or any name that cannot be asked) is not followed: asking is
+ * pointless, since no such name resolves back. The address is not forward-confirmed (a
+ * mismatch), never a failed lookup.
+ */
+static void test_mx_machine_ptr_to_root_is_mismatch(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_mx(z, "rootptr.example", 10, "mx.rootptr.example");
+	fake_a(z, "mx.rootptr.example", "93.184.216.40");
+	fake_ptr(z, "40.216.184.93.in-addr.arpa", "");
+	const struct zs_mx_result *r = run(&a, z, "rootptr.example", NULL, NULL);
+	const struct zs_mx_addr *ad = &r->host[0].addr[0];
+	assert_int_equal(ad->ptr_count, 1);
+	assert_int_equal(ad->ptr[0].status, ZS_DNS_BADNAME); /* not asked, and says why */
+	assert_int_equal(ad->rdns, ZS_RDNS_MISMATCH);
+	assert_false(zs_findings_has(&r->findings, ZS_FIND_MX_LOOKUP_FAILED));
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_MX_FCRDNS_MISMATCH));
+	zs_arena_deinit(&a);
+}
+
 int main(void)
 {
 	zs_test_use_cmocka_allocator();
@@ -243,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_mx_address_special),
 		cmocka_unit_test(test_mx_machine_rdns),
 		cmocka_unit_test(test_mx_machine_options_and_failures),
+		cmocka_unit_test(test_mx_machine_ptr_to_root_is_mismatch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
