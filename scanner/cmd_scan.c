@@ -35,6 +35,7 @@ struct scan_ctx {
 	uint64_t jsonl_lines;
 	struct zs_db *db; /* NULL with --no-db */
 	struct zs_db_writer *writer;
+	unsigned db_patience_ms; /* --db-patience; 0: the writer's default */
 	int64_t run_id;
 	struct zs_strset stored;        /* --resume: domains the run already has */
 	struct zs_db_verdict_row *rows; /* scratch for converting verdicts */
@@ -177,6 +178,8 @@ static void scan_usage(FILE *f)
 	        "                       environment variables and ~/.pgpass, as psql)\n"
 	        "  --no-db              do not store in a database (needs --jsonl)\n"
 	        "  --resume RUN         continue an interrupted run, skipping stored domains\n"
+	        "  --db-patience SECONDS  how long the database may stay unreachable before the\n"
+	        "                       sweep stops, its run resumable (default 60)\n"
 	        "policy:\n"
 	        "  --policy NAME|FILE   the ruleset (default: post for .post, ftld for .bank and\n"
 	        "                       .insurance, baseline otherwise)\n"
@@ -262,6 +265,13 @@ static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summ
 	printf("  time        %.1f s (%.0f domains/s)%s\n", s->seconds,
 	       s->seconds > 0 ? (double)s->domains / s->seconds : 0.0,
 	       s->interrupted ? ", INTERRUPTED" : "");
+}
+
+/* The writer's state, asked when it wakes the sweep: once it gave up, the sweep stops. */
+static int sink_status(void *arg)
+{
+	struct scan_ctx *ctx = arg;
+	return ctx->writer != NULL ? zs_db_writer_status(ctx->writer) : 0;
 }
 
 static bool already_stored(void *arg, const char *domain)
@@ -364,12 +374,47 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
 		return ret;
 	}
-	struct zs_db_writer_opts wo = { .wake = zs_sweep_wake, .wake_arg = sweep };
+	struct zs_db_writer_opts wo = { .give_up_ms = ctx->db_patience_ms,
+		                        .wake = zs_sweep_wake,
+		                        .wake_arg = sweep };
 	ret = zs_db_writer_new(ctx->db, ctx->run_id, &wo, &ctx->writer);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
 	}
 	return ret;
+}
+
+/* Say how the run ended in the database, in one line (and how to go on). */
+static void report_end(const struct scan_ctx *ctx, const struct zs_db_run_end *end, int ret,
+                       const struct zs_db_writer_stats *ws)
+{
+	long long id = (long long)ctx->run_id;
+
+	if (ret == ZS_ERR_LOCKED) {
+		zs_log_error(ZS_LOG_DB,
+		             "run %lld: %s: this sweep stopped; the %llu results it stored stay in "
+		             "run %lld",
+		             id, zs_db_error(ctx->db), (unsigned long long)ws->results, id);
+	} else if (ret != 0) {
+		zs_log_error(
+		        ZS_LOG_DB,
+		        "run %lld is left running, not marked %s (%s); nothing stored is lost: "
+		        "continue it with: zonesweep scan ... --resume %lld",
+		        id, zs_db_run_status_name(end->status), zs_db_error(ctx->db), id);
+	} else if (end->status != ZS_DB_RUN_FAILED) {
+		fprintf(stderr,
+		        "zonesweep: run %lld stored (%s): %llu results (since the previous run, "
+		        "%llu with facts and %llu with verdicts unchanged), %llu quarantined\n",
+		        id, zs_db_run_status_name(end->status), (unsigned long long)ws->results,
+		        (unsigned long long)ws->facts_unchanged,
+		        (unsigned long long)ws->verdicts_unchanged,
+		        (unsigned long long)ws->quarantined);
+		if (end->status == ZS_DB_RUN_INTERRUPTED) {
+			fprintf(stderr,
+			        "zonesweep: continue it with: zonesweep scan ... --resume %lld\n",
+			        id);
+		}
+	}
 }
 
 /* Finish the run in the database: whatever happened, the run ends in a definite state. */
@@ -409,23 +454,7 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 		end.status = ZS_DB_RUN_FAILED;
 	}
 	int ret = zs_db_run_finish(ctx->db, ctx->run_id, &end);
-	if (ret != 0) {
-		zs_log_error(ZS_LOG_DB, "run %lld: %s", (long long)ctx->run_id,
-		             zs_db_error(ctx->db));
-	} else if (end.status != ZS_DB_RUN_FAILED) {
-		fprintf(stderr,
-		        "zonesweep: run %lld stored (%s): %llu results (since the previous run, "
-		        "%llu with facts and %llu with verdicts unchanged), %llu quarantined\n",
-		        (long long)ctx->run_id, zs_db_run_status_name(end.status),
-		        (unsigned long long)ws.results, (unsigned long long)ws.facts_unchanged,
-		        (unsigned long long)ws.verdicts_unchanged,
-		        (unsigned long long)ws.quarantined);
-		if (end.status == ZS_DB_RUN_INTERRUPTED) {
-			fprintf(stderr,
-			        "zonesweep: continue it with: zonesweep scan ... --resume %lld\n",
-			        (long long)ctx->run_id);
-		}
-	}
+	report_end(ctx, &end, ret, &ws);
 	for (size_t i = 0; i < nfirst; i++) {
 		zs_free((void *)first[i]);
 	}
@@ -447,6 +476,7 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 	}
 	o->domain_info = domain_info;
 	o->domain_info_arg = ctx;
+	o->sink_status = sink_status;
 	int ret = zs_sweep_new(o, &sweep);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s", o->zone_path,
@@ -528,6 +558,7 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_DB,
 		OPT_NO_DB,
 		OPT_RESUME,
+		OPT_DB_PATIENCE,
 		OPT_POLICY,
 		OPT_SELECTORS,
 		OPT_HELP,
@@ -549,6 +580,7 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "db", required_argument, NULL, OPT_DB },
 		{ "no-db", no_argument, NULL, OPT_NO_DB },
 		{ "resume", required_argument, NULL, OPT_RESUME },
+		{ "db-patience", required_argument, NULL, OPT_DB_PATIENCE },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "selectors", required_argument, NULL, OPT_SELECTORS },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -625,6 +657,10 @@ int zs_cmd_scan(int argc, char **argv)
 		case OPT_RESUME:
 			resume = optarg;
 			break;
+		case OPT_DB_PATIENCE:
+			bad |= zs_cli_uint("db-patience", optarg, 1, 86400, &v);
+			ctx.db_patience_ms = v * 1000;
+			break;
 		case OPT_POLICY:
 			ctx.policy = optarg;
 			break;
@@ -650,8 +686,9 @@ int zs_cmd_scan(int argc, char **argv)
 		zs_log_error(ZS_LOG_MAIN, "scan: --zone and --tld are required");
 		bad = 1;
 	}
-	if (no_db && (conninfo != NULL || resume != NULL)) {
-		zs_log_error(ZS_LOG_MAIN, "scan: --no-db excludes --db and --resume");
+	if (no_db && (conninfo != NULL || resume != NULL || ctx.db_patience_ms != 0)) {
+		zs_log_error(ZS_LOG_MAIN,
+		             "scan: --no-db excludes --db, --resume and --db-patience");
 		bad = 1;
 	}
 	if (no_db && jsonl_path == NULL) {

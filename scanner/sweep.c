@@ -10,7 +10,10 @@
  * Results leave through the emit function. When the sink is full it says ZS_ERR_AGAIN: the
  * result is held, topping up stops, and the sink's wake-up (uv_async_send, the only call that
  * crosses threads) resumes the flow. The window counts held results too, so memory is bounded
- * by the window whatever the sink's speed.
+ * by the window whatever the sink's speed. A sink that fails (the database writer gives up)
+ * wakes the sweep too: it stops at once, as after a signal, rather than probing domains whose
+ * results have nowhere to go. The sink's thread may call the wake-up at any time, even after
+ * the loop has ended: a flag under a mutex makes that a no-op once the async handle closes.
  *
  * A domain with a question that ended in a DNS failure is not emitted in the main pass: it is
  * remembered and probed again in a deferred pass after a pause, since resolvers cache
@@ -70,6 +73,8 @@ struct zs_sweep {
 	uv_check_t topup;
 	uv_idle_t kick;
 	uv_async_t wake;
+	uv_mutex_t wake_mu; /* guards wake_open: zs_sweep_wake() runs on the sink's thread */
+	bool wake_open;     /* the async handle may be sent to */
 	uv_timer_t progress;
 	uv_timer_t retry_timer;
 	uv_signal_t sigint;
@@ -102,6 +107,7 @@ struct zs_sweep {
 
 static void topup(struct zs_sweep *s);
 static void maybe_finish(struct zs_sweep *s);
+static void stop_sweep(struct zs_sweep *s);
 static void on_idle(uv_idle_t *h);
 
 static void set_phase(struct zs_sweep *s, enum sweep_phase phase)
@@ -150,6 +156,9 @@ static void drain_held(struct zs_sweep *s)
 			zs_log_error(ZS_LOG_MAIN, "%s: result could not be stored: %s", r->domain,
 			             zs_err_str(ret));
 			s->fatal = ret;
+			s->sum.sink_failed = true;
+			/* stopped from on_wake(), not from inside a probe's callback */
+			zs_sweep_wake(s);
 			return;
 		}
 		count_status(s, r);
@@ -316,9 +325,25 @@ static void on_check(uv_check_t *h)
 	topup(h->data);
 }
 
+/* The sink's wake-up: it has room again, or it failed (the sweep then stops at once). */
 static void on_wake(uv_async_t *h)
 {
 	struct zs_sweep *s = h->data;
+	if (!s->sum.sink_failed && s->opts.sink_status != NULL) {
+		int ret = s->opts.sink_status(s->opts.emit_arg);
+		if (ret != 0 && s->fatal == 0) {
+			s->fatal = ret;
+			s->sum.sink_failed = true;
+		}
+	}
+	if (s->sum.sink_failed && !s->stopping) {
+		zs_log_debug(ZS_LOG_MAIN,
+		             "sweep: the sink failed: stopping; %zu domains in flight "
+		             "are abandoned",
+		             s->inflight_count);
+		stop_sweep(s);
+		return;
+	}
 	drain_held(s);
 	topup(s);
 	maybe_finish(s);
@@ -345,6 +370,9 @@ static void close_all(struct zs_sweep *s)
 		(uv_handle_t *)&s->sigterm,
 	};
 	set_phase(s, SWEEP_CLOSING);
+	uv_mutex_lock(&s->wake_mu);
+	s->wake_open = false;
+	uv_mutex_unlock(&s->wake_mu);
 	for (size_t i = 0; i < sizeof(handles) / sizeof(handles[0]); i++) {
 		if (!uv_is_closing(handles[i])) {
 			uv_close(handles[i], handle_closed);
@@ -393,17 +421,10 @@ static void maybe_finish(struct zs_sweep *s)
 	close_all(s);
 }
 
-static void on_signal(uv_signal_t *h, int signum)
+/* End the sweep early: no new probes, the ones in flight abandoned, no deferred pass. */
+static void stop_sweep(struct zs_sweep *s)
 {
-	struct zs_sweep *s = h->data;
-
-	if (s->stopping) {
-		return;
-	}
-	zs_log_warn(ZS_LOG_MAIN, "%s received: stopping; %zu domains in flight are abandoned",
-	            strsignal(signum), s->inflight_count);
 	s->stopping = true;
-	s->sum.interrupted = true;
 	while (s->inflight != NULL) {
 		struct sweep_slot *slot = s->inflight;
 		inflight_unlink(s, slot);
@@ -416,6 +437,19 @@ static void on_signal(uv_signal_t *h, int signum)
 		set_phase(s, SWEEP_RETRY);
 	}
 	maybe_finish(s);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+	struct zs_sweep *s = h->data;
+
+	if (s->stopping) {
+		return;
+	}
+	zs_log_warn(ZS_LOG_MAIN, "%s received: stopping; %zu domains in flight are abandoned",
+	            strsignal(signum), s->inflight_count);
+	s->sum.interrupted = true;
+	stop_sweep(s);
 }
 
 static double elapsed_s(const struct zs_sweep *s)
@@ -488,6 +522,12 @@ int zs_sweep_new(const struct zs_sweep_opts *opts, struct zs_sweep **out)
 		zs_free(s);
 		return ret;
 	}
+	ret = uv_mutex_init(&s->wake_mu);
+	if (ret != 0) {
+		zs_zone_reader_close(s->zone);
+		zs_free(s);
+		return ret;
+	}
 	*out = s;
 	return 0;
 }
@@ -528,6 +568,9 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 	init_handle(s, (uv_handle_t *)&s->kick);
 	(void)uv_async_init(&s->loop, &s->wake, on_wake);
 	init_handle(s, (uv_handle_t *)&s->wake);
+	uv_mutex_lock(&s->wake_mu);
+	s->wake_open = true;
+	uv_mutex_unlock(&s->wake_mu);
 	(void)uv_timer_init(&s->loop, &s->progress);
 	init_handle(s, (uv_handle_t *)&s->progress);
 	(void)uv_timer_init(&s->loop, &s->retry_timer);
@@ -595,7 +638,11 @@ const struct zs_zone_stats *zs_sweep_zone_stats(const struct zs_sweep *s)
 void zs_sweep_wake(void *sweep)
 {
 	struct zs_sweep *s = sweep;
-	(void)uv_async_send(&s->wake);
+	uv_mutex_lock(&s->wake_mu);
+	if (s->wake_open) {
+		(void)uv_async_send(&s->wake);
+	}
+	uv_mutex_unlock(&s->wake_mu);
 }
 
 void zs_sweep_free(struct zs_sweep *s)
@@ -608,5 +655,6 @@ void zs_sweep_free(struct zs_sweep *s)
 	}
 	zs_free(s->deferred);
 	zs_zone_reader_close(s->zone);
+	uv_mutex_destroy(&s->wake_mu);
 	zs_free(s);
 }

@@ -25,6 +25,13 @@ struct zs_sweep;
  */
 typedef int (*zs_sweep_emit_fn)(void *arg, const struct zs_probe *p);
 
+/**
+ * The sink's state, asked when it wakes the sweep.
+ * @return 0 while it takes results, or the error it failed with (the sweep stops at once and
+ *         returns it)
+ */
+typedef int (*zs_sweep_status_fn)(void *arg);
+
 /** Whether a domain is already done (a resumed run) and must not be probed again. */
 typedef bool (*zs_sweep_skip_fn)(void *arg, const char *domain);
 
@@ -44,8 +51,9 @@ struct zs_sweep_opts {
 	bool no_retry;                    /**< no deferred pass */
 	bool progress;                    /**< show progress (a line on a TTY, logs otherwise) */
 	zs_sweep_emit_fn emit;
-	void *emit_arg;
-	zs_sweep_skip_fn skip; /**< NULL: probe everything */
+	void *emit_arg;                 /**< passed to emit and sink_status */
+	zs_sweep_status_fn sink_status; /**< NULL: the sink fails only through emit */
+	zs_sweep_skip_fn skip;          /**< NULL: probe everything */
 	void *skip_arg;
 	const char
 	        *preflight; /**< a name whose SOA must resolve before the sweep starts, so
@@ -70,6 +78,8 @@ struct zs_sweep_summary {
 	uint64_t recovered;           /**< of those, domains whose retry finished every question */
 	double seconds;               /**< wall time of the sweep */
 	bool interrupted;             /**< stopped by a signal */
+	bool sink_failed;             /**< stopped because the sink failed (emit or sink_status
+	                                   said so): its error is what zs_sweep_run() returned */
 	bool started;                 /**< the preflight question was answered and probing began */
 	enum zs_dns_status preflight; /**< what became of the preflight question */
 	struct zs_zone_stats zone;
@@ -89,13 +99,17 @@ int zs_sweep_new(const struct zs_sweep_opts *opts, struct zs_sweep **out);
  * @return 0, ZS_ERR_INTERRUPTED after SIGINT/SIGTERM (the results so far were emitted),
  *         the zone reader's error (ZS_ERR_GZIP, ZS_ERR_PARSE in strict mode, -errno),
  *         ZS_ERR_DNS when the preflight question got no answer, or the sink's error
+ *         (sum->sink_failed is then set)
  */
 int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum);
 
 /** The zone reader's figures so far (before the run: what opening the zone read). */
 const struct zs_zone_stats *zs_sweep_zone_stats(const struct zs_sweep *s);
 
-/** Tell the sweep its sink has room again. Safe to call from any thread. */
+/**
+ * Tell the sweep its sink has room again, or has failed. Safe to call from any thread, at any
+ * time until zs_sweep_free(): once the sweep's loop has ended it does nothing.
+ */
 void zs_sweep_wake(void *sweep);
 
 /** Free a sweep; NULL is a no-op. */

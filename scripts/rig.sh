@@ -8,6 +8,8 @@
 #   scripts/rig.sh start DIR [--world WORLD] [--no-pg] [--no-dns]
 #   scripts/rig.sh stop DIR
 #   scripts/rig.sh restart-pg DIR      (immediate stop and start, for fault tests)
+#   scripts/rig.sh stop-pg DIR         (immediate stop: the database stays away)
+#   scripts/rig.sh start-pg DIR        (start it again, on the same port)
 #
 # start writes DIR/env.sh, to be sourced: ZS_PG_CONNINFO (a fresh database "zonesweep"),
 # ZS_PG_ADMIN (the "postgres" database, for tests that create their own), PG* variables,
@@ -18,7 +20,7 @@ set -euo pipefail
 PG_USER=zonesweep
 
 usage() {
-	sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 
@@ -273,12 +275,16 @@ stop)
 	DIR=$(cd "$DIR" 2>/dev/null && pwd) || exit 0
 	stop_all
 	;;
-restart-pg)
+restart-pg | stop-pg | start-pg)
 	DIR=$(cd "$DIR" && pwd)
-	as_pg "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m immediate -w stop >/dev/null
-	as_pg "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/server.log" -w -t 60 start >/dev/null
-	sed -i '/^pg /d' "$DIR/pids"
-	record_pid pg "$(head -n 1 "$DIR/pg/data/postmaster.pid")"
+	if [ "$cmd" != start-pg ]; then
+		as_pg "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -m immediate -w stop >/dev/null
+		sed -i '/^pg /d' "$DIR/pids"
+	fi
+	if [ "$cmd" != stop-pg ]; then
+		as_pg "$PG_BIN/pg_ctl" -D "$DIR/pg/data" -l "$DIR/pg/server.log" -w -t 60 start >/dev/null
+		record_pid pg "$(head -n 1 "$DIR/pg/data/postmaster.pid")"
+	fi
 	;;
 *) usage ;;
 esac

@@ -9,10 +9,9 @@ how to resume it."""
 import os
 import signal
 import subprocess
-import time
 
 import zstest
-from zstest import check
+from zstest import check, wait_for
 
 TLD = "post"
 
@@ -29,15 +28,6 @@ def snapshot(db, run_id):
     verdicts = db.q("SELECT domain, rule, verdict FROM verdicts WHERE run_id = %s "
                     "ORDER BY domain, rule" % run_id)
     return results, verdicts
-
-
-def wait_for(pred, what, limit=120):
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.2)
-    raise zstest.Failure("gave up waiting for " + what)
 
 
 def test(env, tmp):

@@ -10,9 +10,13 @@ import gzip
 import io
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 REQUIRED = ("ZS_BINARY", "ZS_TEST_WORLD", "ZS_UNBOUND_ADDR", "ZS_NSD_ADDR", "ZS_PG_ADMIN",
             "ZS_BLACKHOLE_ADDR")
@@ -72,6 +76,121 @@ def zonesweep(binary, *args, check_rc=None, timeout=600):
         raise Failure("zonesweep %s: exit %d (wanted %d)\nstdout:\n%s\nstderr:\n%s"
                       % (" ".join(args), p.returncode, check_rc, p.stdout, p.stderr))
     return p
+
+
+def rig(command):
+    """scripts/rig.sh COMMAND on the running rig: restart-pg, stop-pg, start-pg."""
+    rig_dir = os.environ.get("ZS_RIG_DIR")
+    check(rig_dir, "ZS_RIG_DIR is not set: run through scripts/test.sh")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    subprocess.run([os.path.join(root, "scripts", "rig.sh"), command, rig_dir], check=True,
+                   capture_output=True)
+
+
+def wait_for(pred, what, limit=120):
+    """Poll pred() until it holds; fail after limit seconds (a bound, never the verdict)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.1)
+    raise Failure("gave up waiting for " + what)
+
+
+class Sweep:
+    """A zonesweep process in the background whose stderr lines can be waited for."""
+
+    def __init__(self, args, **popen):
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, **popen)
+        self.out = []
+        self.err = []
+        self.readers = [threading.Thread(target=self._read, args=(f, lines), daemon=True)
+                        for f, lines in ((self.proc.stdout, self.out),
+                                         (self.proc.stderr, self.err))]
+        for t in self.readers:
+            t.start()
+
+    @staticmethod
+    def _read(f, lines):
+        for line in f:
+            lines.append(line)
+
+    def wait_until(self, pred, what, limit=120):
+        """wait_for(pred), failing at once if zonesweep exits meanwhile."""
+        def ready():
+            if pred():
+                return True
+            if self.proc.poll() is not None:
+                rc, _, err = self.wait()
+                raise Failure("zonesweep exited %d while waiting for %s:\n%s" % (rc, what, err))
+            return False
+        wait_for(ready, what, limit)
+
+    def wait_line(self, pattern, limit=120):
+        """Wait for a stderr line matching a regular expression; return it."""
+        found = []
+
+        def seen():
+            found.extend(l for l in list(self.err) if re.search(pattern, l))
+            if not found and self.proc.poll() is not None:
+                for t in self.readers:
+                    t.join()
+                found.extend(l for l in self.err if re.search(pattern, l))
+                if not found:
+                    raise Failure("zonesweep exited %d before printing /%s/:\n%s"
+                                  % (self.proc.returncode, pattern, "".join(self.err)))
+            return bool(found)
+        wait_for(seen, "/%s/ on zonesweep's stderr" % pattern, limit)
+        return found[0]
+
+    def wait(self, limit=300):
+        """Wait for the end; return (exit status, stdout, stderr)."""
+        try:
+            self.proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise Failure("zonesweep still running after %d s:\n%s" % (limit, "".join(self.err)))
+        for t in self.readers:
+            t.join()
+        return self.proc.returncode, "".join(self.out), "".join(self.err)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+
+class TableLock:
+    """An open transaction holding a table in ACCESS EXCLUSIVE mode: whoever writes to it
+    waits (the database writer, held while the sweep goes on). commit(sql) runs more
+    statements in the transaction, then commits, releasing the lock."""
+
+    def __init__(self, conninfo, table):
+        self.proc = subprocess.Popen(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.proc.stdin.write("BEGIN;\nLOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\n"
+                              "\\echo locked\n" % table)
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        check(line.strip() == "locked", "could not lock %s: %s" % (table, line))
+
+    def commit(self, sql=""):
+        out, _ = self.proc.communicate("%s\nCOMMIT;\n" % sql, timeout=60)
+        check(self.proc.returncode == 0, "psql: %s" % out)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def summary_stored(stdout):
+    """The number the summary gives for "domains N stored"."""
+    m = re.search(r"^  domains +(\d+) stored", stdout, re.M)
+    check(m, "no 'domains N stored' in the summary:\n" + stdout)
+    return int(m.group(1))
 
 
 def expected(world, tld):
