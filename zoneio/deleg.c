@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "scanner/base/err.h"
+#include "scanner/base/hostname.h"
 #include "zoneio/reader_int.h"
 
 /* Per-group bounds, so that a hostile zone cannot make one group grow without limit. */
@@ -60,11 +61,23 @@ static size_t pool_add(struct zs__pool *p, const uint8_t *data, size_t len)
 	return p->len - len;
 }
 
+/* Whether every label of a wire-form name is a host-name label (scanner/base/hostname.h). */
+static bool wire_is_host(const uint8_t *name)
+{
+	for (const uint8_t *p = name; *p != 0; p += *p + 1) {
+		if (!zs_host_label_valid((const char *)p + 1, *p)) {
+			return false;
+		}
+	}
+	return true;
+}
+
 static void group_start(struct zs__deleg *d, const uint8_t *owner)
 {
 	memcpy(d->name, owner, zs__name_len(owner));
 	d->active = true;
 	d->has_ns = false;
+	d->not_host = !wire_is_host(owner);
 	d->group_records = 0;
 	d->pool.len = 0;
 	d->ns_count = 0;
@@ -283,6 +296,9 @@ static bool group_end(struct zs_zone_reader *r)
 		}
 		return false;
 	}
+	if (d->not_host) {
+		return false; /* the error was counted at its first NS record */
+	}
 	if (!zs__nameset_add_hash(&d->yielded, d->hash)) {
 		r->stats.late_records += d->group_records;
 		return false;
@@ -311,6 +327,27 @@ static void add_own(struct zs__deleg *d, const struct zs__zone_rr *rr)
 	}
 }
 
+/*
+ * A record of the group's own name. A delegation whose name is not a host name is refused with
+ * one error, at its first NS record: no command could name it, so it is never swept or stored.
+ * @return 0, or ZS_ERR_PARSE in strict mode
+ */
+static int own_record(struct zs_zone_reader *r, const struct zs__zone_rr *rr)
+{
+	struct zs__deleg *d = &r->deleg;
+	bool first_ns = rr->type == ZS__RR_NS && !d->has_ns;
+	add_own(d, rr);
+	if (first_ns && d->not_host) {
+		char text[ZS__NAME_TEXT_MAX];
+		(void)zs__name_to_text(d->name, text);
+		return zs__zone_error(r, rr->file, rr->line,
+		                      "delegation %s is not a host name (letters, digits and "
+		                      "hyphens): not swept",
+		                      text);
+	}
+	return 0;
+}
+
 static void apex_record(struct zs_zone_reader *r, const struct zs__zone_rr *rr)
 {
 	if (rr->type == ZS__RR_SOA && !r->stats.has_serial) {
@@ -324,6 +361,7 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 {
 	struct zs__deleg *d = &r->deleg;
 	bool yielded = false;
+	int ret = 0;
 
 	r->stats.records++;
 	if (rr->rclass != ZS__CLASS_IN) {
@@ -338,8 +376,7 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 			return 0;
 		case ZS__KIND_OWN:
 			d->group_records++;
-			add_own(d, rr);
-			return 0;
+			return own_record(r, rr);
 		case ZS__KIND_BELOW:
 			d->group_records++;
 			if (rr->type == ZS__RR_A || rr->type == ZS__RR_AAAA) {
@@ -371,8 +408,7 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 	if (d->active && zs__name_eq(rr->owner, d->name)) {
 		d->last_kind = ZS__KIND_OWN;
 		d->group_records++;
-		add_own(d, rr);
-		return 0;
+		return own_record(r, rr);
 	}
 	if (d->active && d->has_ns && zs__name_below(rr->owner, d->name, true)) {
 		/* Glue or occluded data of the delegation being gathered. */
@@ -391,12 +427,12 @@ int zs__deleg_add(struct zs_zone_reader *r, const struct zs__zone_rr *rr,
 		d->last_kind = ZS__KIND_OWN;
 		group_start(d, rr->owner);
 		d->group_records++;
-		add_own(d, rr);
+		ret = own_record(r, rr);
 	}
 	if (yielded) {
 		*out = &d->out;
 	}
-	return 0;
+	return ret;
 }
 
 bool zs__deleg_finish(struct zs_zone_reader *r, const struct zs_delegation **out)

@@ -880,10 +880,12 @@ static int resync(struct lex *x)
 	return RS_DONE;
 }
 
-static int push_file(struct fast_src *s, const char *path)
+/* @param flags  ZS__INPUT_REGULAR for a $INCLUDE */
+static int push_file(struct fast_src *s, const char *path, unsigned flags)
 {
 	struct frame *f = &s->frames[s->depth];
-	int ret = zs__input_open(path, s->r->opts.verify_gzip, &f->in);
+	int ret = zs__input_open(path, flags | (s->r->opts.verify_gzip ? ZS__INPUT_VERIFY : 0),
+	                         &f->in);
 	if (ret != 0) {
 		return ret;
 	}
@@ -1001,7 +1003,7 @@ static int directive(struct fast_src *s, struct frame *f, struct lex *x, const s
 	/* The include takes effect now: commit this line first. */
 	f->pos = (size_t)(x->p - f->buf);
 	f->line = x->line;
-	int ret = push_file(s, path);
+	int ret = push_file(s, path, ZS__INPUT_REGULAR);
 	zs_free(path);
 	if (ret != 0) {
 		(void)snprintf(s->msg, sizeof(s->msg), "$INCLUDE %.150s: %.80s", file,
@@ -1358,7 +1360,7 @@ int zs__fast_src_open(struct zs_zone_reader *r, const char *path, struct zs__zon
 		s->has_origin = true;
 	}
 	s->base_dir = zs__zone_base_dir(path);
-	ret = push_file(s, path);
+	ret = push_file(s, path, 0);
 	if (ret != 0) {
 		goto fail;
 	}

@@ -45,7 +45,6 @@ struct zs__input {
 	size_t buf_pos;
 	int err;
 	uint64_t bytes;
-	FILE *fp;
 	/* the inflating thread and its ring */
 	bool threaded;
 	pthread_t thread;
@@ -341,7 +340,7 @@ static int verify(struct zs__input *in)
 	return start(in);
 }
 
-int zs__input_open(const char *path, bool verify_gzip, struct zs__input **out)
+int zs__input_open(const char *path, unsigned flags, struct zs__input **out)
 {
 	struct zs__input *in = zs_calloc(1, sizeof(*in));
 	struct stat st;
@@ -352,7 +351,10 @@ int zs__input_open(const char *path, bool verify_gzip, struct zs__input **out)
 	if (strcmp(path, "-") == 0) {
 		in->fd = STDIN_FILENO;
 	} else {
-		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* O_NONBLOCK: opening a FIFO must not wait for a writer; reads of a regular file
+		 * ignore the flag */
+		int oflags = O_RDONLY | O_CLOEXEC | ((flags & ZS__INPUT_REGULAR) ? O_NONBLOCK : 0);
+		in->fd = open(path, oflags);
 		if (in->fd < 0) {
 			ret = -errno;
 			goto fail;
@@ -367,13 +369,17 @@ int zs__input_open(const char *path, bool verify_gzip, struct zs__input **out)
 		ret = -EISDIR;
 		goto fail;
 	}
+	if ((flags & ZS__INPUT_REGULAR) && !S_ISREG(st.st_mode)) {
+		ret = ZS_ERR_REFUSED;
+		goto fail;
+	}
 	ret = start(in);
 	if (ret != 0) {
 		goto fail;
 	}
-	if (verify_gzip && in->gzip) {
+	if ((flags & ZS__INPUT_VERIFY) && in->gzip) {
 		if (!S_ISREG(st.st_mode)) {
-			ret = -ESPIPE;
+			ret = ZS_ERR_GZIP_STREAM; /* it cannot be read twice */
 			goto fail;
 		}
 		ret = verify(in);
@@ -394,22 +400,6 @@ fail:
 	return ret;
 }
 
-static ssize_t cookie_read(void *cookie, char *buf, size_t size)
-{
-	ssize_t n = zs__input_read(cookie, buf, size);
-	return n < 0 ? -1 : n;
-}
-
-FILE *zs__input_file(struct zs__input *in)
-{
-	if (in->fp == NULL) {
-		cookie_io_functions_t io = { .read = cookie_read };
-		in->fp = fopencookie(in, "r", io);
-		ZS_REQUIRE(in->fp != NULL);
-	}
-	return in->fp;
-}
-
 int zs__input_error(const struct zs__input *in)
 {
 	return in->err;
@@ -424,9 +414,6 @@ void zs__input_close(struct zs__input *in)
 {
 	if (in == NULL) {
 		return;
-	}
-	if (in->fp != NULL) {
-		(void)fclose(in->fp);
 	}
 	if (in->threaded) {
 		pthread_mutex_lock(&in->mu);

@@ -20,6 +20,17 @@
 
 #define LINE_MAX_BYTES 65536
 
+/*
+ * ldns reads through stdio, and its tokenizer drops a NUL byte without a word ("b\0c" becomes
+ * "bc"), where the fast tokenizer rejects the record. So the stream under ldns notes the line of
+ * every NUL byte it hands over, and a record on such a line is refused here.
+ */
+struct nul_lines {
+	unsigned long read_line; /**< line of the next byte handed to stdio */
+	unsigned long *line;     /**< lines holding a NUL byte, not yet passed by the parser */
+	size_t head, count, cap;
+};
+
 struct frame {
 	struct zs__input *in;
 	FILE *fp;
@@ -27,7 +38,54 @@ struct frame {
 	int line;
 	ldns_rdf *saved_origin; /**< the includer's origin, restored when this file ends */
 	ldns_rdf *saved_prev;
+	struct nul_lines nul;
 };
+
+static void nul_note(struct nul_lines *n, unsigned long line)
+{
+	if (n->count > 0 && n->line[n->head + n->count - 1] == line) {
+		return;
+	}
+	if (n->head + n->count == n->cap) {
+		if (n->head > 0) {
+			memmove(n->line, n->line + n->head, n->count * sizeof(*n->line));
+			n->head = 0;
+		}
+		if (n->count == n->cap) {
+			n->cap = n->cap == 0 ? 16 : n->cap * 2;
+			n->line = zs_realloc(n->line, n->cap * sizeof(*n->line));
+		}
+	}
+	n->line[n->head + n->count++] = line;
+}
+
+/* The first line in [from, to] that holds a NUL byte, or 0; lines before @p from are passed. */
+static unsigned long nul_take(struct nul_lines *n, unsigned long from, unsigned long to)
+{
+	unsigned long found = 0;
+	while (n->count > 0 && n->line[n->head] <= to) {
+		if (found == 0 && n->line[n->head] >= from) {
+			found = n->line[n->head];
+		}
+		n->head++;
+		n->count--;
+	}
+	return found;
+}
+
+static ssize_t frame_read(void *cookie, char *buf, size_t size)
+{
+	struct frame *f = cookie;
+	ssize_t got = zs__input_read(f->in, buf, size);
+	for (ssize_t i = 0; i < got; i++) {
+		if (buf[i] == '\n') {
+			f->nul.read_line++;
+		} else if (buf[i] == '\0') {
+			nul_note(&f->nul, f->nul.read_line);
+		}
+	}
+	return got < 0 ? -1 : got; /* the error stays in zs__input_error() */
+}
 
 struct ldns_src {
 	struct zs__zone_src base;
@@ -43,14 +101,19 @@ struct ldns_src {
 	char line[LINE_MAX_BYTES]; /**< one logical line, bounded */
 };
 
-static int push_file(struct ldns_src *s, const char *path)
+/* @param flags  ZS__INPUT_REGULAR for a $INCLUDE */
+static int push_file(struct ldns_src *s, const char *path, unsigned flags)
 {
 	struct frame *f = &s->frames[s->depth];
-	int ret = zs__input_open(path, s->r->opts.verify_gzip, &f->in);
+	int ret = zs__input_open(path, flags | (s->r->opts.verify_gzip ? ZS__INPUT_VERIFY : 0),
+	                         &f->in);
 	if (ret != 0) {
 		return ret;
 	}
-	f->fp = zs__input_file(f->in);
+	cookie_io_functions_t io = { .read = frame_read };
+	f->fp = fopencookie(f, "r", io);
+	ZS_REQUIRE(f->fp != NULL);
+	f->nul.read_line = 1;
 	f->path = zs_strdup(path);
 	f->line = 1;
 	f->saved_origin = NULL;
@@ -63,7 +126,9 @@ static void pop_file(struct ldns_src *s)
 {
 	struct frame *f = &s->frames[--s->depth];
 	s->done_bytes += zs__input_bytes(f->in);
+	(void)fclose(f->fp);
 	zs__input_close(f->in);
+	zs_free(f->nul.line);
 	zs_free(f->path);
 	if (s->depth > 0) {
 		ldns_rdf_deep_free(s->origin);
@@ -155,7 +220,7 @@ static int do_include(struct ldns_src *s, struct frame *f, int line, char **w, i
 			                      "$INCLUDE origin %s is not a domain name", w[2]);
 		}
 	}
-	ret = push_file(s, path);
+	ret = push_file(s, path, ZS__INPUT_REGULAR);
 	if (ret != 0) {
 		ldns_rdf_deep_free(origin);
 		ret = zs__zone_error(r, f->path, (unsigned long)line, "$INCLUDE %s: %s", w[1],
@@ -274,9 +339,11 @@ static int ldns_src_next(struct zs__zone_src *base, struct zs__zone_rr *out)
 	for (;;) {
 		struct frame *f = &s->frames[s->depth - 1];
 		size_t limit = LINE_MAX_BYTES;
+		int first = f->line;
 		ldns_status st = ldns_fget_token_l_st(f->fp, &line, &limit, true,
 		                                      LDNS_PARSE_SKIP_SPACE, &f->line);
 		int lineno = f->line > 1 ? f->line - 1 : 1;
+		unsigned long nul = nul_take(&f->nul, (unsigned long)first, (unsigned long)lineno);
 		r->stats.bytes = s->done_bytes;
 		for (int i = 0; i < s->depth; i++) {
 			r->stats.bytes += zs__input_bytes(s->frames[i].in);
@@ -296,6 +363,13 @@ static int ldns_src_next(struct zs__zone_src *base, struct zs__zone_rr *out)
 			continue;
 		}
 		if (st == LDNS_STATUS_SYNTAX_EMPTY) {
+			continue;
+		}
+		if (st == LDNS_STATUS_OK && nul != 0) {
+			ret = zs__zone_error(r, f->path, nul, "a NUL byte in the record");
+			if (ret != 0) {
+				goto done;
+			}
 			continue;
 		}
 		if (st != LDNS_STATUS_OK) {
@@ -360,7 +434,7 @@ int zs__ldns_src_open(struct zs_zone_reader *r, const char *path, struct zs__zon
 		                                    r->deleg.apex);
 	}
 	s->base_dir = zs__zone_base_dir(path);
-	ret = push_file(s, path);
+	ret = push_file(s, path, 0);
 	if (ret != 0) {
 		goto fail;
 	}

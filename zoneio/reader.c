@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <ldns/ldns.h>
 
@@ -71,7 +72,7 @@ char *zs__zone_base_dir(const char *path)
 	return dir;
 }
 
-int zs__zone_include_path(const struct zs_zone_reader *r, const char *base_dir, const char *arg,
+int zs__zone_include_path(struct zs_zone_reader *r, const char *base_dir, const char *arg,
                           char **out, const char **why)
 {
 	char *joined = NULL;
@@ -119,6 +120,24 @@ int zs__zone_include_path(const struct zs_zone_reader *r, const char *base_dir, 
 		*why = "outside the zone file's directory";
 		return ZS_ERR_REFUSED;
 	}
+	struct stat st;
+	if (stat(real, &st) != 0 || !S_ISREG(st.st_mode)) {
+		free(real);
+		*why = "not a regular file";
+		return ZS_ERR_REFUSED;
+	}
+	if (r->includes == ZS__INCLUDE_FILES) {
+		free(real);
+		*why = "more $INCLUDEs than a zone may read (" ZS__STR(ZS__INCLUDE_FILES) ")";
+		return ZS_ERR_REFUSED;
+	}
+	if ((uint64_t)st.st_size > ZS__INCLUDE_BYTES - r->include_bytes) {
+		free(real);
+		*why = "the included files would exceed 4 GiB";
+		return ZS_ERR_REFUSED;
+	}
+	r->includes++;
+	r->include_bytes += (uint64_t)st.st_size;
 	*out = zs_strdup(real);
 	free(real);
 	return 0;

@@ -93,8 +93,8 @@ struct zs_zone_stats {
  * @param opts  options, copied; NULL for the defaults
  * @param[out] out  on success, the reader, to be closed with zs_zone_reader_close()
  * @return 0, ZS_ERR_GZIP (corrupt or truncated gzip, when opts->verify_gzip), ZS_ERR_PARSE
- *         (opts->origin is not a domain name), -ESPIPE (verify_gzip on a stream that cannot be
- *         read twice), or -errno
+ *         (opts->origin is not a domain name), ZS_ERR_GZIP_STREAM (verify_gzip on gzip from
+ *         a pipe or stdin, which cannot be read twice), or -errno
  */
 int zs_zone_reader_open(const char *path, const struct zs_zone_opts *opts,
                         struct zs_zone_reader **out);

@@ -16,9 +16,15 @@
 #include "scanner/base/mem.h"
 #include "zoneio/reader.h"
 
-#define ZS__NAME_MAX       255  /**< wire length of a domain name, with the root label */
-#define ZS__NAME_TEXT_MAX  1024 /**< a name as text: 255 bytes escaped as \DDD, plus NUL */
-#define ZS__INCLUDE_DEPTH  8    /**< $INCLUDE nesting allowed */
+#define ZS__NAME_MAX      255  /**< wire length of a domain name, with the root label */
+#define ZS__NAME_TEXT_MAX 1024 /**< a name as text: 255 bytes escaped as \DDD, plus NUL */
+#define ZS__INCLUDE_DEPTH 8    /**< $INCLUDE nesting allowed */
+#define ZS__INCLUDE_FILES                                                 \
+	256 /**< $INCLUDEs one zone may read in all (N per level, 8 deep, \
+	         would otherwise read N^8 files) */
+#define ZS__INCLUDE_BYTES  (4ULL << 30) /**< bytes of included files one zone may read */
+#define ZS__STR_(x)        #x
+#define ZS__STR(x)         ZS__STR_(x)
 #define ZS__DEFAULT_ERRORS 20
 
 enum {
@@ -109,6 +115,7 @@ struct zs__deleg {
 	/* the group being gathered */
 	bool active;
 	bool has_ns;
+	bool not_host; /**< the name is not a host name: never yielded, one error at its NS */
 	uint64_t group_records; /**< records of the group, counted as late if it was yielded */
 	uint64_t hash[2];       /**< of name, computed (and its slot prefetched) at the start */
 	enum zs__owner_kind last_kind;
@@ -142,7 +149,9 @@ struct zs_zone_reader {
 	struct zs_arena arena;        /**< strings of errors and of the options */
 	struct zs__zone_src *src;
 	struct zs__deleg deleg;
-	int sticky; /**< a fatal status every further call returns */
+	int sticky;             /**< a fatal status every further call returns */
+	unsigned includes;      /**< $INCLUDEs opened so far */
+	uint64_t include_bytes; /**< their sizes, added up */
 	bool at_eof;
 };
 
@@ -162,13 +171,16 @@ int zs__zone_error(struct zs_zone_reader *r, const char *file, unsigned long lin
 char *zs__zone_base_dir(const char *path);
 
 /**
- * Resolve the argument of a $INCLUDE against the directory of the zone file.
+ * Resolve the argument of a $INCLUDE against the directory of the zone file, and count it
+ * against the zone's budget: a regular file (never a FIFO, a device or a directory) inside that
+ * directory, at most ZS__INCLUDE_FILES of them and ZS__INCLUDE_BYTES in all.
  * @param base_dir  the real path of the zone file's directory, NULL when there is none (stdin)
- * @param[out] out  on success the real path of the file, owned by the caller (zs_free)
+ * @param[out] out  on success the real path of the file, owned by the caller (zs_free); open it
+ *                  with ZS__INPUT_REGULAR
  * @param[out] why  on failure a static reason
  * @return 0 or ZS_ERR_REFUSED
  */
-int zs__zone_include_path(const struct zs_zone_reader *r, const char *base_dir, const char *arg,
+int zs__zone_include_path(struct zs_zone_reader *r, const char *base_dir, const char *arg,
                           char **out, const char **why);
 
 /**
@@ -218,21 +230,27 @@ int zs__fast_src_open(struct zs_zone_reader *r, const char *path, struct zs__zon
 
 struct zs__input;
 
+/** Flags of zs__input_open(). */
+enum {
+	/** inflate a gzip file once before anything is read (needs a regular file) */
+	ZS__INPUT_VERIFY = 1 << 0,
+	/** refuse anything but a regular file, without blocking on a FIFO ($INCLUDE) */
+	ZS__INPUT_REGULAR = 1 << 1,
+};
+
 /**
  * Open a byte input: a file, "-" for stdin; gzip is recognised by its magic bytes.
- * @param verify  inflate a gzip file once before anything is read (needs a seekable file)
- * @return 0, ZS_ERR_GZIP, -ESPIPE, or -errno
+ * @param flags  ZS__INPUT_*
+ * @return 0, ZS_ERR_GZIP, ZS_ERR_GZIP_STREAM (ZS__INPUT_VERIFY on gzip from a pipe), ZS_ERR_REFUSED
+ *         (ZS__INPUT_REGULAR and not a regular file), or -errno
  */
-int zs__input_open(const char *path, bool verify, struct zs__input **out);
+int zs__input_open(const char *path, unsigned flags, struct zs__input **out);
 
 /**
  * Read decompressed bytes.
  * @return the count (> 0), 0 at the end, ZS_ERR_GZIP or -errno
  */
 ssize_t zs__input_read(struct zs__input *in, void *buf, size_t len);
-
-/** The input as a stdio stream (for ldns); read errors set zs__input_error(). @return owned */
-FILE *zs__input_file(struct zs__input *in);
 
 /** The first read error met, or 0. */
 int zs__input_error(const struct zs__input *in);

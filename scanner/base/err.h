@@ -23,7 +23,9 @@
 	XX(INCOMPLETE, "input read incompletely")       \
 	XX(INTERRUPTED, "interrupted")                  \
 	XX(REFUSED, "refused by policy")                \
-	XX(AGAIN, "try again")
+	XX(AGAIN, "try again")                          \
+	XX(GZIP_STREAM,                                 \
+	   "gzip from standard input or a pipe cannot be checked before the run: give the file name")
 
 enum zs_err {
 	ZS_ERR_BASE_ = -1000,

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -236,7 +237,7 @@ static void test_reader_verify_pipe(void **state)
 	int ret = zs_zone_reader_open("-", &o, &r);
 	assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
 	(void)close(saved);
-	assert_int_equal(ret, -ESPIPE);
+	assert_int_equal(ret, ZS_ERR_GZIP_STREAM);
 	assert_null(r);
 	zs_free(comp);
 	(void)unlink(gz);
@@ -363,6 +364,93 @@ static void test_reader_long_lines(void **state)
 	(void)unlink(path);
 }
 
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	(void)fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Read a zone to its end; the records read and the errors. */
+static void read_all(const char *path, enum zs_zone_engine engine, uint64_t *records,
+                     uint64_t *errors, uint64_t *delegations)
+{
+	struct zs_zone_opts o = { .engine = engine, .allow_include = true };
+	struct zs_zone_reader *r = NULL;
+	const struct zs_delegation *d = NULL;
+	assert_int_equal(zs_zone_reader_open(path, &o, &r), 0);
+	int ret;
+	while ((ret = zs_zone_reader_next(r, &d)) == 0) {
+	}
+	assert_int_equal(ret, ZS_ERR_EOF);
+	const struct zs_zone_stats *st = zs_zone_reader_stats(r);
+	*records = st->records;
+	*errors = st->errors;
+	*delegations = st->delegations;
+	zs_zone_reader_close(r);
+}
+
+/*
+ * $INCLUDE reads regular files only (a FIFO in the zone's directory once hung the reader) and at
+ * most ZS__INCLUDE_FILES of them: a file that includes itself five times, eight deep, once read
+ * 5^8 files.
+ */
+static void include_bounds(enum zs_zone_engine engine)
+{
+	char dir[512];
+	char path[1024];
+	uint64_t records, errors, delegations;
+	tmp_path(dir, sizeof(dir), "inc.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+
+	(void)snprintf(path, sizeof(path), "%s/fifo.zone", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	(void)snprintf(path, sizeof(path), "%s/subdir", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	write_text(dir, "special.zone",
+	           "$ORIGIN bank.\n@ SOA a b 1 2 3 4 5\n$INCLUDE fifo.zone\n$INCLUDE subdir\n"
+	           "one NS ns.example.net.\n");
+	(void)snprintf(path, sizeof(path), "%s/special.zone", dir);
+	read_all(path, engine, &records, &errors, &delegations);
+	assert_int_equal(errors, 2);
+	assert_int_equal(delegations, 1);
+
+	write_text(dir, "fan.zone",
+	           "x NS ns.example.net.\n$INCLUDE fan.zone\n$INCLUDE fan.zone\n$INCLUDE fan.zone\n"
+	           "$INCLUDE fan.zone\n$INCLUDE fan.zone\n");
+	write_text(dir, "top.zone", "$ORIGIN bank.\n@ SOA a b 1 2 3 4 5\n$INCLUDE fan.zone\n");
+	(void)snprintf(path, sizeof(path), "%s/top.zone", dir);
+	read_all(path, engine, &records, &errors, &delegations);
+	if (records > 2 + 256) {
+		fail_msg("engine %d read %llu records: more than 256 included files", (int)engine,
+		         (unsigned long long)records);
+	}
+	assert_true(errors > 0);
+	assert_int_equal(delegations, 1);
+
+	static const char *const names[] = { "fifo.zone", "special.zone", "fan.zone", "top.zone" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		(void)unlink(path);
+	}
+	(void)snprintf(path, sizeof(path), "%s/subdir", dir);
+	(void)rmdir(path);
+	(void)rmdir(dir);
+}
+
+static void test_reader_include_bounds_fast(void **state)
+{
+	include_bounds(ZS_ZONE_ENGINE_FAST);
+}
+
+static void test_reader_include_bounds_ldns(void **state)
+{
+	include_bounds(ZS_ZONE_ENGINE_LDNS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -377,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_reader_errors_kept),
 		cmocka_unit_test(test_reader_apex_unknown),
 		cmocka_unit_test(test_reader_long_lines),
+		cmocka_unit_test(test_reader_include_bounds_fast),
+		cmocka_unit_test(test_reader_include_bounds_ldns),
 	};
 	zs_test_use_cmocka_allocator();
 	zs_log_set_level(ZS_LOG_LEVEL_ERROR);
