@@ -16,6 +16,7 @@ int zs_cmd_db(int argc, char **argv);
 int zs_cmd_zone(int argc, char **argv);
 int zs_cmd_check(int argc, char **argv);
 int zs_cmd_spf(int argc, char **argv);
+int zs_cmd_parse(int argc, char **argv);
 int zs_cmd_policy(int argc, char **argv);
 
 /* Database commands (scanner/cmd_db.c, scanner/cmd_db_registry.c). */

@@ -29,6 +29,7 @@ static const struct command commands[] = {
 	{ "db", zs_cmd_db, "database administration: migrate, status, prune" },
 	{ "check", zs_cmd_check, "check domains now: every rule, its reason and its fix" },
 	{ "spf", zs_cmd_spf, "analyse a domain's SPF policy, or check_host() for an address" },
+	{ "parse", zs_cmd_parse, "parse SPF, DMARC or DKIM key records given as text (JSON)" },
 	{ "policy", zs_cmd_policy, "show, list or validate rulesets" },
 	{ "zone", zs_cmd_zone, "read a zone: count or list its delegations" },
 };
