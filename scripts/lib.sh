@@ -9,6 +9,10 @@ ZS_BUILD_PACKAGES="build-essential cmake pkg-config libldns-dev libuv1-dev libpq
 libssl-dev libpsl-dev libcmocka-dev libyaml-dev"
 ZS_RIG_PACKAGES="postgresql-15 postgresql-client-15 nsd unbound ldnsutils python3 iproute2 procps
 gzip chromium"
+# Independent implementations the oracle tests compare the scanner with (tests/oracle): pyspf,
+# dkimpy, the OpenDMARC library, and dnspython, through which pyspf resolves and the tests read
+# the world's zone files.
+ZS_ORACLE_PACKAGES="python3-spf python3-dkim python3-dnspython libopendmarc2"
 
 say() { printf 'zonesweep: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }

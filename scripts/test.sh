@@ -16,7 +16,7 @@ set -euo pipefail
 BUILD=${ZS_BUILD_DIR:-$ZS_ROOT/build-test}
 SANITIZE=${ZS_SANITIZE-address,undefined}
 
-ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES dnsperf
+ensure_packages $ZS_BUILD_PACKAGES $ZS_RIG_PACKAGES $ZS_ORACLE_PACKAGES dnsperf
 
 say "building in $BUILD (warnings are errors${SANITIZE:+, sanitizers: $SANITIZE})"
 build_tree "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_COMPILE_WARNING_AS_ERROR=ON \

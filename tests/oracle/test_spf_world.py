@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""RFC 7208 check_host() for a sender the domain does not list, by pyspf and by the scanner
+(`zonesweep spf DOMAIN --ip ADDR`), for every delegated domain of the test world, both through
+the rig's Unbound. The addresses are documentation addresses that no record of the world
+authorizes, one IPv4 and one IPv6: the forger's path, the one a compliance verdict rests on.
+Results must agree, or the difference be listed in differences.json with the RFC 7208 section
+that decides it.
+
+Comparisons are keyed by the domain's world profile and the address, so the list survives a
+change of seed: every domain of a profile publishes the same records."""
+
+import concurrent.futures
+import json
+import os
+import subprocess
+
+import oracles
+from oracles import Failure
+
+# Outside every range the world's records authorize (the world's own hosts are numbered from
+# 198.51.100.1 and 203.0.113.1 up to .250, its providers use 192.0.2.0/24, 2001:db8:1::/48 to
+# 2001:db8:3::/48).
+UNLISTED = (("v4", "203.0.113.254"), ("v6", "2001:db8::5"))
+PYSPF_TIMEOUT = 3  # seconds per lookup: the world's black-holed names end in temperror
+
+
+def rig():
+    need = ("ZS_UNBOUND_ADDR", "ZS_TEST_WORLD")
+    missing = [k for k in need if not os.environ.get(k)]
+    if missing:
+        raise Failure("missing %s: run the tests through scripts/test.sh, or start the rig with "
+                      "scripts/rig.sh start DIR --world WORLD and source DIR/env.sh"
+                      % ", ".join(missing))
+    return os.environ["ZS_UNBOUND_ADDR"], os.environ["ZS_TEST_WORLD"]
+
+
+def world_domains(world):
+    with open(os.path.join(world, "expected.jsonl")) as fh:
+        return sorted((e["domain"], e["profile"]) for e in map(json.loads, fh))
+
+
+def scanner_check_host(resolver, domain, ip):
+    p = subprocess.run(
+        [oracles.binary(), "spf", "--json", "--resolver", resolver, "--timeout", "400",
+         "--tries", "2", "--ip", ip, "--sender", "postmaster@" + domain, "--helo", domain,
+         domain], capture_output=True, text=True, timeout=120)
+    if p.returncode not in (0, 1):
+        raise Failure("zonesweep spf --ip %s %s: exit %d\n%s"
+                      % (ip, domain, p.returncode, p.stderr))
+    o = json.loads(p.stdout)
+    err = o.get("error_detail") or {}
+    return o["result"], err.get("message") or o.get("error")
+
+
+def test():
+    resolver, world = rig()
+    oracles.pyspf_resolver(resolver, PYSPF_TIMEOUT)
+    domains = world_domains(world)
+    jobs = [(d, prof, fam, ip) for d, prof in domains for fam, ip in UNLISTED]
+    ledger = oracles.Ledger("world-spf-unlisted")
+    # pyspf mostly waits on the resolver (the world's black-holed names take its whole
+    # timeout): it runs in threads of its own beside the scanner's processes
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as procs, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=8) as waits:
+        ours = [procs.submit(scanner_check_host, resolver, d, ip) for d, _, _, ip in jobs]
+        theirs = [waits.submit(oracles.pyspf_check_host, ip, d, "postmaster@" + d, d,
+                               PYSPF_TIMEOUT) for d, _, _, ip in jobs]
+        for (d, prof, fam, ip), mine, other in zip(jobs, ours, theirs):
+            result, detail = mine.result()
+            res, why = other.result()
+            ledger.compare("%s %s" % (prof, fam), result, res,
+                           " (%s from %s; zonesweep: %s; pyspf: %s)" % (d, ip, detail, why))
+    ledger.finish()
+
+
+if __name__ == "__main__":
+    oracles.main(test)
