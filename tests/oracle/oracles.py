@@ -16,6 +16,7 @@ list stays true. A test fails on a new, unlisted difference and on a listed one 
 """
 
 import ctypes
+import glob
 import json
 import os
 import subprocess
@@ -82,6 +83,58 @@ def scanner_dmarc(obj):
     if e is None:
         return None
     return {"p": e["p"], "sp": e["sp"], "pct": e["pct"], "adkim": e["adkim"], "aspf": e["aspf"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# The test world
+
+
+def world_dir():
+    w = os.environ.get("ZS_TEST_WORLD")
+    if not w or not os.path.isfile(os.path.join(w, "expected.jsonl")):
+        raise Failure("ZS_TEST_WORLD is not a generated world: run the tests through "
+                      "scripts/test.sh, or generate one with tests/world/gen_world.py")
+    return w
+
+
+def world_profiles(world):
+    """Delegated domain -> its profile."""
+    with open(os.path.join(world, "expected.jsonl")) as fh:
+        return {e["domain"]: e["profile"] for e in map(json.loads, fh)}
+
+
+def world_txt(world):
+    """[(owner labels, record bytes)] for every TXT record of the world's zones (read by
+    dnspython's zone parser); a record is its character-strings joined."""
+    import dns.rdataclass
+    import dns.rdatatype
+    import dns.zone
+
+    out = []
+    for path in sorted(glob.glob(os.path.join(world, "zones", "*.zone"))):
+        zone = dns.zone.from_file(path, relativize=False, check_origin=False)
+        for name, node in sorted(zone.nodes.items()):
+            rds = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.TXT)
+            labels = [l.decode().lower() for l in name.labels if l]
+            for rd in rds or []:
+                out.append((labels, b"".join(rd.strings)))
+    return out
+
+
+def world_place(labels, profiles):
+    """(domain, profile, name below it: "@" for the domain itself) of an owner name, or
+    (None, "(provider)", the whole name) outside the delegated domains."""
+    for i in range(len(labels)):
+        domain = ".".join(labels[i:])
+        if domain in profiles:
+            return domain, profiles[domain], ".".join(labels[:i]) or "@"
+    return None, "(provider)", ".".join(labels)
+
+
+def world_template(record, domain):
+    """A record's text with its domain written {d}: the same for every domain of a profile."""
+    text = record.decode("utf-8", "backslashreplace")
+    return text.replace(domain, "{d}") if domain else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,7 +348,8 @@ class Ledger:
         """Print the figures; raise Failure listing every problem."""
         for key in sorted(set(self.entries) - self.seen):
             if not any(p.startswith(key + ":") for p in self.problems):
-                self.problems.append("%s: listed difference was not met in this run" % key)
+                self.problems.append("%s: listed difference was not met in this run (its case "
+                                     "is gone from the data: remove the entry)" % key)
         print("%s: %d compared, %d agree (%.1f %%), %d differ as listed (%d listed)"
               % (self.section, self.compared, self.agreed,
                  100.0 * self.agreed / self.compared if self.compared else 0.0,

@@ -7,8 +7,8 @@ authorizes, one IPv4 and one IPv6: the forger's path, the one a compliance verdi
 Results must agree, or the difference be listed in differences.json with the RFC 7208 section
 that decides it.
 
-Comparisons are keyed by the domain's world profile and the address, so the list survives a
-change of seed: every domain of a profile publishes the same records."""
+Comparisons are keyed by the address family, the domain's world profile and its SPF records
+with the domain written {d}, so the list survives a change of seed."""
 
 import concurrent.futures
 import json
@@ -25,19 +25,26 @@ UNLISTED = (("v4", "203.0.113.254"), ("v6", "2001:db8::5"))
 PYSPF_TIMEOUT = 3  # seconds per lookup: the world's black-holed names end in temperror
 
 
-def rig():
-    need = ("ZS_UNBOUND_ADDR", "ZS_TEST_WORLD")
-    missing = [k for k in need if not os.environ.get(k)]
-    if missing:
-        raise Failure("missing %s: run the tests through scripts/test.sh, or start the rig with "
-                      "scripts/rig.sh start DIR --world WORLD and source DIR/env.sh"
-                      % ", ".join(missing))
-    return os.environ["ZS_UNBOUND_ADDR"], os.environ["ZS_TEST_WORLD"]
+def resolver():
+    addr = os.environ.get("ZS_UNBOUND_ADDR")
+    if not addr:
+        raise Failure("ZS_UNBOUND_ADDR is not set: run the tests through scripts/test.sh, or "
+                      "start the rig with scripts/rig.sh start DIR --world WORLD and source "
+                      "DIR/env.sh")
+    return addr
 
 
 def world_domains(world):
-    with open(os.path.join(world, "expected.jsonl")) as fh:
-        return sorted((e["domain"], e["profile"]) for e in map(json.loads, fh))
+    """[(domain, key)]: the key names the domain's profile and its SPF records (the domain
+    written {d}), which a profile may pick among several."""
+    profiles = oracles.world_profiles(world)
+    spf = {}
+    for labels, record in oracles.world_txt(world):
+        domain, _, name = oracles.world_place(labels, profiles)
+        if name == "@" and record[:6].lower() == b"v=spf1":
+            spf.setdefault(domain, []).append(oracles.world_template(record, domain))
+    return [(d, "%s: %s" % (p, " | ".join(sorted(spf.get(d, ["(no SPF record)"])))))
+            for d, p in sorted(profiles.items())]
 
 
 def scanner_check_host(resolver, domain, ip):
@@ -54,25 +61,24 @@ def scanner_check_host(resolver, domain, ip):
 
 
 def test():
-    resolver, world = rig()
-    oracles.pyspf_resolver(resolver, PYSPF_TIMEOUT)
-    domains = world_domains(world)
-    jobs = [(d, prof, fam, ip) for d, prof in domains for fam, ip in UNLISTED]
+    unbound = resolver()
+    world = oracles.world_dir()
+    oracles.pyspf_resolver(unbound, PYSPF_TIMEOUT)
+    jobs = [(d, key, fam, ip) for d, key in world_domains(world) for fam, ip in UNLISTED]
     ledger = oracles.Ledger("world-spf-unlisted")
     # pyspf mostly waits on the resolver (the world's black-holed names take its whole
     # timeout): it runs in threads of its own beside the scanner's processes
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as procs, \
             concurrent.futures.ThreadPoolExecutor(max_workers=8) as waits:
-        ours = [procs.submit(scanner_check_host, resolver, d, ip) for d, _, _, ip in jobs]
+        ours = [procs.submit(scanner_check_host, unbound, d, ip) for d, _, _, ip in jobs]
         theirs = [waits.submit(oracles.pyspf_check_host, ip, d, "postmaster@" + d, d,
                                PYSPF_TIMEOUT) for d, _, _, ip in jobs]
-        for (d, prof, fam, ip), mine, other in zip(jobs, ours, theirs):
+        for (d, key, fam, ip), mine, other in zip(jobs, ours, theirs):
             result, detail = mine.result()
-            res, why = other.result()
-            ledger.compare("%s %s" % (prof, fam), result, res,
+            pyspf_result, why = other.result()
+            ledger.compare("%s %s" % (fam, key), result, pyspf_result,
                            " (%s from %s; zonesweep: %s; pyspf: %s)" % (d, ip, detail, why))
     ledger.finish()
-
 
 if __name__ == "__main__":
     oracles.main(test)
