@@ -474,6 +474,9 @@ static void facts_spf(struct zs_probe *p, const struct zs_spf_report *r)
 	f->spf.record = r->record_count == 1 ? r->records[0].data : NULL;
 	f->spf.all = r->all;
 	f->spf.authorizes = r->authorizes_hosts;
+	for (size_t i = 0; i < r->record_count && !f->spf.senders; i++) {
+		f->spf.senders = zs_spf_lists_senders(r->records[i].data, r->records[i].len);
+	}
 	f->spf.uses_ptr = r->ptr;
 	f->spf.lookups = r->lookups;
 	f->spf.ipv4 = r->ipv4_addresses;

@@ -472,11 +472,17 @@ static int mail_domain(const struct zs_policy *p, const struct zs_facts *f, enum
 	if (p->mail_def == ZS_MAIL_DEF_MX) {
 		return 0;
 	}
+	/* A record that lists senders says the domain sends mail, whether receivers can use it
+	 * or not (two records, a syntax error, a limit, a lookup that failed): its rules then
+	 * say what is wrong with it. */
+	if (f->spf.senders) {
+		return 1;
+	}
 	if (!known(f->spf.status)) {
 		*why = f->spf.status;
 		return -1;
 	}
-	return f->spf.count == 1 && f->spf.valid && f->spf.authorizes ? 1 : 0;
+	return 0;
 }
 
 /* Does the rule apply? NA and ERROR verdicts come back through *v. */
@@ -582,12 +588,13 @@ void zs_policy_eval(const struct zs_policy *p, const struct zs_facts *f,
 	                          : ZS_STATUS_COMPLIANT;
 }
 
-const char *zs_policy_suggest_spf(const struct zs_facts *f)
+const char *zs_policy_suggest_spf(const struct zs_facts *f, bool sends)
 {
 	if (known(f->mx.status) && f->mx.kind == ZS_FACT_MX_HOSTS) {
 		return "v=spf1 mx -all";
 	}
-	return "v=spf1 -all";
+	/* "-all" would stop the mail of a domain that sends without MX hosts */
+	return sends ? "v=spf1 include:<your mail provider's SPF domain> -all" : "v=spf1 -all";
 }
 
 const char *zs_policy_suggest_dmarc(const struct zs_policy *p, const struct zs_facts *f,
@@ -641,7 +648,7 @@ int zs_policy_render_fix(const struct zs_policy *p, const struct zs_rule *r,
 		} else if (strcmp(name, "found-dmarc") == 0) {
 			val = f->dmarc.record != NULL ? f->dmarc.record : "(none)";
 		} else if (strcmp(name, "suggest-spf") == 0) {
-			val = zs_policy_suggest_spf(f);
+			val = zs_policy_suggest_spf(f, r->applies == ZS_APPLIES_MAIL);
 		} else if (strcmp(name, "suggest-dmarc") == 0) {
 			val = zs_policy_suggest_dmarc(p, f, &a);
 		} else if (strcmp(name, "min-bits") == 0) {

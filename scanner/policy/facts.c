@@ -54,6 +54,7 @@ void zs_facts_json(struct zs_json *j, const struct zs_facts *f)
 	ktext(j, "spf_record", f->spf.record);
 	kchar(j, "spf_all", f->spf.all);
 	zs_json_kbool(j, "spf_authorizes", f->spf.authorizes);
+	zs_json_kbool(j, "spf_senders", f->spf.senders);
 	zs_json_kbool(j, "spf_ptr", f->spf.uses_ptr);
 	zs_json_kint(j, "spf_lookups", f->spf.lookups);
 	zs_json_kint(j, "spf_ipv4", (long long)f->spf.ipv4);

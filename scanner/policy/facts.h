@@ -65,6 +65,8 @@ struct zs_facts {
 		char all;                  /**< qualifier of the terminal all ('+','-','~','?'),
 		                                0 when none */
 		bool authorizes;           /**< some host may send */
+		bool senders;              /**< some record lists a sender, valid or not
+		                                (zs_spf_lists_senders()): the domain sends mail */
 		bool uses_ptr;
 		unsigned lookups; /**< DNS-querying terms after expansion */
 		uint64_t ipv4;    /**< IPv4 addresses authorized */

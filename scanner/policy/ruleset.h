@@ -45,7 +45,8 @@ enum zs_applies {
 /** How the policy tells mail domains from the others. */
 enum zs_mail_def {
 	ZS_MAIL_DEF_MX,        /**< a non-null MX RRset (.POST) */
-	ZS_MAIL_DEF_MX_OR_SPF, /**< a non-null MX, or an SPF record that authorizes hosts (fTLD) */
+	ZS_MAIL_DEF_MX_OR_SPF, /**< a non-null MX, or an SPF record that lists senders, valid or
+	                            not (fTLD) */
 };
 
 /** The checks the code provides; a rule names one. */
@@ -185,8 +186,13 @@ void zs_policy_eval(const struct zs_policy *p, const struct zs_facts *f,
 int zs_policy_render_fix(const struct zs_policy *p, const struct zs_rule *r,
                          const struct zs_facts *f, struct zs_buf *out);
 
-/** A suggested SPF record for the domain's mail hosts ("v=spf1 mx -all", or "-all" only). */
-const char *zs_policy_suggest_spf(const struct zs_facts *f);
+/**
+ * A suggested SPF record: "v=spf1 mx -all" for a domain with MX hosts; for one without, the
+ * form that names its sending provider when @p sends (the rule is about domains that send
+ * mail), else "v=spf1 -all".
+ * @return a static string
+ */
+const char *zs_policy_suggest_spf(const struct zs_facts *f, bool sends);
 /** The DMARC record the policy's rules demand for the domain. */
 const char *zs_policy_suggest_dmarc(const struct zs_policy *p, const struct zs_facts *f,
                                     struct zs_arena *arena);

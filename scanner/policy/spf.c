@@ -369,6 +369,72 @@ static int parse_modifier(struct parser *p, struct zs_spf_record *rec, size_t b,
 	return 0;
 }
 
+/* The next term of a record at or after *i (terms are separated by spaces only): [*b, *i). */
+static bool next_term(const char *s, size_t len, size_t *i, size_t *b)
+{
+	while (*i < len && s[*i] == ' ') {
+		(*i)++;
+	}
+	*b = *i;
+	while (*i < len && s[*i] != ' ') {
+		(*i)++;
+	}
+	return *i > *b;
+}
+
+/*
+ * The qualifier and mechanism of the term [b, e) (not a modifier): the mechanism's kind, or -1
+ * when its name is none of RFC 7208's. Its arguments are not read.
+ * @param[out] qualifier  '+' when none is written
+ * @param[out] name, name_end  where the name starts and ends (equal when there is none)
+ */
+static int mechanism_of(const char *s, size_t b, size_t e, char *qualifier, size_t *name,
+                        size_t *name_end)
+{
+	size_t i = b;
+	*qualifier = '+';
+	if (i < e && (s[i] == '+' || s[i] == '-' || s[i] == '~' || s[i] == '?')) {
+		*qualifier = s[i];
+		i++;
+	}
+	*name = i;
+	while (i < e && is_alnum(s[i])) {
+		i++;
+	}
+	*name_end = i;
+	for (size_t m = 0; m < sizeof(mechanisms) / sizeof(mechanisms[0]); m++) {
+		size_t n = strlen(mechanisms[m].name);
+		if (i - *name == n && strncasecmp(s + *name, mechanisms[m].name, n) == 0) {
+			return (int)mechanisms[m].kind;
+		}
+	}
+	return -1;
+}
+
+bool zs_spf_lists_senders(const char *text, size_t len)
+{
+	if (!zs_spf_is_record(text, len)) {
+		return false;
+	}
+	size_t b;
+	for (size_t i = 6; next_term(text, len, &i, &b);) {
+		size_t ne = scan_modifier_name(text, b, i);
+		if (ne > b && ne < i && text[ne] == '=') {
+			if (ne - b == 8 && strncasecmp(text + b, "redirect", 8) == 0) {
+				return true; /* the senders of another record */
+			}
+			continue;
+		}
+		char q;
+		size_t name;
+		size_t name_end;
+		if (mechanism_of(text, b, i, &q, &name, &name_end) >= 0 && q == '+') {
+			return true;
+		}
+	}
+	return false;
+}
+
 static int parse_term(struct parser *p, struct zs_spf_record *rec, size_t b, size_t e,
                       struct zs_spf_term *t)
 {
@@ -389,35 +455,21 @@ static int parse_term(struct parser *p, struct zs_spf_record *rec, size_t b, siz
 		return parse_modifier(p, rec, b, ne, e, t);
 	}
 
-	size_t i = b;
-	t->qualifier = '+';
-	if (s[i] == '+' || s[i] == '-' || s[i] == '~' || s[i] == '?') {
-		t->qualifier = s[i];
-		i++;
-	}
-	size_t name = i;
-	while (i < e && is_alnum(s[i])) {
-		i++;
-	}
+	size_t name;
+	size_t i;
+	int kind = mechanism_of(s, b, e, &t->qualifier, &name, &i);
 	if (i == name) {
 		return syntax(p, name, "expected a mechanism or modifier");
 	}
-	char lower[8] = { 0 };
-	for (size_t k = 0; k < i - name && k < sizeof(lower) - 1; k++) {
-		char ch = s[name + k];
-		lower[k] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+	if (kind < 0) {
+		return syntax(p, name, "unknown mechanism");
 	}
-	for (size_t m = 0; m < sizeof(mechanisms) / sizeof(mechanisms[0]) && i - name < 8; m++) {
-		if (strcmp(lower, mechanisms[m].name) == 0) {
-			t->kind = mechanisms[m].kind;
-			int ret = parse_mechanism_args(p, i, e, t);
-			if (ret == 0 && t->kind == ZS_SPF_ALL && rec->all == NULL) {
-				rec->all = t;
-			}
-			return ret;
-		}
+	t->kind = (enum zs_spf_kind)kind;
+	int ret = parse_mechanism_args(p, i, e, t);
+	if (ret == 0 && t->kind == ZS_SPF_ALL && rec->all == NULL) {
+		rec->all = t;
 	}
-	return syntax(p, name, "unknown mechanism");
+	return ret;
 }
 
 int zs_spf_record_parse(struct zs_arena *a, const char *text, size_t len,
@@ -433,28 +485,14 @@ int zs_spf_record_parse(struct zs_arena *a, const char *text, size_t len,
 	const char *s = p.text;
 
 	size_t count = 0;
-	for (size_t i = 6; i < len;) {
-		if (s[i] == ' ') {
-			i++;
-			continue;
-		}
+	size_t b;
+	for (size_t i = 6; next_term(s, len, &i, &b);) {
 		count++;
-		while (i < len && s[i] != ' ') {
-			i++;
-		}
 	}
 	struct zs_spf_term *terms = zs_arena_calloc(a, count > 0 ? count : 1, sizeof(*terms));
 	struct zs_spf_record *rec = zs_arena_calloc(a, 1, sizeof(*rec));
 	size_t n = 0;
-	for (size_t i = 6; i < len;) {
-		if (s[i] == ' ') {
-			i++;
-			continue;
-		}
-		size_t b = i;
-		while (i < len && s[i] != ' ') {
-			i++;
-		}
+	for (size_t i = 6; next_term(s, len, &i, &b);) {
 		int ret = parse_term(&p, rec, b, i, &terms[n]);
 		if (ret != 0) {
 			return ret;

@@ -99,6 +99,16 @@ enum { ZS_SPF_RECORD_MAX = 65535 };
 bool zs_spf_is_record(const char *text, size_t len);
 
 /**
+ * Whether an SPF record, valid or not, lists a sender: a mechanism that can give pass (a, mx,
+ * ip4, ip6, include, exists, ptr or all, with the qualifier "+" or none), or redirect=. The
+ * terms are read one by one without their arguments, so a record that a syntax error (or a
+ * second record, or a limit) makes invalid still says that its domain sends mail.
+ * @param text  the record's character-strings joined; need not be NUL-terminated
+ * @return false for a text that is not an SPF record (zs_spf_is_record())
+ */
+bool zs_spf_lists_senders(const char *text, size_t len);
+
+/**
  * Parse an SPF record.
  * @param a     arena that receives the record and its terms (owned by it)
  * @param text  the record text (any bytes; the parser reports control and non-ASCII bytes)

@@ -49,9 +49,10 @@ def read_mbox(path, tmp):
 
 
 def policy_fixes(env, policy):
-    """Each rule's fix lines from `zonesweep policy show` (placeholders kept)."""
+    """Each rule's fix lines from `zonesweep policy show` (placeholders kept), and the rules
+    about domains that send mail (applies mail)."""
     out = zstest.zonesweep(env["ZS_BINARY"], "policy", "show", policy, check_rc=0).stdout
-    fixes, rule = {}, None
+    fixes, sending, rule = {}, set(), None
     for line in out.splitlines():
         m = re.match(r"rule (\S+)", line)
         if m:
@@ -60,18 +61,23 @@ def policy_fixes(env, policy):
         m = re.match(r"\s+fix (.*)", line)
         if m and rule:
             fixes[rule].append(m.group(1))
-    return fixes
+        if rule and re.match(r"\s+applies\s+mail\s*$", line):
+            sending.add(rule)
+    return fixes, sending
 
 
-def expected_fix_lines(lines, domain, summary, dmarc_tags):
+def expected_fix_lines(lines, domain, summary, dmarc_tags, sends):
     """The fix lines a notice must carry, rendered for the domain as the policy's placeholders
-    say (docs/policies.md): the records found, the suggested SPF for the mail hosts, the DMARC
-    record the policy asks for."""
+    say (docs/policies.md): the records found, the suggested SPF for the mail hosts (or, for a
+    rule about domains that send mail and a domain without MX hosts, the form naming its
+    provider), the DMARC record the policy asks for."""
     mail = summary["mx_kind"] == "hosts" and summary["mx_status"] in ("noerror", "nodata")
+    spf = ("v=spf1 mx -all" if mail else
+           "v=spf1 include:<your mail provider's SPF domain> -all" if sends else "v=spf1 -all")
     values = {
         "{domain}": domain,
         "{min-bits}": "2048",
-        "{suggest-spf}": "v=spf1 mx -all" if mail else "v=spf1 -all",
+        "{suggest-spf}": spf,
         "{suggest-dmarc}": "v=DMARC1; p=reject;%s rua=mailto:dmarc-reports@%s"
                            % (dmarc_tags, domain),
         "{found-spf}": summary["spf_record"] or "(none)",
@@ -153,13 +159,15 @@ def check_first_notices(env, db, tmp, tld, policy, bad, with_contact):
     failing = {}
     for d, rule in db.q("SELECT domain, rule FROM verdicts WHERE verdict = 'fail'"):
         failing.setdefault(d, []).append(rule)
+    reasons = {(d, rule): why for d, rule, why in
+               db.q("SELECT domain, rule, reason FROM v_verdicts WHERE verdict = 'fail'")}
     summary = {d: json.loads(f)["summary"] for d, f in db.q("SELECT domain, zs_facts(r)::text "
                                                              "FROM results r")}
     raw = {}
     for d, owner, data in db.q("SELECT domain, o, encode(t, 'hex') FROM results r, "
                                "unnest(zs_raw_owner(r), zs_raw_txt(r)) AS u(o, t)"):
         raw.setdefault(d, []).append((owner, bytes.fromhex(data)))
-    fixes = policy_fixes(env, policy)
+    fixes, sending = policy_fixes(env, policy)
     tags = dmarc_tags(env, policy)
     ids = set()
     for msg in msgs:
@@ -184,9 +192,15 @@ def check_first_notices(env, db, tmp, tld, policy, bad, with_contact):
         check("2027-01-31" in body, "%s: no deadline in the body" % domain)
         for rule in failing[domain]:
             check(("%s:" % rule) in body, "%s: failing rule %s not named" % (domain, rule))
-            for line in expected_fix_lines(fixes[rule], domain, summary[domain], tags):
+            for line in expected_fix_lines(fixes[rule], domain, summary[domain], tags,
+                                           rule in sending):
                 check(line.strip() in flat, "%s %s: fix line missing: %r"
                       % (domain, rule, line))
+        # what is wrong with the SPF record (a mail-sending domain without MX included)
+        for rule in (r for r in failing[domain] if r.endswith("-SPF")):
+            check("What the check found: " + reasons[(domain, rule)] in flat,
+                  "%s %s: the notice does not say what is wrong: %r"
+                  % (domain, rule, reasons[(domain, rule)]))
         # the evidence of SPF rules: every TXT record at the domain, exactly as found
         if any(r.endswith("-SPF") for r in failing[domain]):
             for owner, data in raw.get(domain, []):
@@ -194,6 +208,11 @@ def check_first_notices(env, db, tmp, tld, policy, bad, with_contact):
                     want = "%s. IN TXT %s" % (owner, zone_txt(data))
                     check(want in flat, "%s: record not shown as found: %r" % (domain, want))
         check(not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", body), "control bytes in a body")
+    if policy == "ftld":
+        # domains without MX whose broken SPF record lists senders send mail: noticed for it
+        told = [m["To"].addresses[0].addr_spec.split("@", 1)[1] for m in msgs]
+        check(any(d.startswith("nomx-spf-") and "FTLD-SPF" in failing[d] for d in told),
+              "no notice to a mail-sending domain without MX about its SPF record")
     check(any("Zoë Ünlü" == m["To"].addresses[0].display_name for m in msgs),
           "a non-ASCII display name did not survive")
     hostile = [m for m in msgs if m["To"].addresses[0].addr_spec.split("@")[1].startswith(

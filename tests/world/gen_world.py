@@ -266,7 +266,9 @@ class World:
 # ---------------------------------------------------------------------------------------------
 # Profiles. Each publishes records for one domain and returns the facts a scanner must find.
 # Facts use the vocabulary of the rules: mx ("mail", "null", "none"), spf_count, spf_valid,
-# spf_authorizes, spf_all, dmarc_count, dmarc_valid, dmarc_p, dmarc_pct, dmarc_sp, dmarc_adkim,
+# spf_authorizes, spf_senders (some v=spf1 record names a sender: a pass-qualified a, mx, ip4,
+# ip6, include, exists, ptr or all, or redirect=, whether the record is valid or not), spf_all,
+# dmarc_count, dmarc_valid, dmarc_p, dmarc_pct, dmarc_sp, dmarc_adkim,
 # dmarc_aspf, dkim_rsa_bits (largest valid RSA key, 0 if none), dkim_wildcard_empty, rdns
 # ("ok", "missing", "mismatch", "unresolvable"), and faults: the lookups that fail.
 
@@ -295,7 +297,8 @@ def std_dkim(w, z, bits=2048, selector="selector1"):
 
 def base_facts():
     # cname_out: some own name is a CNAME into another (unsigned) zone
-    return dict(mx="mail", mx_count=1, ds=False, cname_out=False, spf_count=1, spf_valid=True, spf_authorizes=True, spf_all="-",
+    return dict(mx="mail", mx_count=1, ds=False, cname_out=False, spf_count=1, spf_valid=True, spf_authorizes=True,
+                spf_senders=True, spf_all="-",
                 dmarc_count=1, dmarc_valid=True, dmarc_p="reject", dmarc_pct=100, dmarc_sp=None,
                 dmarc_adkim="r", dmarc_aspf="r", dmarc_broken=0, dkim_rsa_bits=2048,
                 dkim_wildcard_empty=False,
@@ -331,7 +334,7 @@ def p_good_nomail(w, d, z):
     z.add("_dmarc", "TXT", txt_rdata("v=DMARC1; p=reject; sp=reject; adkim=s; aspf=s"))
     z.add("*._domainkey", "TXT", txt_rdata("v=DKIM1; p="))
     f = base_facts()
-    f.update(mx="null", spf_authorizes=False, dkim_rsa_bits=0, dkim_wildcard_empty=True,
+    f.update(mx="null", spf_authorizes=False, spf_senders=False, dkim_rsa_bits=0, dkim_wildcard_empty=True,
              dmarc_sp="reject", dmarc_adkim="s", dmarc_aspf="s", rdns=None)
     return f
 
@@ -340,7 +343,7 @@ def p_parked_bare(w, d, z):
     # no MX, no records at all: a non-mail domain that publishes nothing
     z.add("www", "A", "192.0.2.80")
     f = base_facts()
-    f.update(mx="none", spf_count=0, spf_valid=False, spf_authorizes=False, spf_all=None,
+    f.update(mx="none", spf_count=0, spf_valid=False, spf_authorizes=False, spf_senders=False, spf_all=None,
              dmarc_count=0, dmarc_valid=False, dmarc_p=None, dkim_rsa_bits=0, rdns=None)
     return f
 
@@ -362,7 +365,7 @@ def mail_domain(w, d, z, spf=None, dmarc="v=DMARC1; p=reject", dkim=2048, rdns="
 
 def p_no_spf(w, d, z):
     f = mail_domain(w, d, z, spf=None)
-    f.update(spf_count=0, spf_valid=False, spf_authorizes=False, spf_all=None)
+    f.update(spf_count=0, spf_valid=False, spf_authorizes=False, spf_senders=False, spf_all=None)
     return f
 
 
@@ -407,14 +410,14 @@ def p_spf_softfail_redirect(w, d, z):
 def p_spf_type99_only(w, d, z):
     f = mail_domain(w, d, z, spf=None)
     z.add("@", "SPF", txt_rdata("v=spf1 mx -all"))
-    f.update(spf_count=0, spf_valid=False, spf_authorizes=False, spf_all=None)
+    f.update(spf_count=0, spf_valid=False, spf_authorizes=False, spf_senders=False, spf_all=None)
     return f
 
 
 def p_spf_no_hosts(w, d, z):
     # a mail domain whose SPF authorizes nobody
     f = mail_domain(w, d, z, spf="v=spf1 -all")
-    f.update(spf_authorizes=False)
+    f.update(spf_authorizes=False, spf_senders=False)
     return f
 
 
@@ -566,7 +569,7 @@ def p_hostile(w, d, z):
     z.add("@", "TXT", txt_rdata("<script>alert(1)</script>"))
     z.add("@", "TXT", txt_rdata([b"bin\x00ary\x80\xff\r\nBcc: victim@example.com"]))
     z.add("_dmarc", "TXT", txt_rdata("+cmd|' /C calc'!A0"))
-    f.update(spf_count=0, spf_valid=False, spf_authorizes=False, spf_all=None)
+    f.update(spf_count=0, spf_valid=False, spf_authorizes=False, spf_senders=False, spf_all=None)
     return f
 
 
@@ -586,6 +589,42 @@ def p_spf_mx_over_limit(w, d, z):
         z.add("@", "MX", "%d mx%d.mailhost.example." % (20 + i, 1 + i % 2))
     f.update(mx_count=12, spf_valid=False)
     return f
+
+
+def nomx_sender(w, d, z, spf):
+    """A domain without MX that sends mail through others, with a broken SPF record (a list:
+    several records): receivers reject its record, fTLD's FTLD-SPF fails."""
+    z.add("www", "A", "192.0.2.80")
+    for rec in spf if isinstance(spf, list) else [spf]:
+        z.add("@", "TXT", txt_rdata(rec))
+    z.add("_dmarc", "TXT", txt_rdata("v=DMARC1; p=reject; rua=mailto:agg@shared-dmarc.example"))
+    f = base_facts()
+    f.update(mx="none", spf_count=len(spf) if isinstance(spf, list) else 1, spf_valid=False,
+             spf_senders=True, dkim_rsa_bits=0, rdns=None)
+    return f
+
+
+def p_nomx_spf_two(w, d, z):
+    return nomx_sender(w, d, z, ["v=spf1 include:_spf.mailhost.example -all",
+                                 "v=spf1 ip4:198.51.100.0/24 -all"])
+
+
+def p_nomx_spf_toomany(w, d, z):
+    return nomx_sender(w, d, z, "v=spf1 include:_chain0.spam.example -all")
+
+
+def p_nomx_spf_include_none(w, d, z):
+    # the provider's SPF name is gone: include of a name without SPF
+    return nomx_sender(w, d, z, "v=spf1 include:_spf.oldmail.example -all")
+
+
+def p_nomx_spf_syntax(w, d, z):
+    return nomx_sender(w, d, z, "v=spf1 include:_spf.mailhost.example ip4:198.51.100.300 -all")
+
+
+def p_nomx_spf_voids(w, d, z):
+    # three hosts that are gone: the third void lookup (RFC 7208 4.6.4)
+    return nomx_sender(w, d, z, "v=spf1 a:relay1.%s a:relay2.%s a:relay3.%s -all" % (d, d, d))
 
 
 def p_timeout(w, d, z):
@@ -654,6 +693,11 @@ PROFILES = [
     ("hostile", 1, p_hostile),
     ("many-mx", 1, p_many_mx),
     ("spf-mx-over-limit", 1, p_spf_mx_over_limit),
+    ("nomx-spf-two", 1, p_nomx_spf_two),
+    ("nomx-spf-toomany", 1, p_nomx_spf_toomany),
+    ("nomx-spf-include-none", 1, p_nomx_spf_include_none),
+    ("nomx-spf-syntax", 1, p_nomx_spf_syntax),
+    ("nomx-spf-voids", 1, p_nomx_spf_voids),
     ("timeout", 1, p_timeout),
     ("dmarc-timeout", 1, p_dmarc_timeout),
     ("dkim-timeout", 1, p_dkim_timeout),
@@ -708,7 +752,8 @@ def expected_verdicts(f, today="2026-11-24"):
     post["POST-SPF-ALL"] = spf_all
     post["POST-MX-WELLFORMED"] = "warn" if f["mx_count"] > 10 else "pass"
     ftld["FTLD-SPF-ALL"] = spf_all
-    sending = mail or (spf_ok and f["spf_authorizes"])
+    # fTLD's "domain used to send email": a non-null MX, or SPF that names senders, valid or not
+    sending = mail or f["spf_senders"]
     # a record in force whose other tags are broken: a warning of its own (RFC 7489 6.3)
     tags = "error" if dmarc_err else "na" if not dmarc_ok else "warn" if f["dmarc_broken"] else "pass"
     post["POST-DMARC-TAGS"] = ftld["FTLD-DMARC-TAGS"] = tags

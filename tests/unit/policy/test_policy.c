@@ -31,6 +31,7 @@ static struct zs_facts good_mail(void)
 	f.spf.record = "v=spf1 mx -all";
 	f.spf.all = '-';
 	f.spf.authorizes = true;
+	f.spf.senders = true;
 	f.spf.lookups = 1;
 	f.spf.ipv4 = 1;
 	f.dmarc.status = ZS_DNS_NOERROR;
@@ -66,6 +67,7 @@ static struct zs_facts good_nomail(void)
 	f.mx.host_count = 0;
 	f.spf.record = "v=spf1 -all";
 	f.spf.authorizes = false;
+	f.spf.senders = false;
 	f.spf.lookups = 0;
 	f.spf.ipv4 = 0;
 	f.dkim.keys = 0;
@@ -402,9 +404,65 @@ static void test_policy_ftld_rules(void **state)
 	/* no MX and an SPF record that authorizes nobody: not a mail-sending domain */
 	f = good_nomail();
 	ASSERT_VERDICT(c, c->ftld, &f, "FTLD-SPF", ZS_VERDICT_NA);
-	/* no MX but SPF authorizes hosts: sends mail */
+	/* no MX but SPF lists senders: sends mail */
 	f.spf.authorizes = true;
+	f.spf.senders = true;
 	ASSERT_VERDICT(c, c->ftld, &f, "FTLD-SPF", ZS_VERDICT_PASS);
+}
+
+/*
+ * fTLD: a domain without MX whose SPF record lists senders sends mail even when receivers
+ * cannot use the record, and FTLD-SPF fails with the record's error (it was "na").
+ */
+static void test_policy_ftld_mail_sending_with_broken_spf(void **state)
+{
+	struct ctx *c = *state;
+	struct zs_facts f = good_nomail();
+	struct zs_eval ev;
+
+	f.mx.kind = ZS_FACT_MX_NONE;
+	f.mx.status = ZS_DNS_NODATA;
+	f.spf.senders = true;
+	f.spf.valid = false;
+	f.spf.count = 2;
+	f.spf.record = NULL;
+	const struct zs_rule_result *r = eval_rule(c, c->ftld, &f, "FTLD-SPF", &ev);
+	assert_int_equal(ev.mail, 1);
+	assert_int_equal(r->verdict, ZS_VERDICT_FAIL);
+	assert_non_null(strstr(r->reason, "2 SPF records"));
+	ASSERT_VERDICT(c, c->ftld, &f, "FTLD-SPF-ALL", ZS_VERDICT_NA);
+
+	f.spf.count = 1;
+	f.spf.record = "v=spf1 include:_spf.gone.example -all";
+	f.spf.error = "include_none: include:_spf.gone.example has no SPF record";
+	r = eval_rule(c, c->ftld, &f, "FTLD-SPF", &ev);
+	assert_int_equal(r->verdict, ZS_VERDICT_FAIL);
+	assert_non_null(strstr(r->reason, "include:_spf.gone.example has no SPF record"));
+
+	/* a lookup behind the record failed: it still sends mail, and the rule is unknown */
+	f.spf.status = ZS_DNS_TIMEOUT;
+	r = eval_rule(c, c->ftld, &f, "FTLD-SPF", &ev);
+	assert_int_equal(ev.mail, 1);
+	assert_int_equal(r->verdict, ZS_VERDICT_ERROR);
+	/* without a sender listed, that failure leaves the domain's kind unknown */
+	f.spf.senders = false;
+	r = eval_rule(c, c->ftld, &f, "FTLD-SPF", &ev);
+	assert_int_equal(ev.mail, -1);
+	assert_int_equal(r->verdict, ZS_VERDICT_ERROR);
+
+	/* the fix never suggests "-all" to a domain that sends mail */
+	struct zs_buf out;
+	zs_buf_init(&out, 1 << 16);
+	assert_int_equal(zs_policy_render_fix(c->ftld, r->rule, &f, &out), 0);
+	assert_non_null(strstr(zs_buf_cstr(&out), "\"v=spf1 include:<your mail provider's SPF "
+	                                          "domain> -all\""));
+	zs_buf_deinit(&out);
+
+	/* .POST reads "mail domain" from the MX alone */
+	f.spf.status = ZS_DNS_NOERROR;
+	f.spf.senders = true;
+	ASSERT_VERDICT(c, c->post, &f, "POST-NOMX-SPF", ZS_VERDICT_FAIL);
+	ASSERT_VERDICT(c, c->post, &f, "POST-MX-SPF", ZS_VERDICT_NA);
 }
 
 static void test_policy_exemption_turns_fail_into_warn_until_date(void **state)
@@ -606,6 +664,8 @@ int main(void)
 		                                arena_teardown),
 		cmocka_unit_test_setup_teardown(test_policy_post_warnings, arena_setup,
 		                                arena_teardown),
+		cmocka_unit_test_setup_teardown(test_policy_ftld_mail_sending_with_broken_spf,
+		                                arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_policy_ftld_rules, arena_setup,
 		                                arena_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -120,6 +120,43 @@ static void test_spf_is_record_prefix(void **state)
 	assert_false(zs_spf_is_record("v=spf", 5));
 }
 
+/* Senders are read term by term, from records a receiver would reject as well. */
+static void test_spf_lists_senders_valid_or_not(void **state)
+{
+	static const char *const yes[] = {
+		"v=spf1 include:_spf.example.com -all",
+		"v=spf1 ip4:300.1.1.1 -all", /* a syntax error in the address */
+		"v=spf1 -ip4:192.0.2.1 MX/24 ~all",
+		"v=spf1 ?a a:nowhere.example -all",
+		"v=spf1 exists:%{i}._spf.%{d} -all",
+		"v=spf1 ip6:2001:db8::/32 foo:bar",
+		"v=spf1 redirect=_spf.example.com",
+		"v=spf1 +all",
+		"v=spf1 ptr -all",
+		"v=spf1 unknown=x include:a.example include:b.example",
+	};
+	static const char *const no[] = {
+		"v=spf1 -all",
+		"v=spf1 ~all",
+		"v=spf1",
+		"v=spf1 -include:x.example -a ?mx ~ip4:192.0.2.1 -all",
+		"v=spf1 exp=explain.example -all",
+		"v=spf1 amx -all", /* no such mechanism */
+		"spf1 include:x.example",
+		"v=spf10 a",
+	};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!zs_spf_lists_senders(yes[i], strlen(yes[i]))) {
+			fail_msg("%s: lists senders", yes[i]);
+		}
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		if (zs_spf_lists_senders(no[i], strlen(no[i]))) {
+			fail_msg("%s: lists no sender", no[i]);
+		}
+	}
+}
+
 static void test_spf_record_parse_terms(void **state)
 {
 	static const char rec[] = "v=spf1 +a:%{d} mx/24//64 ~ip4:192.0.2.0/24  ip6:2001:DB8::/32 "
@@ -1121,6 +1158,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spf_is_record_prefix),
+		cmocka_unit_test(test_spf_lists_senders_valid_or_not),
 		cmocka_unit_test(test_spf_record_parse_terms),
 		cmocka_unit_test(test_spf_record_parse_errors_have_positions),
 		cmocka_unit_test(test_spf_ip_parse_mapped),
