@@ -33,6 +33,21 @@ int zs_cli_add_resolver(struct zs_resolver_opts *opts, const char *text);
  */
 int zs_cli_default_resolver(struct zs_resolver_opts *opts);
 
+/**
+ * A domain named on the command line, in the form the tool stores: lower case, no final dot,
+ * an internationalised name converted to its A-label ("bücher.bank" -> "xn--bcher-kva.bank",
+ * IDNA2008 by libidn2), and a host name (scanner/base/hostname.h) of at least two labels.
+ * @return the name (zs_free()), or NULL after logging why it is refused
+ */
+char *zs_cli_domain(const char *arg);
+
+/**
+ * Check at once that every resolver answers (zs_session_ping()); logs one line naming the one
+ * that does not.
+ * @return 0 or ZS_ERR_DNS
+ */
+int zs_cli_resolvers_answer(const struct zs_resolver_opts *opts);
+
 /** getopt values of the DNS options shared by every command that asks questions. */
 enum {
 	ZS_CLI_OPT_RESOLVER = 1000,

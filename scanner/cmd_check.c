@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "scanner/base/err.h"
+#include "scanner/base/json.h"
 #include "scanner/base/log.h"
 #include "scanner/cli.h"
 #include "scanner/commands.h"
@@ -20,6 +21,9 @@
 #include "scanner/session.h"
 
 enum { CHECK_MAX_DOMAINS = 1000, CHECK_MAX_POLICIES = 8, CHECK_MAX_SELECTORS = 32 };
+
+/** Exit status of a check whose only finding is a domain that does not exist. */
+enum { ZS_EXIT_NONEXISTENT = 3 };
 
 struct check_item {
 	const char *domain;
@@ -59,28 +63,35 @@ static void check_usage(FILE *f)
 	        "  --color WHEN           auto (default), always or never\n"
 	        "\n"
 	        "Exit status: 0 every domain is compliant, 1 a domain is not (or could not be\n"
-	        "checked), 2 usage error.\n");
+	        "checked), 2 usage error, 3 a domain does not exist (NXDOMAIN: not registered or\n"
+	        "not delegated; no rule applies) and none of the others failed.\n");
 }
 
-/* Lower-case the name, drop one final dot, and check it can be asked at all. */
-static char *normalise(const char *in)
+/*
+ * The name itself does not exist: the MX question about it ended in NXDOMAIN (RFC 8020: nothing
+ * exists there). It is not registered (or not delegated), and no compliance verdict applies.
+ */
+static bool does_not_exist(const struct zs_probe_result *r)
 {
-	size_t n = strlen(in);
-	if (n > 0 && in[n - 1] == '.') {
-		n--;
+	return r->summary != NULL && r->summary->mx.status == ZS_DNS_NXDOMAIN;
+}
+
+static int render_nonexistent(const char *domain, bool json, struct zs_buf *out)
+{
+	static const char why[] = "not registered, or not delegated; no rule applies";
+	if (!json) {
+		return zs_buf_printf(out, "%s — does not exist (NXDOMAIN): %s", domain, why);
 	}
-	if (n == 0 || n > 253 || strchr(in, '.') == NULL) {
-		return NULL;
-	}
-	char *out = zs_strndup(in, n);
-	for (char *c = out; *c != '\0'; c++) {
-		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.' && *c != '_') {
-			zs_free(out);
-			return NULL;
-		}
-		*c = (char)tolower((unsigned char)*c);
-	}
-	return out;
+	struct zs_json j;
+	zs_json_init(&j, out);
+	zs_json_obj_begin(&j);
+	zs_json_kstr(&j, "domain", domain);
+	zs_json_kstr(&j, "status", "nonexistent");
+	zs_json_kstr(&j, "reason",
+	             "the name does not exist (NXDOMAIN): not registered, or not "
+	             "delegated; no rule applies");
+	zs_json_obj_end(&j);
+	return zs_json_error(&j);
 }
 
 static void probe_done(struct zs_probe *p, void *arg)
@@ -213,6 +224,9 @@ int zs_cmd_check(int argc, char **argv)
 	if (zs_cli_default_resolver(&ropts) != 0) {
 		return ZS_EXIT_USAGE;
 	}
+	if (zs_cli_resolvers_answer(&ropts) != 0) {
+		return ZS_EXIT_FAIL;
+	}
 	if (colour < 0) {
 		colour = isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == NULL;
 	}
@@ -224,13 +238,13 @@ int zs_cmd_check(int argc, char **argv)
 	struct zs_psl *psl = NULL;
 	char today[11];
 	int status = ZS_EXIT_OK;
+	bool nonexistent = false;
 
 	zs_arena_init(&arena);
 	ctx.items = zs_calloc(count, sizeof(*ctx.items));
 	for (size_t i = 0; i < count; i++) {
-		char *d = normalise(argv[optind + i]);
+		char *d = zs_cli_domain(argv[optind + i]);
 		if (d == NULL) {
-			zs_log_error(ZS_LOG_MAIN, "%s: not a domain name", argv[optind + i]);
 			status = ZS_EXIT_USAGE;
 		}
 		ctx.items[i].domain = d;
@@ -287,16 +301,23 @@ int zs_cmd_check(int argc, char **argv)
 			continue;
 		}
 		const struct zs_probe_result *r = zs_probe_result(item->probe);
+		bool absent = does_not_exist(r);
 		zs_buf_reset(&out);
-		int ret = json ? zs_probe_result_json(item->probe, &out)
-		               : zs_probe_render_text(item->probe, colour == 1, &out);
+		int ret = absent ? render_nonexistent(item->domain, json, &out)
+		          : json ? zs_probe_result_json(item->probe, &out)
+		                 : zs_probe_render_text(item->probe, colour == 1, &out);
 		if (ret == 0) {
 			fputs(zs_buf_cstr(&out), stdout);
 			fputc('\n', stdout);
 		}
-		if (strcmp(r->status, "compliant") != 0) {
+		if (absent) {
+			nonexistent = true;
+		} else if (strcmp(r->status, "compliant") != 0) {
 			status = ZS_EXIT_FAIL;
 		}
+	}
+	if (status == ZS_EXIT_OK && nonexistent) {
+		status = ZS_EXIT_NONEXISTENT;
 	}
 	zs_buf_deinit(&out);
 	for (size_t i = 0; i < count; i++) {

@@ -702,6 +702,9 @@ int zs_cmd_scan(int argc, char **argv)
 	if (zs_cli_default_resolver(&o.resolver) != 0) {
 		return ZS_EXIT_USAGE;
 	}
+	if (zs_cli_resolvers_answer(&o.resolver) != 0) {
+		return ZS_EXIT_FAIL;
+	}
 	if (ctx.resolvers[0] == '\0') {
 		(void)snprintf(ctx.resolvers, sizeof(ctx.resolvers), "(from /etc/resolv.conf)");
 	}

@@ -161,6 +161,9 @@ int zs_cmd_spf(int argc, char **argv)
 	if (zs_cli_default_resolver(&ropts) != 0) {
 		return ZS_EXIT_USAGE;
 	}
+	if (zs_cli_resolvers_answer(&ropts) != 0) {
+		return ZS_EXIT_FAIL;
+	}
 
 	struct spf_run run = { 0 };
 	const char *domain = argv[optind];

@@ -45,3 +45,50 @@ void zs_session_close(struct zs_session *s)
 		zs_log_warn(ZS_LOG_MAIN, "event loop closed with handles still open");
 	}
 }
+
+struct ping {
+	struct zs_session *s;
+	enum zs_dns_status status;
+};
+
+static void ping_done(const struct zs_answer *ans, void *arg)
+{
+	struct ping *p = arg;
+	p->status = ans->status;
+	zs_session_finish(p->s);
+}
+
+/* Whether a question's end shows that the resolver replied. */
+static bool replied(enum zs_dns_status s)
+{
+	return s != ZS_DNS_TIMEOUT && s != ZS_DNS_NETERR && s != ZS_DNS_TCP_FAILED &&
+	       s != ZS_DNS_NOT_ASKED;
+}
+
+int zs_session_ping(const struct zs_resolver_opts *opts, size_t *dead, enum zs_dns_status *why)
+{
+	for (size_t i = 0; i < opts->server_count; i++) {
+		struct zs_resolver_opts one = *opts;
+		one.server_count = 1;
+		one.servers[0] = opts->servers[i];
+		one.timeout_ms = ZS_SESSION_PING_TIMEOUT_MS;
+		one.tries = ZS_SESSION_PING_TRIES;
+		struct zs_session s;
+		int ret = zs_session_open(&s, &one);
+		if (ret != 0) {
+			return ret;
+		}
+		struct ping p = { .s = &s, .status = ZS_DNS_NOT_ASKED };
+		if (zs_resolver_query(s.res, ".", ZS_RR_SOA, ping_done, &p, NULL) != 0) {
+			zs_session_finish(&s);
+		}
+		zs_session_run(&s);
+		zs_session_close(&s);
+		if (!replied(p.status)) {
+			*dead = i;
+			*why = p.status;
+			return ZS_ERR_DNS;
+		}
+	}
+	return 0;
+}

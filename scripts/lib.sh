@@ -6,7 +6,7 @@ PG_BIN=/usr/lib/postgresql/15/bin
 
 # Debian packages the build, the tests and the quickstart need.
 ZS_BUILD_PACKAGES="build-essential cmake pkg-config libldns-dev libuv1-dev libpq-dev zlib1g-dev
-libssl-dev libpsl-dev libcmocka-dev libyaml-dev"
+libssl-dev libpsl-dev libidn2-dev libcmocka-dev libyaml-dev"
 ZS_RIG_PACKAGES="postgresql-15 postgresql-client-15 nsd unbound ldnsutils python3 iproute2 procps
 gzip chromium"
 # Independent implementations the oracle tests compare the scanner with (tests/oracle): pyspf,

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""The one-domain commands against the rig: `check` (human and --json, exit status), `spf`
+"""The one-domain commands against the rig: `check` (human and --json, exit status, names it
+refuses, a domain that does not exist, an IDN, a silent resolver), `spf`
 (analysis and check_host with --ip, --json keys), `policy` (list, show, check with file:line
 errors) and `zone --count`."""
 
@@ -51,6 +52,33 @@ def test(env, tmp):
     check(o["status"] == "indeterminate", "%s: %s, not indeterminate" % (broken, o["status"]))
     p = zstest.zonesweep(zs, "check", *res, "not a domain")
     check(p.returncode == 2, "check of a non-name exit %d, wanted 2" % p.returncode)
+    # one strict name check, never a question for a name that cannot exist
+    for name in ("a..b.post", "x" * 64 + ".post", "trail-.post", "under_score.post", "post"):
+        p = zstest.zonesweep(zs, "check", *res, name)
+        check(p.returncode == 2 and "not a domain name" in p.stderr,
+              "check %s exit %d, wanted 2:\n%s" % (name, p.returncode, p.stderr))
+    # a name that does not exist is no compliance verdict: its own status and exit code
+    p = zstest.zonesweep(zs, "check", *res, "--color", "never", "no-such-domain.post")
+    check(p.returncode == 3 and "does not exist" in p.stdout and "compliant" not in p.stdout,
+          "check of a nonexistent domain exit %d:\n%s" % (p.returncode, p.stdout))
+    p = zstest.zonesweep(zs, "check", "--json", *res, "no-such-domain.post", good)
+    objs = [json.loads(l) for l in p.stdout.splitlines() if l.strip()]
+    check(p.returncode == 3 and objs[0]["status"] == "nonexistent" and
+          objs[1]["status"] == "compliant", "check --json nonexistent + good: %d %r"
+          % (p.returncode, objs))
+    p = zstest.zonesweep(zs, "check", "--json", *res, "no-such-domain.post", bad)
+    check(p.returncode == 1, "a failing domain beside a nonexistent one exit %d" % p.returncode)
+    # an internationalised name is asked in its A-label form
+    p = zstest.zonesweep(zs, "check", "--json", *res, "BÜCHER.post")
+    check(json.loads(p.stdout)["domain"] == "xn--bcher-kva.post",
+          "check of an IDN: %s %s" % (p.stdout, p.stderr))
+    # a resolver that does not answer is named at once, in one line, before any domain
+    silent = env["ZS_BLACKHOLE_ADDR"]
+    p = zstest.zonesweep(zs, "check", "--resolver", silent, good)
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    check(p.returncode == 1 and len(lines) == 1 and "does not answer" in lines[0]
+          and silent.split(":")[0] in lines[0] and p.stdout == "",
+          "check with a silent resolver: exit %d\n%s" % (p.returncode, p.stderr))
 
     # spf: the analysis and check_host
     p = zstest.zonesweep(zs, "spf", "--json", *res, good)
