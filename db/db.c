@@ -10,6 +10,7 @@
 #include "db/db.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +327,13 @@ int zs__db_ensure(struct zs_db *db)
 		return zs__db_failf(db, ZS_ERR_USAGE, "%s: a reader is open on this connection",
 		                    db->where);
 	}
+	if (db->writer_open) {
+		return zs__db_failf(db, ZS_ERR_USAGE, "%s: a writer has taken this connection",
+		                    db->where);
+	}
+	if (db->lock_lost) {
+		return ZS_ERR_LOCKED; /* db->err says how it was lost */
+	}
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK) {
 		if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 			PQclear(PQexec(db->conn, "ROLLBACK"));
@@ -349,31 +357,78 @@ int zs__db_ensure(struct zs_db *db)
 	if (db->lock_tld == 0) {
 		return 0;
 	}
-	/* The old session's lock went with it (or goes: a backend whose client vanished may
-	 * hold it a little longer): a sweep must hold its TLD's lock again before it goes on,
-	 * or stop. */
+	/* The old session's lock went with it: a sweep must hold its TLD's lock again before it
+	 * goes on, or stop. */
+	ret = zs__db_relock(db->conn, db->where, db->lock_tld, 0, db->relock_wait_ms, db->err,
+	                    sizeof(db->err));
+	if (ret == ZS_ERR_LOCKED) {
+		db->lock_lost = true;
+	}
+	return ret;
+}
+
+int zs__db_relock(PGconn *conn, const char *where, int tld, int64_t run_id, unsigned wait_ms,
+                  char *err, size_t err_len)
+{
 	char id[16];
 	char wait[24];
+	char run[24];
 	const char *params[2] = { id, wait };
-	snprintf(id, sizeof(id), "%d", db->lock_tld);
-	snprintf(wait, sizeof(wait), "%ums", db->relock_wait_ms);
-	PGresult *res = zs__db_query(db, "lock TLD again",
+	const char *run_param = run;
+
+	snprintf(id, sizeof(id), "%d", tld);
+	snprintf(wait, sizeof(wait), "%ums", wait_ms > 0 ? wait_ms : 1);
+	snprintf(run, sizeof(run), "%" PRId64, run_id);
+	PGresult *res = PQexecParams(conn,
 	                             "SELECT set_config('lock_timeout', $2, false), "
 	                             "pg_advisory_lock(" ZS__DB_STR(ZS__DB_LOCK_TLD) ", $1::int)",
-	                             2, params);
-	bool got = res != NULL;
-	PQclear(res);
-	PQclear(PQexec(db->conn, "RESET lock_timeout"));
-	if (!got && strstr(db->err, "lock timeout") == NULL) {
-		return ZS_ERR_DB; /* the message says what went wrong */
+	                             2, NULL, params, NULL, NULL, 0);
+	bool got = PQresultStatus(res) == PGRES_TUPLES_OK;
+	const char *state = got ? NULL : PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state != NULL && strcmp(state, "55P03") == 0) { /* lock_not_available */
+		snprintf(
+		        err, err_len,
+		        "%s: the connection was lost and another sweep took the TLD's lock meanwhile",
+		        where);
+		PQclear(res);
+		PQclear(PQexec(conn, "RESET lock_timeout"));
+		return ZS_ERR_LOCKED;
 	}
 	if (!got) {
-		return zs__db_failf(db, ZS_ERR_LOCKED,
-		                    "%s: the connection was lost and another session took the "
-		                    "TLD's lock meanwhile",
-		                    db->where);
+		zs__db_format_error(err, err_len, where, "lock TLD again", conn, res);
+		PQclear(res);
+		return ZS_ERR_DB;
 	}
-	return 0;
+	PQclear(res);
+	PQclear(PQexec(conn, "RESET lock_timeout"));
+	if (run_id == 0) {
+		return 0;
+	}
+	/* With the lock held: a sweep that took the lock while ours was lost marked our run. */
+	res = PQexecParams(conn, "SELECT status FROM runs WHERE id = $1::bigint", 1, NULL,
+	                   &run_param, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		zs__db_format_error(err, err_len, where, "check run", conn, res);
+		PQclear(res);
+		return ZS_ERR_DB;
+	}
+	const char *status = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "deleted";
+	int ret = 0;
+	if (strcmp(status, "running") != 0) {
+		snprintf(err, err_len,
+		         "%s: the connection was lost and another sweep took the TLD's lock "
+		         "meanwhile: run %" PRId64 " was marked %s",
+		         where, run_id, status);
+		/* not our run any more: the lock is not ours either */
+		PQclear(PQexecParams(
+		        conn,
+		        "SELECT pg_advisory_unlock(" ZS__DB_STR(ZS__DB_LOCK_TLD) ", "
+		                                                                 "$1::int)",
+		        1, NULL, params, NULL, NULL, 0));
+		ret = ZS_ERR_LOCKED;
+	}
+	PQclear(res);
+	return ret;
 }
 
 void zs__db_set_relock_wait(struct zs_db *db, unsigned ms)

@@ -42,6 +42,9 @@ struct zs_db {
 	int lock_tld;             /**< TLD id whose advisory lock this connection holds (taken
 	                               again after a reconnect, zs__db_ensure()); 0 none */
 	bool reader_open;         /**< a reader owns the connection */
+	bool writer_open;         /**< a writer has taken the connection (db->conn is NULL) */
+	bool lock_lost;           /**< the writer found the TLD's lock taken by another sweep
+	                               after a reconnect: the run can no longer be finished */
 	unsigned relock_wait_ms;  /**< how long a reconnected sweep waits for its TLD's lock */
 };
 
@@ -92,6 +95,20 @@ bool zs__db_conn_lost(PGconn *conn, const PGresult *res);
  *         reader is open)
  */
 int zs__db_ensure(struct zs_db *db);
+
+/**
+ * On a new connection of a sweep whose session was lost: take the TLD's lock again, waiting up
+ * to @p wait_ms for it (the old session's backend may not have noticed yet that its client is
+ * gone), then check that the run is still running (another sweep that took the lock meanwhile
+ * marked it interrupted).
+ * @param tld     the TLD id whose lock the lost session held
+ * @param run_id  the sweep's run; 0 to skip that check
+ * @param[out] err  on failure, one line naming @p where
+ * @return 0, ZS_ERR_LOCKED (another sweep holds the lock, or took over the run), or ZS_ERR_DB
+ *         (the message says what failed; the connection may be lost again)
+ */
+int zs__db_relock(PGconn *conn, const char *where, int tld, int64_t run_id, unsigned wait_ms,
+                  char *err, size_t err_len);
 
 /** Tests only: how long a reconnected sweep waits for its lock (default 30 s). */
 void zs__db_set_relock_wait(struct zs_db *db, unsigned ms);

@@ -4,6 +4,8 @@
  * lock for the TLD on the caller's connection, so a second sweep of the same TLD stops at once
  * with ZS_ERR_LOCKED, and a crashed sweep leaves no stale lock (the lock dies with the
  * session; its run row, still "running", is marked interrupted by the next sweep of the TLD).
+ * The lock is the only truth of a sweep being alive: the writer works on the session holding
+ * it and, after a reconnect, takes it again before writing (db/writer.h).
  * Finishing a complete run derives, in one transaction, the domains' first/last seen and
  * removal, the status transitions and the current state: a partial run never touches history.
  */

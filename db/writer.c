@@ -2,8 +2,9 @@
 /*
  * The COPY writer. The caller's thread formats each result into COPY text rows at push time
  * (so the queue holds plain bytes and the result's memory can go with its probe) and appends
- * it to a bounded list; a thread with its own connection takes up to batch_max results at a
- * time and writes them in one transaction.
+ * it to a bounded list; a thread working on the caller's session (the one holding the TLD's
+ * lock, taken over until finish) takes up to batch_max results at a time and writes them in
+ * one transaction.
  *
  * Before each attempt, the facts and the verdicts of the batch are hashed and compared with the
  * TLD's previous run (one query per batch): a domain whose facts, or verdicts, did not change
@@ -18,8 +19,10 @@
  * PostgreSQL refuses). A batch that fails on the safe path too is cut in halves until the
  * refused results are alone; each goes to the quarantine table with its error, and the others
  * are stored. Connection loss at any point means: reconnect with backoff (up to give_up_ms),
- * then resend through the safe path. Past the limit the writer gives up: it keeps draining the
- * queue (counting what it drops as lost), pushes fail, and the caller marks the run
+ * take the TLD's lock again (the lost session's went with it) and check the run is still
+ * running, then resend through the safe path; a sweep that took the TLD meanwhile wins, and
+ * this writer stops without writing another row. Past the limit the writer gives up: it keeps
+ * draining the queue (counting what it drops as lost), pushes fail, and the caller marks the run
  * interrupted.
  */
 #include "db/writer.h"
@@ -106,6 +109,8 @@ struct zs_db_writer {
 
 	/* Set at creation. */
 	struct zs_db_writer_opts opts;
+	struct zs_db *db; /**< whose connection the writer has taken, given back at the end */
+	int lock_tld;     /**< the TLD whose lock the connection holds (0: none) */
 	int64_t run_id;
 	char run_text[24];
 	size_t run_text_len;
@@ -807,7 +812,12 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Reconnect with exponential backoff until give_up_ms. @return 0 or ZS_ERR_DB */
+/*
+ * Reconnect with exponential backoff until give_up_ms. A sweep's connection holds its TLD's
+ * lock, which went with the lost session: the new one takes it again before anything else is
+ * written, or the writer stops (another sweep took the TLD meanwhile).
+ * @return 0, ZS_ERR_DB or ZS_ERR_LOCKED (w->msg says why)
+ */
 static int reconnect(struct zs_db_writer *w)
 {
 	char err[ZS__DB_MSG_MAX];
@@ -815,16 +825,26 @@ static int reconnect(struct zs_db_writer *w)
 	unsigned delay = BACKOFF_FIRST_MS;
 
 	zs_log_warn(ZS_LOG_DB, "%s", w->msg);
-	PQfinish(w->conn);
-	w->conn = NULL;
-	w->staging_ready = false;
 	for (;;) {
+		PQfinish(w->conn);
+		w->conn = NULL;
+		w->staging_ready = false;
 		int ret = zs__db_connect(w->conninfo, &w->conn, w->where, sizeof(w->where), err,
 		                         sizeof(err));
+		if (ret == 0 && w->lock_tld != 0) {
+			uint64_t now = now_ms();
+			unsigned wait = deadline > now ? (unsigned)(deadline - now) : 1;
+			ret = zs__db_relock(w->conn, w->where, w->lock_tld, w->run_id, wait, err,
+			                    sizeof(err));
+		}
 		if (ret == 0) {
 			w->stats.reconnects++;
 			zs_log_info(ZS_LOG_DB, "%s: writer reconnected", w->where);
 			return 0;
+		}
+		if (ret == ZS_ERR_LOCKED) {
+			snprintf(w->msg, sizeof(w->msg), "%s", err);
+			return ret;
 		}
 		if (now_ms() + delay > deadline) {
 			snprintf(w->msg, sizeof(w->msg), "%.900s (giving up after %u ms)", err,
@@ -1043,6 +1063,24 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* Give the caller's connection back: the session the writer ends with, which holds the TLD's
+ * lock unless another sweep took it. */
+static void give_back(struct zs_db_writer *w)
+{
+	struct zs_db *db = w->db;
+	if (db == NULL) {
+		return;
+	}
+	db->conn = w->conn;
+	db->writer_open = false;
+	w->conn = NULL;
+	w->db = NULL;
+	if (w->failed == ZS_ERR_LOCKED) {
+		db->lock_lost = true;
+		snprintf(db->err, sizeof(db->err), "%s", w->msg);
+	}
+}
+
 static void writer_free(struct zs_db_writer *w)
 {
 	struct item *it = w->head;
@@ -1051,6 +1089,7 @@ static void writer_free(struct zs_db_writer *w)
 		zs_free(it);
 		it = next;
 	}
+	give_back(w);
 	PQfinish(w->conn);
 	zs_buf_deinit(&w->scratch);
 	zs_buf_deinit(&w->dom);
@@ -1068,7 +1107,6 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 {
 	struct zs_db_writer *w = zs_calloc(1, sizeof(*w));
 	pthread_condattr_t ca;
-	char err[ZS__DB_MSG_MAX];
 	int ret = 0;
 
 	if (opts != NULL) {
@@ -1093,12 +1131,18 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 	pthread_cond_init(&w->cv, &ca);
 	pthread_condattr_destroy(&ca);
 
-	ret = zs__db_connect(w->conninfo, &w->conn, w->where, sizeof(w->where), err, sizeof(err));
+	/* The writer takes the caller's session: the one holding the TLD's lock, so that the rows
+	 * are only ever written under it. */
+	ret = zs__db_ensure(db);
 	if (ret != 0) {
-		snprintf(db->err, sizeof(db->err), "%s", err);
-		ret = ZS_ERR_DB;
 		goto fail;
 	}
+	w->conn = db->conn;
+	w->db = db;
+	w->lock_tld = db->lock_tld;
+	snprintf(w->where, sizeof(w->where), "%s", db->where);
+	db->conn = NULL;
+	db->writer_open = true;
 	/* the run must be running; the TLD's run before it is where unchanged facts point */
 	const char *param = w->run_text;
 	PGresult *res = PQexecParams(

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The writer: a thread with its own connection that stores a run's results with COPY, fed by a
- * bounded queue so that the DNS loop never waits on the database except under back-pressure.
+ * The writer: a thread that stores a run's results with COPY, fed by a bounded queue so that
+ * the DNS loop never waits on the database except under back-pressure. It works on the
+ * caller's session, taken over for its lifetime: the session that holds the TLD's advisory
+ * lock, so that every row of a sweep is written under that lock.
  *
  * zs_db_writer_push() formats the result into COPY rows at once (escaping what PostgreSQL
  * would refuse: invalid UTF-8, NUL) and never blocks: when the queue is full it returns
@@ -10,9 +12,11 @@
  * threads). Each batch is one transaction; a batch that fails is retried through a staging
  * table with INSERT ... ON CONFLICT DO NOTHING keyed by (run, domain), so a resent batch
  * changes nothing, then bisected until the rows PostgreSQL still refuses are isolated into the
- * quarantine table. When the connection is lost the writer reconnects with backoff and resends
- * the unconfirmed batch; when the database stays away past a limit it gives up, and the caller
- * stops the sweep and marks the run interrupted (it can be resumed).
+ * quarantine table. When the connection is lost the writer reconnects with backoff, takes the
+ * TLD's lock again and checks that the run is still running, then resends the unconfirmed
+ * batch; when the database stays away past a limit it gives up, and when another sweep took
+ * the TLD meanwhile it stops at once. Either way the caller stops the sweep, and the run can
+ * be resumed (by whichever sweep holds the lock).
  */
 #pragma once
 
@@ -35,7 +39,8 @@ struct zs_db_writer_opts {
 	size_t queue_max;    /**< results queued at most (default 20000) */
 	size_t batch_max;    /**< results per batch and transaction (default 5000) */
 	unsigned flush_ms;   /**< write a partial batch after this long (default 200) */
-	unsigned give_up_ms; /**< stop when the database stays away this long (default 60000) */
+	unsigned give_up_ms; /**< stop when the database stays away this long (default 60000);
+	                          also how long a reconnected writer waits for its TLD's lock */
 	zs_db_wake_cb wake;  /**< may be NULL */
 	void *wake_arg;
 };
@@ -65,13 +70,17 @@ struct zs_db_writer_stats {
 int zs_db_writer_stats_json(const struct zs_db_writer_stats *st, struct zs_buf *out);
 
 /**
- * Start a writer for a running run: open its own connection (with @p db's connection string)
- * and its thread.
- * @param db      the caller's connection; only its connection string is used
+ * Start a writer for a running run: take over @p db's session (reconnecting it first if it was
+ * lost) and start the thread.
+ * @param db      the caller's connection, usually the one zs_db_run_begin() locked the TLD
+ *                on; it must not be used until zs_db_writer_finish() gives it back (calls on
+ *                it fail with ZS_ERR_USAGE meanwhile)
  * @param run_id  the run the results belong to
  * @param opts    settings; NULL for the defaults
  * @param[out] out  on success, the writer, owned by the caller (zs_db_writer_finish())
- * @return 0, ZS_ERR_DB (message in zs_db_error(db)), or -errno when the thread cannot start
+ * @return 0, ZS_ERR_DB (message in zs_db_error(db)), ZS_ERR_USAGE when the run is not running
+ *         or the connection is in use, ZS_ERR_LOCKED when the TLD's lock was lost, or -errno
+ *         when the thread cannot start
  */
 int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer_opts *opts,
                      struct zs_db_writer **out);
@@ -80,22 +89,27 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
  * Queue one result. Copies everything; never blocks.
  * @param res  the result; nothing of it is kept
  * @return 0, ZS_ERR_AGAIN when the queue is full (the wake callback will be called), ZS_ERR_DB
- *         or ZS_ERR_INTERRUPTED once the writer has given up (stop the sweep), or
+ *         or ZS_ERR_LOCKED once the writer has given up (stop the sweep), or
  *         ZS_ERR_TOOBIG for a result larger than a row may be (1 GiB)
  */
 int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res);
 
 /**
  * The writer's state, as a push would report it.
- * @return 0 while it runs, or the error it gave up with (ZS_ERR_DB)
+ * @return 0 while it runs, or the error it gave up with: ZS_ERR_DB (the database stayed away,
+ *         or refused the rows for a reason that is not theirs) or ZS_ERR_LOCKED (another sweep
+ *         took the TLD's lock while the connection was lost)
  */
 int zs_db_writer_status(struct zs_db_writer *w);
 
 /**
- * Store everything queued, stop the thread, close the connection and free the writer.
+ * Store everything queued, stop the thread, give the connection back to the caller's
+ * struct zs_db and free the writer.
  * @param w  the writer, freed here; NULL is a no-op returning 0
  * @param[out] stats  when not NULL, what the writer did
- * @return 0 when everything pushed was stored or quarantined, ZS_ERR_DB when the writer gave up
- *         (stats->lost results were not stored; the run can be resumed)
+ * @return 0 when everything pushed was stored or quarantined, or what zs_db_writer_status()
+ *         says: ZS_ERR_DB (stats->lost results were not stored; the run can be resumed) or
+ *         ZS_ERR_LOCKED (the caller's connection then refuses to finish the run: another sweep
+ *         owns the TLD now)
  */
 int zs_db_writer_finish(struct zs_db_writer *w, struct zs_db_writer_stats *stats);

@@ -398,7 +398,12 @@ static void test_db_run_lock_per_tld(void **state)
 	finish_run(b, id, ZS_DB_RUN_COMPLETE);
 
 	/* The holder dies: its session lock goes with it, and its run row is marked interrupted
-	 * by the next sweep of the TLD. */
+	 * by the next sweep of the TLD (the kill waits until the backend is gone: a session that
+	 * is merely closed lets its lock go a little later). */
+	char kill[128];
+	snprintf(kill, sizeof(kill), "SELECT pg_terminate_backend(%d, 10000)",
+	         PQbackendPID(a->conn));
+	dbtest_admin_exec(t, kill);
 	zs_db_close(a);
 	p.tld = "post";
 	p.policy = "post";
@@ -1084,10 +1089,84 @@ static void test_db_writer_backend_killed_mid_batch(void **state)
 	assert_int_equal(st.lost, 0);
 	assert_int_equal(count_rows(t, "results", run), 450);
 	assert_int_equal(count_rows(t, "verdicts", run), 450 * RULES);
-	/* The caller's connection is a different session: its lock and run are intact. */
+	/* The writer worked on the caller's session, which holds the TLD's lock: it took the lock
+	 * again when it reconnected, and the run finishes under it. */
+	struct zs_db *other = open_db(t);
+	struct zs_db_run_params p = {
+		.tld = "post", .policy = "post", .zone_source = "z", .zone_serial = -1
+	};
+	int64_t id = 0;
+	assert_int_equal(zs_db_run_begin(other, &p, &id), ZS_ERR_LOCKED);
+	zs_db_close(other);
 	finish_run(db, run, ZS_DB_RUN_COMPLETE);
 	check_world(db, run, 450, 0);
 	zs_db_close(db);
+}
+
+/* Another sweep of the TLD begins while the writer's session is lost (a PostgreSQL restart). */
+struct takeover {
+	const struct dbtest *t;
+	struct zs_db *other;
+	bool other_finishes; /* before the writer reconnects, releasing the lock */
+	int calls;
+	int64_t other_run;
+};
+
+static int takeover_hook(enum zs__db_hook_point point, int pid, void *arg)
+{
+	struct takeover *k = arg;
+	if (point == ZS__DB_HOOK_BEFORE_COMMIT && ++k->calls == 2) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "SELECT pg_terminate_backend(%d, 10000)", pid);
+		dbtest_admin_exec(k->t, sql);
+		k->other_run = begin_run(k->other, "post");
+		if (k->other_finishes) {
+			finish_run(k->other, k->other_run, ZS_DB_RUN_COMPLETE);
+		}
+	}
+	return 0;
+}
+
+/* A writer that reconnects takes the TLD's lock again before it writes another row: when
+ * another sweep holds it, or took over the run meanwhile, the writer stops and the run cannot
+ * be finished by the sweep that lost it. */
+static void test_db_writer_stops_when_another_sweep_took_over(void **state)
+{
+	struct dbtest *t = *state;
+	for (int finishes = 0; finishes < 2; finishes++) {
+		struct zs_db *db = open_db(t);
+		struct takeover k = { .t = t, .other = open_db(t), .other_finishes = finishes };
+		int64_t run = begin_run(db, "post");
+		struct zs_db_writer_opts o = {
+			.batch_max = 100, .queue_max = 100000, .flush_ms = 600000, .give_up_ms = 500
+		};
+		struct zs_db_writer *w = NULL;
+		struct zs_db_writer_stats st;
+		assert_int_equal(zs_db_writer_new(db, run, &o, &w), 0);
+		zs__db_writer_set_hook(w, takeover_hook, &k);
+		for (int i = 0; i < 300; i++) {
+			struct fake f;
+			fake_result(&f, i, 0, "post");
+			assert_int_equal(zs_db_writer_push(w, &f.res), 0);
+		}
+		assert_int_equal(zs_db_writer_finish(w, &st), ZS_ERR_LOCKED);
+		assert_int_equal(st.results, 100);
+		assert_int_equal(st.lost, 200);
+		assert_int_equal(count_rows(t, "results", run), 100);
+		struct zs_db_run_end end = { .status = ZS_DB_RUN_INTERRUPTED };
+		assert_int_equal(zs_db_run_finish(db, run, &end), ZS_ERR_LOCKED);
+		assert_non_null(strstr(zs_db_error(db), "another sweep took the TLD's lock"));
+		char sql[128];
+		char status[32];
+		snprintf(sql, sizeof(sql), "SELECT status FROM runs WHERE id = %" PRId64, run);
+		dbtest_text(t, sql, status, sizeof(status));
+		assert_string_equal(status, "interrupted");
+		if (!k.other_finishes) {
+			finish_run(k.other, k.other_run, ZS_DB_RUN_COMPLETE);
+		}
+		zs_db_close(k.other);
+		zs_db_close(db);
+	}
 }
 
 static void test_db_writer_lost_commit_confirmation(void **state)
@@ -1140,14 +1219,15 @@ static void test_db_writer_gives_up_then_resume(void **state)
 	struct zs_db_writer *w = NULL;
 	struct zs_db_writer_stats st;
 	assert_int_equal(zs_db_writer_new(db, run, &o, &w), 0);
-	/* The database goes away for the writer: new connections refused, its session ended. */
+	/* The database goes away for the writer: new connections refused, its session (the
+	 * caller's, which it took) ended. */
 	char sql[256];
 	snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS false", t->name);
 	dbtest_admin_exec(t, sql);
 	snprintf(sql, sizeof(sql),
 	         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%s' "
-	         "AND application_name = 'zonesweep' AND pid <> %d",
-	         t->name, PQbackendPID(db->conn));
+	         "AND application_name = 'zonesweep'",
+	         t->name);
 	dbtest_admin_exec(t, sql);
 	int ret = 0;
 	int pushed = 0;
@@ -1240,7 +1320,7 @@ static void test_db_run_lock_after_reconnect(void **state)
 	assert_int_equal(zs_db_run_begin(b, &p, &id), 0);
 	struct zs_db_run_end end = { .status = ZS_DB_RUN_COMPLETE };
 	assert_int_equal(zs_db_run_finish(a, run, &end), ZS_ERR_LOCKED);
-	assert_non_null(strstr(zs_db_error(a), "another session took the TLD's lock"));
+	assert_non_null(strstr(zs_db_error(a), "another sweep took the TLD's lock"));
 	zs_db_close(a);
 	zs_db_close(b);
 }
@@ -1403,6 +1483,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_writer_backpressure_wakes,
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_backend_killed_mid_batch,
+		                                dbtest_setup_migrated, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_writer_stops_when_another_sweep_took_over,
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_lost_commit_confirmation,
 		                                dbtest_setup_migrated, dbtest_teardown),
