@@ -2,7 +2,6 @@
 /* Option parsing shared by the subcommands. */
 #include "scanner/cli.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <idn2.h>
 #include <stdio.h>
@@ -17,7 +16,6 @@
 #include "scanner/policy/builtin_policies.h"
 #include "scanner/policy/dkim.h"
 #include "scanner/policy/ruleset.h"
-#include "scanner/session.h"
 
 int zs_cli_uint(const char *name, const char *text, unsigned min, unsigned max, unsigned *out)
 {
@@ -112,35 +110,6 @@ char *zs_cli_domain(const char *arg)
 	}
 	idn2_free(ascii);
 	return out;
-}
-
-int zs_cli_resolvers_answer(const struct zs_resolver_opts *opts)
-{
-	size_t dead = 0;
-	enum zs_dns_status why = ZS_DNS_TIMEOUT;
-	int ret = zs_session_ping(opts, &dead, &why);
-	if (ret == ZS_ERR_DNS) {
-		char host[64] = "?";
-		const struct sockaddr_storage *ss = &opts->servers[dead];
-		int port = 0;
-		if (ss->ss_family == AF_INET6) {
-			const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
-			(void)uv_ip6_name(a6, host, sizeof(host));
-			port = ntohs(a6->sin6_port);
-		} else {
-			const struct sockaddr_in *a4 = (const struct sockaddr_in *)ss;
-			(void)uv_ip4_name(a4, host, sizeof(host));
-			port = ntohs(a4->sin_port);
-		}
-		zs_log_error(
-		        ZS_LOG_DNS,
-		        "resolver %s%s%s:%d does not answer (%s after %d s); is it running and "
-		        "reachable?",
-		        ss->ss_family == AF_INET6 ? "[" : "", host,
-		        ss->ss_family == AF_INET6 ? "]" : "", port, zs_dns_status_name(why),
-		        ZS_SESSION_PING_WAIT_S);
-	}
-	return ret != 0 ? ZS_ERR_DNS : 0;
 }
 
 int zs_cli_dns_option(int c, const char *arg, struct zs_resolver_opts *o, int *bad)

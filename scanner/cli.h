@@ -41,13 +41,6 @@ int zs_cli_default_resolver(struct zs_resolver_opts *opts);
  */
 char *zs_cli_domain(const char *arg);
 
-/**
- * Check at once that every resolver answers (zs_session_ping()); logs one line naming the one
- * that does not.
- * @return 0 or ZS_ERR_DNS
- */
-int zs_cli_resolvers_answer(const struct zs_resolver_opts *opts);
-
 /** getopt values of the DNS options shared by every command that asks questions. */
 enum {
 	ZS_CLI_OPT_RESOLVER = 1000,

@@ -224,7 +224,7 @@ int zs_cmd_check(int argc, char **argv)
 	if (zs_cli_default_resolver(&ropts) != 0) {
 		return ZS_EXIT_USAGE;
 	}
-	if (zs_cli_resolvers_answer(&ropts) != 0) {
+	if (zs_session_resolvers_answer(&ropts) != 0) {
 		return ZS_EXIT_FAIL;
 	}
 	if (colour < 0) {

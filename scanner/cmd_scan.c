@@ -24,6 +24,7 @@
 #include "scanner/commands.h"
 #include "scanner/policy/psl.h"
 #include "scanner/policy/ruleset.h"
+#include "scanner/session.h"
 #include "scanner/sweep.h"
 
 struct scan_ctx {
@@ -702,7 +703,7 @@ int zs_cmd_scan(int argc, char **argv)
 	if (zs_cli_default_resolver(&o.resolver) != 0) {
 		return ZS_EXIT_USAGE;
 	}
-	if (zs_cli_resolvers_answer(&o.resolver) != 0) {
+	if (zs_session_resolvers_answer(&o.resolver) != 0) {
 		return ZS_EXIT_FAIL;
 	}
 	if (ctx.resolvers[0] == '\0') {

@@ -46,3 +46,9 @@ enum {
  * @return 0, ZS_ERR_DNS, or the error of opening a resolver (logged)
  */
 int zs_session_ping(const struct zs_resolver_opts *opts, size_t *dead, enum zs_dns_status *why);
+
+/**
+ * zs_session_ping(), and one line naming the resolver that does not answer.
+ * @return 0 or ZS_ERR_DNS
+ */
+int zs_session_resolvers_answer(const struct zs_resolver_opts *opts);
