@@ -298,13 +298,15 @@ class Ledger:
 
     An entry: {"key": ..., "scanner": ..., "oracle": ..., "rfc": ..., "why": ...} where key
     names what is compared (a record, or a world profile and address) and scanner/oracle are
-    the two readings exactly as the test renders them. An optional "changes_with" names the
-    work expected to remove the difference."""
+    the two readings exactly as the test renders them: "scanner" is ours (zonesweep's, or the
+    world's declared facts), "oracle" the independent one. An optional "changes_with" names
+    the work expected to remove the difference."""
 
-    def __init__(self, section):
+    def __init__(self, section, ours="zonesweep"):
         with open(DIFFERENCES) as fh:
             data = json.load(fh)
         self.section = section
+        self.ours = ours  # who gives the first reading, in messages
         self.entries = {}
         for e in data.get(section, []):
             lacks = [f for f in ("key", "scanner", "oracle") if f not in e]
@@ -333,13 +335,13 @@ class Ledger:
             return
         if listed is None:
             self.unexpected += 1
-            self.problems.append("%s: unlisted difference: zonesweep %s, oracle %s%s"
-                                 % (key, show(scanner), show(oracle), context))
+            self.problems.append("%s: unlisted difference: %s %s, oracle %s%s"
+                                 % (key, self.ours, show(scanner), show(oracle), context))
             return
         if listed["scanner"] != scanner or listed["oracle"] != oracle:
             self.unexpected += 1
-            self.problems.append("%s: difference changed: zonesweep %s, oracle %s (listed: %s, "
-                                 "%s)%s" % (key, show(scanner), show(oracle),
+            self.problems.append("%s: difference changed: %s %s, oracle %s (listed: %s, "
+                                 "%s)%s" % (key, self.ours, show(scanner), show(oracle),
                                             show(listed["scanner"]), show(listed["oracle"]),
                                             context))
         self.seen.add(key)
@@ -407,17 +409,21 @@ def compare_records(section, kind, items):
     return ledger
 
 
-def compare_all(jobs):
-    """compare_records() for each (section, kind, items) of jobs, then finish every ledger;
-    raise one Failure holding every ledger's problems."""
+def finish_ledgers(ledgers):
+    """Finish every ledger; raise one Failure holding all their problems."""
     problems = []
-    for section, kind, items in jobs:
+    for ledger in ledgers:
         try:
-            compare_records(section, kind, items).finish()
+            ledger.finish()
         except Failure as f:
             problems.append(str(f))
     if problems:
         raise Failure("\n".join(problems))
+
+
+def compare_all(jobs):
+    """compare_records() for each (section, kind, items) of jobs, then finish_ledgers()."""
+    finish_ledgers([compare_records(section, kind, items) for section, kind, items in jobs])
 
 
 def main(test):
