@@ -676,6 +676,136 @@ const char *zs_dmarc_discarded_text(struct zs_arena *arena, const struct zs_dmar
 	return out;
 }
 
+/* ---- the record with its broken tags corrected ---- */
+
+/* Whether "name=value" alone is a well-formed tag, as the parser reads it. */
+static bool tag_sound(struct zs_arena *a, const char *name, size_t nlen, const char *value,
+                      size_t vlen)
+{
+	const char *text = zs_arena_printf(a, "v=DMARC1; p=none; %.*s=%.*s", (int)nlen, name,
+	                                   (int)vlen, value);
+	struct zs_dmarc_record r;
+	zs_dmarc_parse(a, text, strlen(text), 0, &r);
+	return r.valid;
+}
+
+/* Where a value runs into the next tag ("s fo=1", "mailto:a@x, ruf=mailto:b@x"), or 0. */
+static size_t run_in(const char *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		if (v[i - 1] != ' ' && v[i - 1] != '\t' && v[i - 1] != ',') {
+			continue;
+		}
+		size_t e = i;
+		while (e < n && ((v[e] >= 'a' && v[e] <= 'z') || (v[e] >= 'A' && v[e] <= 'Z'))) {
+			e++;
+		}
+		if (e > i && e < n && v[e] == '=' && tag_lookup(v + i, e - i) != TAG_UNKNOWN) {
+			return i;
+		}
+	}
+	return 0;
+}
+
+/* rua=/ruf= items: an address without its scheme gets "mailto:"; other bad items go. */
+static void repair_uris(struct zs_arena *a, struct zs_buf *b, const char *v, size_t n)
+{
+	struct zs__split it;
+	const char *item = NULL;
+	size_t len = 0;
+	size_t kept = 0;
+	zs__split_init(&it, v, n, ',');
+	while (zs__split_next(&it, &item, &len)) {
+		size_t scheme = 0;
+		const char *fixed = NULL;
+		if (len > 0 && zs__uri_valid(item, len, &scheme)) {
+			fixed = zs_arena_strndup(a, item, len);
+		} else if (len > 0 && memchr(item, '@', len) != NULL &&
+		           memchr(item, ':', len) == NULL) {
+			fixed = zs_arena_printf(a, "mailto:%.*s", (int)len, item);
+		}
+		if (fixed != NULL) {
+			(void)zs_buf_printf(b, "%s%s", kept++ > 0 ? "," : "", fixed);
+		}
+	}
+}
+
+/* Append one element, corrected if need be; a run-in next tag is returned in @p rest. */
+static void repair_tag(struct zs_arena *a, struct zs_buf *out, const char *name, size_t nlen,
+                       const char *value, size_t vlen, const char **rest, size_t *rest_len)
+{
+	size_t cut = run_in(value, vlen);
+	*rest = NULL;
+	if (cut > 0) {
+		*rest = value + cut;
+		*rest_len = vlen - cut;
+		vlen = cut;
+		while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t' ||
+		                    value[vlen - 1] == ',')) {
+			vlen--;
+		}
+	}
+	enum dmarc_tag id = tag_lookup(name, nlen);
+	if (id == TAG_V || id == TAG_P) {
+		/* sound, since the record applies */
+		(void)zs_buf_printf(out, "; %.*s=%.*s", (int)nlen, name, (int)vlen, value);
+		return;
+	}
+	struct zs_buf fixed;
+	zs_buf_init(&fixed, 4096);
+	if (id == TAG_RUA || id == TAG_RUF) {
+		repair_uris(a, &fixed, value, vlen);
+	} else {
+		(void)zs_buf_append(&fixed, value, vlen);
+	}
+	if (fixed.len > 0 && tag_sound(a, name, nlen, zs_buf_cstr(&fixed), fixed.len)) {
+		(void)zs_buf_printf(out, "; %.*s=%s", (int)nlen, name, zs_buf_cstr(&fixed));
+	}
+	zs_buf_deinit(&fixed);
+}
+
+const char *zs_dmarc_repair(struct zs_arena *arena, const struct zs_dmarc_record *r)
+{
+	if (!r->applies || r->discarded == 0) {
+		return NULL;
+	}
+	struct zs__taglist tl;
+	zs__taglist_parse(arena, r->text, r->len, 0, &tl);
+	struct zs_buf out;
+	zs_buf_init(&out, 4096);
+	for (size_t i = 0; i < tl.count; i++) {
+		const struct zs__tag *t = &tl.tag[i];
+		if (t->err != ZS__TAG_OK) {
+			continue; /* what receivers discard: "oops", an empty element */
+		}
+		const char *value = t->value;
+		size_t vlen = t->value_len;
+		const char *name = t->name;
+		size_t nlen = t->name_len;
+		for (int guard = 0; guard < 8 && value != NULL; guard++) {
+			const char *rest = NULL;
+			size_t rest_len = 0;
+			repair_tag(arena, &out, name, nlen, value, vlen, &rest, &rest_len);
+			if (rest == NULL) {
+				break;
+			}
+			const char *eq = memchr(rest, '=', rest_len);
+			name = rest;
+			nlen = (size_t)(eq - rest);
+			value = eq + 1;
+			vlen = rest_len - nlen - 1;
+		}
+	}
+	const char *text = out.len > 2 ? zs_arena_strndup(arena, out.data + 2, out.len - 2) : NULL;
+	zs_buf_deinit(&out);
+	if (text == NULL) {
+		return NULL;
+	}
+	struct zs_dmarc_record check;
+	zs_dmarc_parse(arena, text, strlen(text), 0, &check);
+	return check.valid ? text : NULL;
+}
+
 void zs_dmarc_effective(const struct zs_dmarc_record *r, bool inherited,
                         struct zs_dmarc_effective *out)
 {

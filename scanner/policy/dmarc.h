@@ -113,6 +113,16 @@ void zs_dmarc_parse(struct zs_arena *arena, const char *text, size_t len, unsign
  */
 const char *zs_dmarc_discarded_text(struct zs_arena *arena, const struct zs_dmarc_record *r);
 
+/**
+ * The record as its registrant should publish it: the record's own tags in their order, each
+ * broken one corrected where its meaning is plain (an address without "mailto:" gets it, a tag
+ * run into the previous one for want of a ";" is split off) and dropped otherwise (receivers
+ * discard it anyway).
+ * @return in @p arena, or NULL when the record does not apply, discards nothing, or cannot be
+ *         corrected into a valid record
+ */
+const char *zs_dmarc_repair(struct zs_arena *arena, const struct zs_dmarc_record *r);
+
 /** The policy a record requests, after defaults. */
 struct zs_dmarc_effective {
 	enum zs_dmarc_policy domain;      /**< for the domain the record applies to */

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "scanner/base/err.h"
+#include "scanner/policy/dmarc.h"
 #include "scanner/policy/ruleset.h"
 
 struct verdict {
@@ -617,6 +618,18 @@ const char *zs_policy_suggest_dmarc(const struct zs_policy *p, const struct zs_f
 	                       f->domain);
 }
 
+/* The domain's own DMARC record with its broken tags corrected (zs_dmarc_repair()). */
+static const char *repaired_dmarc(const struct zs_facts *f, struct zs_arena *a)
+{
+	const char *fixed = NULL;
+	if (f->dmarc.record != NULL) {
+		struct zs_dmarc_record rec;
+		zs_dmarc_parse(a, f->dmarc.record, strlen(f->dmarc.record), 0, &rec);
+		fixed = zs_dmarc_repair(a, &rec);
+	}
+	return fixed != NULL ? fixed : "(the record with the tags named above corrected)";
+}
+
 int zs_policy_render_fix(const struct zs_policy *p, const struct zs_rule *r,
                          const struct zs_facts *f, struct zs_buf *out)
 {
@@ -651,6 +664,8 @@ int zs_policy_render_fix(const struct zs_policy *p, const struct zs_rule *r,
 			val = zs_policy_suggest_spf(f, r->applies == ZS_APPLIES_MAIL);
 		} else if (strcmp(name, "suggest-dmarc") == 0) {
 			val = zs_policy_suggest_dmarc(p, f, &a);
+		} else if (strcmp(name, "repaired-dmarc") == 0) {
+			val = repaired_dmarc(f, &a);
 		} else if (strcmp(name, "min-bits") == 0) {
 			val = zs_arena_printf(&a, "%u", r->params.min_bits);
 		}

@@ -191,6 +191,40 @@ static void test_dmarc_broken_tag_policy_in_force(void **state)
 	zs_arena_deinit(&a);
 }
 
+/* The record corrected from what the registrant published. */
+static void test_dmarc_repair(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "v=DMARC1; p=reject; rua=dmarcreports@example.gov; ruf=dmarcfailures@example.gov; "
+		  "fo=1; ri=86400",
+		  "v=DMARC1; p=reject; rua=mailto:dmarcreports@example.gov; "
+		  "ruf=mailto:dmarcfailures@example.gov; fo=1; ri=86400" },
+		{ "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.gov; adkim=r; aspf=r fo=1",
+		  "v=DMARC1; p=quarantine; rua=mailto:dmarc@example.gov; adkim=r; aspf=r; fo=1" },
+		{ "v=DMARC1; p=none; rua=mailto:a@example.org, ruf=mailto:b@example.org;",
+		  "v=DMARC1; p=none; rua=mailto:a@example.org; ruf=mailto:b@example.org" },
+		{ "v=DMARC1; p=reject; pct=1OO; sp=reject", "v=DMARC1; p=reject; sp=reject" },
+		{ "v=DMARC1;p=reject;oops;adkim=s", "v=DMARC1; p=reject; adkim=s" },
+	};
+	struct zs_arena a;
+	zs_arena_init(&a);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct zs_dmarc_record r;
+		parse(&a, cases[i][0], &r);
+		const char *got = zs_dmarc_repair(&a, &r);
+		if (got == NULL || strcmp(got, cases[i][1]) != 0) {
+			fail_msg("repair of \"%s\":\n  got  %s\n  want %s", cases[i][0],
+			         got != NULL ? got : "(none)", cases[i][1]);
+		}
+	}
+	struct zs_dmarc_record r;
+	parse(&a, "v=DMARC1; p=reject", &r); /* nothing to correct */
+	assert_null(zs_dmarc_repair(&a, &r));
+	parse(&a, "v=DMARC1; p=rejekt; rua=x@example.org", &r); /* no policy to keep */
+	assert_null(zs_dmarc_repair(&a, &r));
+	zs_arena_deinit(&a);
+}
+
 /* Where the record itself is broken, receivers ignore it: no policy is in force. */
 static void test_dmarc_broken_record_does_not_apply(void **state)
 {
@@ -575,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_dmarc_parse_problems_each_reported),
 		cmocka_unit_test(test_dmarc_broken_tag_policy_in_force),
 		cmocka_unit_test(test_dmarc_broken_record_does_not_apply),
+		cmocka_unit_test(test_dmarc_repair),
 		cmocka_unit_test(test_dmarc_discovery_broken_tag_in_force),
 		cmocka_unit_test(test_dmarc_parse_binary_bytes),
 		cmocka_unit_test(test_dmarc_parse_huge_record),
