@@ -114,10 +114,10 @@ static const char *quote(struct parse *ps, const char *s, size_t n)
 }
 
 /*
- * When a value holds what looks like the next tag ("r fo=1", "mailto:a@x, ruf=mailto:b@x"),
- * the separator before it is missing or wrong: say so. @return "" or a clause to append
+ * Where a value runs into the next tag for want of a ";" ("r fo=1", "mailto:a@x, ruf=mailto:b@x"):
+ * the offset of that tag's name, or 0.
  */
-static const char *separator_hint(struct parse *ps, const char *v, size_t n)
+static size_t run_in(const char *v, size_t n)
 {
 	for (size_t i = 1; i < n; i++) {
 		if (v[i - 1] != ' ' && v[i - 1] != '\t' && v[i - 1] != ',') {
@@ -128,12 +128,21 @@ static const char *separator_hint(struct parse *ps, const char *v, size_t n)
 			e++;
 		}
 		if (e > i && e < n && v[e] == '=' && tag_lookup(v + i, e - i) != TAG_UNKNOWN) {
-			return zs_arena_printf(
-			        ps->a, " (%s looks like the next tag: tags are separated by \";\")",
-			        quote(ps, v + i, n - i));
+			return i;
 		}
 	}
-	return "";
+	return 0;
+}
+
+/* A value that runs into the next tag: say so. @return "" or a clause to append */
+static const char *separator_hint(struct parse *ps, const char *v, size_t n)
+{
+	size_t i = run_in(v, n);
+	if (i == 0) {
+		return "";
+	}
+	return zs_arena_printf(ps->a, " (%s looks like the next tag: tags are separated by \";\")",
+	                       quote(ps, v + i, n - i));
 }
 
 static void bad_value(struct parse *ps, const struct zs__tag *t, const char *expect)
@@ -687,24 +696,6 @@ static bool tag_sound(struct zs_arena *a, const char *name, size_t nlen, const c
 	struct zs_dmarc_record r;
 	zs_dmarc_parse(a, text, strlen(text), 0, &r);
 	return r.valid;
-}
-
-/* Where a value runs into the next tag ("s fo=1", "mailto:a@x, ruf=mailto:b@x"), or 0. */
-static size_t run_in(const char *v, size_t n)
-{
-	for (size_t i = 1; i < n; i++) {
-		if (v[i - 1] != ' ' && v[i - 1] != '\t' && v[i - 1] != ',') {
-			continue;
-		}
-		size_t e = i;
-		while (e < n && ((v[e] >= 'a' && v[e] <= 'z') || (v[e] >= 'A' && v[e] <= 'Z'))) {
-			e++;
-		}
-		if (e > i && e < n && v[e] == '=' && tag_lookup(v + i, e - i) != TAG_UNKNOWN) {
-			return i;
-		}
-	}
-	return 0;
 }
 
 /* rua=/ruf= items: an address without its scheme gets "mailto:"; other bad items go. */
