@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zonesweep spf: one domain's SPF policy. Without --ip, the analysis a registry makes without
- * a sending address (validity, lookups after expansion, terminal all, addresses authorized);
- * with --ip, RFC 7208 check_host() for that client. The evaluator is the sweep's, driven here
+ * a sending address (validity, lookups after expansion, terminal all, addresses authorized)
+ * and, beside it, check_host() for the senders the record does not list; with --ip, RFC 7208
+ * check_host() for that client. The evaluator is the sweep's, driven here
  * by the DNS engine on a loop of its own.
  */
 #include <getopt.h>
@@ -38,7 +39,11 @@ static void spf_usage(FILE *f)
 	        "\n"
 	        "Without --ip: analyse the domain's SPF policy (records, validity and why, DNS\n"
 	        "lookups after expanding include and redirect, void lookups, the terminal all,\n"
-	        "addresses authorized). With --ip: the RFC 7208 check_host() result for that client.\n"
+	        "addresses authorized), and check_host() for an IPv4 and an IPv6 sender the record\n"
+	        "does not list (" ZS_SPF_UNLISTED_IPV4 ", " ZS_SPF_UNLISTED_IPV6
+	        "): the record is valid\n"
+	        "only when neither ends in permerror. With --ip: the RFC 7208 check_host() result\n"
+	        "for that client.\n"
 	        "\n"
 	        "  --ip ADDR              the client address (IPv4 or IPv6)\n"
 	        "  --sender ADDR          the MAIL FROM address (default postmaster@DOMAIN)\n"

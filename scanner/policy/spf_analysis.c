@@ -16,9 +16,10 @@
  *
  * Void lookups are counted for each client family: an "a" of an IPv4-only host is void for an
  * IPv6 client. Over the limit for IPv4 clients is the void_limit error (most mail, and every
- * receiver, sees it); over the limit only for IPv6 clients is the void_limit_ipv6 warning, as
- * a record of IPv4-only hosts is common and breaks only for senders that use IPv6 (which big
- * providers included by the record may well do).
+ * receiver, sees it); over the limit only for IPv6 clients is the walk's void_limit_ipv6
+ * warning. The walk is not the last word on validity: check_host() for the senders the
+ * record does not list (spf_unlisted.c) follows it, and an IPv6 sender that meets the third
+ * void lookup makes the record invalid there, as it does for receivers.
  */
 #include <string.h>
 

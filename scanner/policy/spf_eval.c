@@ -1221,7 +1221,7 @@ static int explain(struct zs_spf_ctx *c, const struct zs_spf_term *t, const char
 	return 0;
 }
 
-static void run_check(struct zs_spf_ctx *c)
+void zs__spf_run_check(struct zs_spf_ctx *c)
 {
 	struct zs_spf_report *r = c->report;
 	struct zs_spf_node *root =
@@ -1236,7 +1236,7 @@ static void run_check(struct zs_spf_ctx *c)
 	r->lookups = c->lookups;
 	r->void_lookups = c->voids;
 	r->all = root->all;
-	if (out.result != ZS_SPF_FAIL) {
+	if (out.result != ZS_SPF_FAIL || c->no_explanation) {
 		return;
 	}
 	r->explanation = c->default_exp;
@@ -1305,6 +1305,13 @@ struct zs_spf_ctx *zs_spf_analysis_new(const char *domain, const struct zs_spf_a
 	c->analysis = true;
 	c->domain = norm_name(&c->arena, domain);
 	c->sender_domain = c->domain;
+	/* the unlisted-sender paths: a forger's message, as check_host() sees it */
+	c->local = "postmaster";
+	c->sender = zs_arena_printf(&c->arena, "postmaster@%s", c->domain);
+	c->helo = "unknown";
+	c->receiver = "unknown";
+	c->now = "0";
+	c->no_explanation = true;
 	c->no_type99 = o != NULL && o->no_type99;
 	c->cache = o != NULL ? o->cache : NULL;
 	return c;
@@ -1323,8 +1330,19 @@ void zs_spf_ctx_free(struct zs_spf_ctx *c)
 	zs_free(c);
 }
 
-/* Turn the pass's list of findings into the report's array. */
-static void finish_findings(struct zs_spf_ctx *c)
+void zs__spf_pass_begin(struct zs_spf_ctx *c)
+{
+	c->lookups = 0;
+	c->voids = 0;
+	c->voids6 = 0;
+	c->analysis_terms = 0;
+	c->findings_state = zs_arena_calloc(&c->pass, 1, sizeof(struct pass_findings));
+	c->report = zs_arena_calloc(&c->pass, 1, sizeof(*c->report));
+	c->report->analysis = c->analysis;
+	c->report->domain = c->domain;
+}
+
+void zs__spf_pass_end(struct zs_spf_ctx *c)
 {
 	struct pass_findings *pf = pass_findings(c);
 	struct zs_spf_finding *arr = zs_arena_calloc(&c->pass, pf->count + 1, sizeof(*arr));
@@ -1350,25 +1368,21 @@ int zs_spf_step(struct zs_spf_ctx *c, const struct zs_spf_need **need, size_t *c
 	zs_arena_deinit(&c->pass);
 	c->need_count = 0;
 	c->blocked = false;
-	c->lookups = 0;
-	c->voids = 0;
-	c->voids6 = 0;
-	c->analysis_terms = 0;
-	c->findings_state = zs_arena_calloc(&c->pass, 1, sizeof(struct pass_findings));
-	c->report = zs_arena_calloc(&c->pass, 1, sizeof(*c->report));
-	c->report->analysis = c->analysis;
-	c->report->domain = c->domain;
+	zs__spf_pass_begin(c);
 	if (c->analysis) {
 		zs__spf_analyse(c);
+		if (!c->blocked) {
+			zs__spf_unlisted(c);
+		}
 	} else {
-		run_check(c);
+		zs__spf_run_check(c);
 	}
 	if (c->blocked) {
 		*need = c->needs;
 		*count = c->need_count;
 		return ZS_SPF_NEED;
 	}
-	finish_findings(c);
+	zs__spf_pass_end(c);
 	c->done = true;
 	return ZS_SPF_DONE;
 }

@@ -118,6 +118,28 @@ struct zs_spf_node {
 	struct zs_spf_node *next;  /**< next sibling */
 };
 
+/** The clients of the unlisted-sender paths: documentation addresses (RFC 5737, RFC 3849). */
+#define ZS_SPF_UNLISTED_IPV4 "203.0.113.254"
+#define ZS_SPF_UNLISTED_IPV6 "2001:db8:ffff::1"
+
+/**
+ * Analysis: check_host() for a client address the record does not list (a forger's), beside
+ * the static walk, which cannot evaluate the terms that depend on the client.
+ */
+struct zs_spf_unlisted {
+	struct zs_spf_ip ip;       /**< the client address */
+	bool evaluated;            /**< false when the static walk already found the record
+	                                invalid, absent or unknown */
+	enum zs_spf_result result; /**< neutral, fail, softfail (pass when the address is
+	                                listed after all: see @a matched) */
+	enum zs_spf_code error;    /**< permerror and temperror: why */
+	const struct zs_spf_finding *error_finding; /**< the path's own finding */
+	const char *matched;        /**< the mechanism that matched, as written, or NULL */
+	const char *matched_domain; /**< the domain of the record holding it */
+	unsigned lookups;           /**< DNS-querying terms on the path */
+	unsigned void_lookups;
+};
+
 /** Everything an evaluation produced; owned by its context. */
 struct zs_spf_report {
 	bool analysis;
@@ -146,6 +168,9 @@ struct zs_spf_report {
 	unsigned __int128 ipv6_addresses; /**< analysis: IPv6 addresses that get pass */
 	bool ipv6_all;                    /**< all 2^128 IPv6 addresses (does not fit above) */
 	const struct zs_spf_node *tree;   /**< the evaluation tree */
+	/* analysis only: the result above is the static walk's (the tree root's) unless a path
+	 * below ends in permerror or temperror, which then gives the result and the error */
+	struct zs_spf_unlisted unlisted[2]; /**< [0] IPv4, [1] IPv6 client */
 	/* check_host() only */
 	const char *explanation;    /**< fail: expanded exp= text, or the default; else NULL */
 	const char *matched;        /**< the mechanism that matched, as written, or NULL */
@@ -212,7 +237,10 @@ struct zs_spf_ctx *zs_spf_check_new(const struct zs_spf_check_params *p);
 /**
  * A context for the static analysis of @p domain's SPF policy, without a client address.
  * If no TXT record holds SPF, type 99 is asked too (unless @p o says not to): an SPF record
- * found only there is reported as spf_type99_only and the result stays "none".
+ * found only there is reported as spf_type99_only and the result stays "none". When the walk
+ * finds the record valid, check_host() is run for the unlisted senders ZS_SPF_UNLISTED_IPV4
+ * and ZS_SPF_UNLISTED_IPV6 on the same answers (struct zs_spf_unlisted): the record is valid
+ * only when neither ends in permerror.
  * @param o  may be NULL
  * @return a new context, never NULL
  */

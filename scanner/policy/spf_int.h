@@ -86,6 +86,7 @@ struct zs_spf_ctx {
 	const char *now;
 	const char *default_exp;
 	bool no_type99;
+	bool no_explanation;        /**< check_host(): leave exp= alone (the unlisted paths) */
 	struct zs_spf_cache *cache; /**< shared parsed records, not owned; may be NULL */
 
 	/* answer cache: open addressing over entries */
@@ -170,3 +171,23 @@ bool zs__spf_macro_ends_with_expand(const char *s, size_t len);
 
 /** The analysis pass (spf_analysis.c): fills c->report. */
 void zs__spf_analyse(struct zs_spf_ctx *c);
+
+/**
+ * Start a pass: a new report and list of findings in the pass arena (c->report,
+ * c->findings_state) and the per-pass counters at zero. Questions and answers are untouched.
+ */
+void zs__spf_pass_begin(struct zs_spf_ctx *c);
+
+/** End a pass that was not blocked: its findings become the report's array (error_finding). */
+void zs__spf_pass_end(struct zs_spf_ctx *c);
+
+/** check_host() of c->ip at c->domain into c->report (c->blocked when an answer is missing). */
+void zs__spf_run_check(struct zs_spf_ctx *c);
+
+/**
+ * The unlisted-sender paths (spf_unlisted.c), after an analysis pass that was not blocked:
+ * check_host() for an IPv4 and an IPv6 address no term lists, on the same answers; their
+ * results go into c->report->unlisted, and a permerror or temperror on either becomes the
+ * report's result and error.
+ */
+void zs__spf_unlisted(struct zs_spf_ctx *c);

@@ -7,6 +7,7 @@
  */
 #include "scanner/policy/spf_report.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -106,6 +107,38 @@ static void json_nodes(struct zs_json *j, const struct zs_spf_report *r,
 	}
 }
 
+static void json_ip(struct zs_json *j, const char *key, const struct zs_spf_ip *ip)
+{
+	char text[INET6_ADDRSTRLEN];
+	int af = ip->family == 4 ? AF_INET : AF_INET6;
+	zs_json_kstr(j, key, inet_ntop(af, ip->addr, text, sizeof(text)));
+}
+
+static void json_unlisted(struct zs_json *j, const struct zs_spf_unlisted *u)
+{
+	zs_json_obj_begin(j);
+	zs_json_kbool(j, "evaluated", u->evaluated);
+	if (u->evaluated) {
+		json_ip(j, "ip", &u->ip);
+		zs_json_kstr(j, "result", zs_spf_result_name(u->result));
+		zs_json_kstr(j, "error",
+		             u->error != ZS_SPF_CODE_NONE ? zs_spf_code_name(u->error) : NULL);
+		zs_json_key(j, "error_detail");
+		if (u->error_finding != NULL) {
+			json_finding(j, u->error_finding);
+		} else {
+			zs_json_null(j);
+		}
+		kdata_or_null(j, "matched", u->matched,
+		              u->matched != NULL ? strlen(u->matched) : 0);
+		kdata_or_null(j, "matched_domain", u->matched_domain,
+		              u->matched_domain != NULL ? strlen(u->matched_domain) : 0);
+		zs_json_kint(j, "lookups", u->lookups);
+		zs_json_kint(j, "void_lookups", u->void_lookups);
+	}
+	zs_json_obj_end(j);
+}
+
 int zs_spf_report_json(const struct zs_spf_report *r, struct zs_json *j)
 {
 	char num[48];
@@ -146,6 +179,11 @@ int zs_spf_report_json(const struct zs_spf_report *r, struct zs_json *j)
 		u128_text(r->ipv6_addresses, r->ipv6_all, num, sizeof(num));
 		zs_json_key(j, "ipv6_addresses");
 		zs_json_raw(j, num);
+		zs_json_key(j, "unlisted");
+		zs_json_arr_begin(j);
+		json_unlisted(j, &r->unlisted[0]);
+		json_unlisted(j, &r->unlisted[1]);
+		zs_json_arr_end(j);
 	} else {
 		zs_json_knull(j, "authorizes_hosts");
 		zs_json_knull(j, "ipv4_addresses");
@@ -238,6 +276,40 @@ static int tree_nodes(const struct zs_spf_report *r, const struct zs_spf_node *n
 	return ret;
 }
 
+/* "unlisted IPv4 sender 203.0.113.254: fail (-all in example.com), 2 lookups, 0 void". */
+static int unlisted_line(const struct zs_spf_unlisted *u, const char *family, struct zs_buf *out)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	if (!u->evaluated) {
+		return zs_buf_printf(
+		        out, "unlisted %s sender: not evaluated (the analysis decided)\n", family);
+	}
+	int ret = zs_buf_printf(
+	        out, "unlisted %s sender %s: %s%s%s", family,
+	        inet_ntop(u->ip.family == 4 ? AF_INET : AF_INET6, u->ip.addr, text, sizeof(text)),
+	        zs_spf_result_name(u->result), u->error != ZS_SPF_CODE_NONE ? " " : "",
+	        u->error != ZS_SPF_CODE_NONE ? zs_spf_code_name(u->error) : "");
+	if (ret == 0 && u->matched != NULL) {
+		ret = zs_buf_puts(out, " (");
+		ret = ret != 0 ? ret : put_data(out, u->matched, strlen(u->matched));
+		ret = ret != 0 ? ret : zs_buf_puts(out, " in ");
+		ret = ret != 0 ? ret : put_data(out, u->matched_domain, strlen(u->matched_domain));
+		ret = ret != 0 ? ret : zs_buf_putc(out, ')');
+	}
+	ret = ret != 0 ? ret
+	               : zs_buf_printf(out, ", %u lookup%s, %u void\n", u->lookups,
+	                               u->lookups == 1 ? "" : "s", u->void_lookups);
+	if (ret == 0 && u->error_finding != NULL) {
+		ret = zs_buf_puts(out, "  ");
+		ret = ret != 0 ? ret
+		               : put_data(out, u->error_finding->message,
+		                          strlen(u->error_finding->message));
+		ret = ret != 0 ? ret : zs_buf_putc(out, '\n');
+	}
+	return ret;
+}
+
 int zs_spf_report_tree(const struct zs_spf_report *r, struct zs_buf *out)
 {
 	char num[48];
@@ -257,6 +329,9 @@ int zs_spf_report_tree(const struct zs_spf_report *r, struct zs_buf *out)
 		                    r->authorizes_hosts ? "yes" : "no",
 		                    (unsigned long long)r->ipv4_addresses, num,
 		                    r->dynamic ? " (and client-dependent terms)" : "");
+	}
+	for (int fam = 0; fam < 2 && ret == 0 && r->analysis; fam++) {
+		ret = unlisted_line(&r->unlisted[fam], fam == 0 ? "IPv4" : "IPv6", out);
 	}
 	if (ret == 0 && !r->analysis && r->matched != NULL) {
 		ret = zs_buf_puts(out, "matched: ");

@@ -93,6 +93,21 @@ def test(env, tmp):
     o = json.loads(p.stdout)
     check(p.returncode == 1 and o["error"] == "lookup_limit" and o["lookups"] > 10,
           "spf analysis of %s: %r" % (toomany, o))
+    # both paths: the static walk finds the record valid, the unlisted senders' check_host()
+    # meets the third void lookup at exists:%{i}
+    unlisted = pick(post, "spf-unlisted-voids")
+    p = zstest.zonesweep(zs, "spf", "--json", *res, unlisted)
+    o = json.loads(p.stdout)
+    check(p.returncode == 1 and o["result"] == "permerror" and o["error"] == "void_limit" and
+          o["tree"][0]["result"] == "valid" and
+          [u["result"] for u in o["unlisted"]] == ["permerror", "permerror"] and
+          "exists:%{i}._spf." in o["error_detail"]["message"],
+          "spf analysis of %s: %r" % (unlisted, o))
+    p = zstest.zonesweep(zs, "spf", *res, unlisted)
+    check("unlisted IPv4 sender 203.0.113.254: permerror void_limit" in p.stdout and
+          "unlisted IPv6 sender 2001:db8:ffff::1: permerror void_limit" in p.stdout and
+          "%s: valid" % unlisted in p.stdout,
+          "spf of %s does not show both paths:\n%s" % (unlisted, p.stdout))
     # the provider's range authorizes 192.0.2.10; an address outside gets -all
     p = zstest.zonesweep(zs, "spf", *res, "--ip", "192.0.2.10", good)
     check(p.returncode == 0 and "pass" in p.stdout, "check_host pass:\n" + p.stdout)

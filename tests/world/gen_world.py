@@ -407,6 +407,25 @@ def p_spf_softfail_redirect(w, d, z):
     return f
 
 
+def p_spf_unlisted_voids(w, d, z):
+    # two relays that are gone, then a per-address whitelist: the static terms leave two void
+    # lookups, and for every sender the record does not list, exists:%{i} is the third
+    # (RFC 7208 4.6.4): permerror, so "-all" never applies to a forger
+    f = mail_domain(w, d, z, spf="v=spf1 mx a:relay-old.%s a:relay-backup.%s "
+                    "exists:%%{i}._spf.%s -all" % (d, d, d))
+    z.add("192.0.2.10._spf", "A", "127.0.0.2")  # the one address it lists
+    f.update(spf_valid=False)
+    return f
+
+
+def p_spf_unlisted_include(w, d, z):
+    # a per-address include: the unlisted sender's name has no SPF record (include_none)
+    f = mail_domain(w, d, z, spf="v=spf1 mx include:%%{ir}.%%{v}._spf.%s -all" % d)
+    z.add("10.2.0.192.in-addr._spf", "TXT", txt_rdata("v=spf1 ip4:192.0.2.10 -all"))
+    f.update(spf_valid=False)
+    return f
+
+
 def p_spf_type99_only(w, d, z):
     f = mail_domain(w, d, z, spf=None)
     z.add("@", "SPF", txt_rdata("v=spf1 mx -all"))
@@ -669,6 +688,8 @@ PROFILES = [
     ("spf-toomany", 2, p_spf_toomany),
     ("spf-split", 2, p_spf_split),
     ("spf-redirect-softfail", 2, p_spf_softfail_redirect),
+    ("spf-unlisted-voids", 1, p_spf_unlisted_voids),
+    ("spf-unlisted-include", 1, p_spf_unlisted_include),
     ("spf-type99-only", 1, p_spf_type99_only),
     ("spf-no-hosts", 1, p_spf_no_hosts),
     ("dmarc-none", 3, p_dmarc_none),

@@ -541,15 +541,21 @@ static void test_spf_analysis_void_limit(void **state)
 	struct zs_spf_ctx *ctx = analyse(fd, "v4.example.com", NULL);
 	const struct zs_spf_report *r = zs_spf_report(ctx);
 
-	/* IPv4-only hosts: void for IPv6 clients only, a warning, not an error */
+	/* IPv4-only hosts: void for IPv6 clients only; the walk alone warns, but an unlisted
+	 * IPv6 sender meets the third void lookup, so receivers give it permerror */
 	assert_int_equal(r->void_lookups_ipv4, 0);
 	assert_int_equal(r->void_lookups_ipv6, 3);
 	assert_int_equal(r->void_lookups, 0);
-	assert_int_equal(r->result, ZS_SPF_VALID);
-	assert_int_equal(r->error, ZS_SPF_CODE_NONE);
+	assert_int_equal(r->tree->result, ZS_SPF_VALID);
 	assert_non_null(strstr(find(r, ZS_SPF_CODE_VOID_LIMIT_IPV6)->message, "IPv6"));
 	assert_int_equal(find(r, ZS_SPF_CODE_VOID_LIMIT_IPV6)->pos, 41);
 	assert_int_equal(r->ipv4_addresses, 3);
+	assert_int_equal(r->unlisted[0].result, ZS_SPF_FAIL);
+	assert_int_equal(r->unlisted[1].result, ZS_SPF_PERMERROR);
+	assert_int_equal(r->result, ZS_SPF_PERMERROR);
+	assert_int_equal(r->error, ZS_SPF_CODE_VOID_LIMIT);
+	assert_int_equal(r->error_finding->pos, 41);
+	assert_non_null(strstr(r->error_finding->message, "IPv6, checked with"));
 	zs_spf_ctx_free(ctx);
 
 	ctx = analyse(fd, "nx.example.com", NULL);
@@ -791,7 +797,10 @@ static void test_spf_analysis_findings(void **state)
 	struct zs_fakedns *fd = zone(z);
 	struct zs_spf_ctx *ctx = analyse(fd, "dyn.example.com", NULL);
 	const struct zs_spf_report *r = zs_spf_report(ctx);
-	assert_int_equal(r->result, ZS_SPF_VALID);
+	assert_int_equal(r->tree->result, ZS_SPF_VALID);
+	/* for an unlisted sender, include:%{l}.x.example.com has no SPF record */
+	assert_int_equal(r->result, ZS_SPF_PERMERROR);
+	assert_int_equal(r->error, ZS_SPF_CODE_INCLUDE_NONE);
 	assert_true(r->dynamic);
 	assert_true(r->ptr);
 	assert_true(r->authorizes_hosts);
@@ -920,6 +929,126 @@ static void test_spf_analysis_bounded(void **state)
 	assert_int_equal(zs_fakedns_resolve(fd, ctx, false, &st), 0);
 	assert_int_equal(zs_spf_report(ctx)->result, ZS_SPF_PERMERROR);
 	assert_true(st.queries <= 12);
+	zs_spf_ctx_free(ctx);
+	zs_fakedns_free(fd);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The unlisted-sender paths */
+
+/*
+ * Two void a: terms, then exists:%{i}: the walk cannot expand the last term and finds the
+ * record valid, but for every address it does not list the exists lookup is the third void
+ * lookup: permerror, named by its term, for both families.
+ */
+static void test_spf_unlisted_client_dependent_void(void **state)
+{
+	static const char *const z[] = {
+		"example.com TXT v=spf1 a:gone1.example.com a:gone2.example.com "
+		"exists:%{i}._spf.example.com -all",
+		"192.0.2.10._spf.example.com A 127.0.0.2",
+		NULL,
+	};
+	struct zs_fakedns *fd = zone(z);
+	struct zs_fakedns_stats st;
+	struct zs_spf_ctx *ctx = analyse(fd, "example.com", &st);
+	const struct zs_spf_report *r = zs_spf_report(ctx);
+
+	assert_int_equal(r->tree->result, ZS_SPF_VALID); /* the static walk alone */
+	assert_true(r->dynamic);
+	assert_int_equal(r->result, ZS_SPF_PERMERROR);
+	assert_int_equal(r->error, ZS_SPF_CODE_VOID_LIMIT);
+	assert_int_equal(r->error_finding->pos, 47);
+	assert_non_null(strstr(r->error_finding->message, "exists:%{i}._spf.example.com (record "
+	                                                  "of example.com): void lookup 3"));
+	assert_non_null(strstr(r->error_finding->message, "(IPv4 and IPv6)"));
+	for (int fam = 0; fam < 2; fam++) {
+		assert_true(r->unlisted[fam].evaluated);
+		assert_int_equal(r->unlisted[fam].result, ZS_SPF_PERMERROR);
+		assert_int_equal(r->unlisted[fam].void_lookups, 3);
+		assert_int_equal(r->unlisted[fam].ip.family, fam == 0 ? 4 : 6);
+	}
+	/* the walk's 5 questions (TXT, type 99 not needed, A and AAAA of two names), then the
+	 * exists name of each unlisted address: the only new questions */
+	assert_int_equal(st.queries, 7);
+	char *json = report_json(r);
+	assert_non_null(strstr(json,
+	                       "\"unlisted\":[{\"evaluated\":true,\"ip\":\"" ZS_SPF_UNLISTED_IPV4
+	                       "\",\"result\":\"permerror\",\"error\":\"void_limit\""));
+	zs_free(json);
+	zs_spf_ctx_free(ctx);
+	zs_fakedns_free(fd);
+}
+
+/* %{i} in an include: the unlisted sender's name has no SPF record (include_none). */
+static void test_spf_unlisted_client_dependent_include(void **state)
+{
+	static const char *const z[] = {
+		"example.com TXT v=spf1 mx include:%{ir}.%{v}._spf.example.com -all",
+		"example.com MX 10 mail.example.com",
+		"mail.example.com A 192.0.2.25",
+		"10.2.0.192.in-addr._spf.example.com TXT v=spf1 +all",
+		NULL,
+	};
+	struct zs_fakedns *fd = zone(z);
+	struct zs_spf_ctx *ctx = analyse(fd, "example.com", NULL);
+	const struct zs_spf_report *r = zs_spf_report(ctx);
+
+	assert_int_equal(r->result, ZS_SPF_PERMERROR);
+	assert_int_equal(r->error, ZS_SPF_CODE_INCLUDE_NONE);
+	assert_non_null(strstr(r->error_finding->message, "include:%{ir}.%{v}._spf.example.com"));
+	assert_non_null(strstr(r->error_finding->message, "IPv4 and IPv6"));
+	zs_spf_ctx_free(ctx);
+	zs_fakedns_free(fd);
+}
+
+/* A record that works for unlisted senders: their path ends in -all, the record is valid. */
+static void test_spf_unlisted_valid_and_unknown(void **state)
+{
+	static const char *const z[] = {
+		"ok.example.com TXT v=spf1 mx exists:%{i}._spf.ok.example.com -all",
+		"ok.example.com MX 10 mail.ok.example.com",
+		"mail.ok.example.com A 192.0.2.25",
+		"slow.example.com TXT v=spf1 exists:%{i}._spf.slow.example.com -all",
+		"203.0.113.254._spf.slow.example.com TIMEOUT",
+		"static.example.com TXT v=spf1 ip4:192.0.2.0/24 -all",
+		"bad.example.com TXT v=spf1 include:nothing.example.com -all",
+		NULL,
+	};
+	struct zs_fakedns *fd = zone(z);
+	struct zs_spf_ctx *ctx = analyse(fd, "ok.example.com", NULL);
+	const struct zs_spf_report *r = zs_spf_report(ctx);
+	assert_int_equal(r->result, ZS_SPF_VALID);
+	assert_int_equal(r->error, ZS_SPF_CODE_NONE);
+	assert_int_equal(r->unlisted[0].result, ZS_SPF_FAIL);
+	assert_string_equal(r->unlisted[0].matched, "-all");
+	assert_int_equal(r->unlisted[1].result, ZS_SPF_FAIL);
+	assert_null(r->explanation); /* exp= is not evaluated on these paths */
+	zs_spf_ctx_free(ctx);
+
+	/* a failed lookup on the path: the record's validity is unknown (temperror) */
+	ctx = analyse(fd, "slow.example.com", NULL);
+	r = zs_spf_report(ctx);
+	assert_int_equal(r->result, ZS_SPF_TEMPERROR);
+	assert_int_equal(r->error, ZS_SPF_CODE_DNS_ERROR);
+	assert_int_equal(r->error_finding->dns_status, ZS_DNS_TIMEOUT);
+	zs_spf_ctx_free(ctx);
+
+	/* no client-dependent term: the paths agree with the walk and ask nothing new */
+	struct zs_fakedns_stats st;
+	ctx = analyse(fd, "static.example.com", &st);
+	r = zs_spf_report(ctx);
+	assert_int_equal(r->result, ZS_SPF_VALID);
+	assert_int_equal(r->unlisted[0].result, ZS_SPF_FAIL);
+	assert_int_equal(st.queries, 1);
+	zs_spf_ctx_free(ctx);
+
+	/* the walk already found the record invalid: the paths are not run */
+	ctx = analyse(fd, "bad.example.com", NULL);
+	r = zs_spf_report(ctx);
+	assert_int_equal(r->error, ZS_SPF_CODE_INCLUDE_NONE);
+	assert_false(r->unlisted[0].evaluated);
+	assert_false(r->unlisted[1].evaluated);
 	zs_spf_ctx_free(ctx);
 	zs_fakedns_free(fd);
 }
@@ -1172,6 +1301,9 @@ int main(void)
 		cmocka_unit_test(test_spf_analysis_flattening),
 		cmocka_unit_test(test_spf_analysis_findings),
 		cmocka_unit_test(test_spf_analysis_bounded),
+		cmocka_unit_test(test_spf_unlisted_client_dependent_void),
+		cmocka_unit_test(test_spf_unlisted_client_dependent_include),
+		cmocka_unit_test(test_spf_unlisted_valid_and_unknown),
 		cmocka_unit_test(test_spf_step_answers_in_any_order),
 		cmocka_unit_test(test_spf_check_host_report),
 		cmocka_unit_test(test_spf_cache_shared_by_contexts),
