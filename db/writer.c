@@ -47,6 +47,7 @@
 
 enum {
 	DEFAULT_QUEUE_MAX = 20000,
+	DEFAULT_QUEUE_BYTES = 256 * 1024 * 1024,
 	DEFAULT_BATCH_MAX = 5000,
 	DEFAULT_FLUSH_MS = 200,
 	DEFAULT_GIVE_UP_MS = 60000,
@@ -66,6 +67,7 @@ struct shared {
 /** One queued result: its domain and its COPY rows, in one allocation. */
 struct item {
 	struct item *next;
+	size_t size;         /**< bytes of the allocation, for the queue's byte count */
 	size_t res_len;      /**< bytes of the results row (with its newline) */
 	size_t raw_off;      /**< where the raw TXT records (two fields) start in it */
 	size_t facts_off;    /**< where the facts (the row's last field) start in it */
@@ -103,6 +105,8 @@ struct zs_db_writer {
 	struct item *head;
 	struct item *tail;
 	size_t count;
+	size_t bytes;      /**< of the items queued and in the batch being written */
+	size_t peak_bytes; /**< the most bytes held at once */
 	bool stopping;
 	bool want_wake;
 	int failed; /**< 0, or the error the writer gave up with */
@@ -303,6 +307,7 @@ static int enqueue(struct zs_db_writer *w, const struct shape *sh)
 	struct item *it = zs_malloc(sizeof(*it) + w->scratch.len);
 	memcpy(it->data, w->scratch.data, w->scratch.len);
 	it->next = NULL;
+	it->size = sizeof(*it) + w->scratch.len;
 	it->domain = it->data;
 	it->res_len = sh->res_len;
 	it->raw_off = sh->raw_off;
@@ -324,6 +329,8 @@ static int enqueue(struct zs_db_writer *w, const struct shape *sh)
 		}
 		w->tail = it;
 		w->count++;
+		w->bytes += it->size;
+		w->peak_bytes = w->bytes > w->peak_bytes ? w->bytes : w->peak_bytes;
 		w->pushed++;
 		/* the first item starts the flush clock, a full batch goes at once */
 		if (w->count == 1 || w->count == w->opts.batch_max) {
@@ -337,16 +344,23 @@ static int enqueue(struct zs_db_writer *w, const struct shape *sh)
 	return ret;
 }
 
-/* Whether the queue has room; when not, ask for a wake-up. */
+/* Whether the queue has room, in results and in bytes (those of the batch being written
+ * count until it is freed); when not, ask for a wake-up. One result may take the bytes past
+ * the limit, so that a result larger than the limit still goes through. */
 static int check_room(struct zs_db_writer *w)
 {
 	int ret = 0;
 	pthread_mutex_lock(&w->mu);
 	if (w->failed != 0) {
 		ret = w->failed;
-	} else if (w->count >= w->opts.queue_max) {
+	} else if (w->count >= w->opts.queue_max || w->bytes >= w->opts.queue_bytes) {
 		w->want_wake = true;
-		w->full++;
+		if (w->full++ == 0) {
+			zs_log_info(ZS_LOG_DB,
+			            "writer: %zu results (%.1f MiB) wait to be stored: the sweep waits "
+			            "for the database",
+			            w->count, (double)w->bytes / (1 << 20));
+		}
 		ret = ZS_ERR_AGAIN;
 	}
 	pthread_mutex_unlock(&w->mu);
@@ -1042,19 +1056,26 @@ static void *writer_main(void *arg)
 				zs_log_error(ZS_LOG_DB, "%s", w->msg);
 			}
 		}
+		size_t freed = 0;
 		for (size_t i = 0; i < n; i++) {
 			w->stats.lost += batch[i]->done ? 0 : 1;
 			w->stats.escaped += batch[i]->escaped;
+			freed += batch[i]->size;
 			zs_free(batch[i]);
 		}
 
 		pthread_mutex_lock(&w->mu);
+		w->bytes -= freed;
+		/* the batch's bytes are free: a push refused for them may go through now */
+		wake = w->want_wake;
+		w->want_wake = false;
 		if (failed != 0 && w->failed == 0) {
 			w->failed = failed;
+			wake = true; /* the caller must notice */
+		}
+		if (wake && w->opts.wake != NULL) {
 			pthread_mutex_unlock(&w->mu);
-			if (w->opts.wake != NULL) {
-				w->opts.wake(w->opts.wake_arg); /* the caller must notice */
-			}
+			w->opts.wake(w->opts.wake_arg);
 			pthread_mutex_lock(&w->mu);
 		}
 	}
@@ -1113,6 +1134,7 @@ int zs_db_writer_new(struct zs_db *db, int64_t run_id, const struct zs_db_writer
 		w->opts = *opts;
 	}
 	w->opts.queue_max = w->opts.queue_max != 0 ? w->opts.queue_max : DEFAULT_QUEUE_MAX;
+	w->opts.queue_bytes = w->opts.queue_bytes != 0 ? w->opts.queue_bytes : DEFAULT_QUEUE_BYTES;
 	w->opts.batch_max = w->opts.batch_max != 0 ? w->opts.batch_max : DEFAULT_BATCH_MAX;
 	w->opts.flush_ms = w->opts.flush_ms != 0 ? w->opts.flush_ms : DEFAULT_FLUSH_MS;
 	w->opts.give_up_ms = w->opts.give_up_ms != 0 ? w->opts.give_up_ms : DEFAULT_GIVE_UP_MS;
@@ -1211,6 +1233,7 @@ int zs_db_writer_finish(struct zs_db_writer *w, struct zs_db_writer_stats *stats
 		*stats = w->stats;
 		stats->pushed = w->pushed;
 		stats->full = w->full;
+		stats->peak_bytes = w->peak_bytes;
 	}
 	writer_free(w);
 	return ret;
@@ -1234,6 +1257,7 @@ int zs_db_writer_stats_json(const struct zs_db_writer_stats *st, struct zs_buf *
 	zs_json_kint(&j, "retries", (long long)st->retries);
 	zs_json_kint(&j, "reconnects", (long long)st->reconnects);
 	zs_json_kint(&j, "full", (long long)st->full);
+	zs_json_kint(&j, "peak_bytes", (long long)st->peak_bytes);
 	zs_json_obj_end(&j);
 	return zs_json_error(&j);
 }

@@ -6,17 +6,18 @@
  * lock, so that every row of a sweep is written under that lock.
  *
  * zs_db_writer_push() formats the result into COPY rows at once (escaping what PostgreSQL
- * would refuse: invalid UTF-8, NUL) and never blocks: when the queue is full it returns
- * ZS_ERR_AGAIN, and the writer thread calls the wake callback once the queue has room again
- * (the libuv caller passes a function that calls uv_async_send(), the only call that crosses
- * threads). Each batch is one transaction; a batch that fails is retried through a staging
- * table with INSERT ... ON CONFLICT DO NOTHING keyed by (run, domain), so a resent batch
- * changes nothing, then bisected until the rows PostgreSQL still refuses are isolated into the
- * quarantine table. When the connection is lost the writer reconnects with backoff, takes the
- * TLD's lock again and checks that the run is still running, then resends the unconfirmed
- * batch; when the database stays away past a limit it gives up, and when another sweep took
- * the TLD meanwhile it stops at once. Either way the caller stops the sweep, and the run can
- * be resumed (by whichever sweep holds the lock).
+ * would refuse: invalid UTF-8, NUL) and never blocks: when the queue is full (in results, or
+ * in bytes of the results queued and being written) it returns ZS_ERR_AGAIN, and the writer
+ * thread calls the wake callback once the queue has room again (the libuv caller passes a
+ * function that calls uv_async_send(), the only call that crosses threads). Each batch is one
+ * transaction; a batch that fails is retried through a staging table with INSERT ... ON
+ * CONFLICT DO NOTHING keyed by (run, domain), so a resent batch changes nothing, then bisected
+ * until the rows PostgreSQL still refuses are isolated into the quarantine table. When the
+ * connection is lost the writer reconnects with backoff, takes the TLD's lock again and checks
+ * that the run is still running, then resends the unconfirmed batch; when the database stays
+ * away past a limit it gives up, and when another sweep took the TLD meanwhile it stops at
+ * once. Either way the caller stops the sweep, and the run can be resumed (by whichever sweep
+ * holds the lock).
  */
 #pragma once
 
@@ -37,6 +38,8 @@ typedef void (*zs_db_wake_cb)(void *arg);
 /** Writer settings; zero fields take the defaults. */
 struct zs_db_writer_opts {
 	size_t queue_max;    /**< results queued at most (default 20000) */
+	size_t queue_bytes;  /**< bytes of the results queued and being written, at most
+	                          (default 256 MiB; one result may go past it) */
 	size_t batch_max;    /**< results per batch and transaction (default 5000) */
 	unsigned flush_ms;   /**< write a partial batch after this long (default 200) */
 	unsigned give_up_ms; /**< stop when the database stays away this long (default 60000);
@@ -60,6 +63,7 @@ struct zs_db_writer_stats {
 	uint64_t retries;            /**< batches retried through the staging table */
 	uint64_t reconnects;         /**< connections re-established */
 	uint64_t full;               /**< pushes refused with ZS_ERR_AGAIN */
+	uint64_t peak_bytes;         /**< the most bytes of results held at once */
 };
 
 /**

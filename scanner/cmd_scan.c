@@ -43,6 +43,7 @@ struct scan_ctx {
 	size_t rows_cap;
 	struct zs_db_raw_txt *raws;
 	size_t raws_cap;
+	size_t queue_bytes;      /* --queue-mb, for the writer (0: its default) */
 	char resolvers[256];     /* the --resolver texts, for messages */
 	struct zs_strset extras; /* domain -> struct domain_extra, from the database */
 };
@@ -171,6 +172,8 @@ static void scan_usage(FILE *f)
 	        "  --strict             stop at the first zone syntax error (default: skip, count)\n"
 	        "  --allow-include      permit $INCLUDE of files under the zone file's directory\n"
 	        "DNS:\n" ZS_CLI_DNS_HELP "  --window N           domains in flight (default 1000)\n"
+	        "  --window-mb MB       memory the domains in flight and their results waiting\n"
+	        "                       to be stored may take (default 256)\n"
 	        "  --budget SECONDS     time allowed per domain (default 60)\n"
 	        "  --no-retry           no deferred retry pass for domains with DNS failures\n"
 	        "  --retry-delay SECONDS  pause before the deferred pass (default 5)\n"
@@ -181,6 +184,8 @@ static void scan_usage(FILE *f)
 	        "  --resume RUN         continue an interrupted run, skipping stored domains\n"
 	        "  --db-patience SECONDS  how long the database may stay unreachable before the\n"
 	        "                       sweep stops, its run resumable (default 60)\n"
+	        "  --queue-mb MB        memory the results queued for the database may take\n"
+	        "                       (default 256)\n"
 	        "policy:\n"
 	        "  --policy NAME|FILE   the ruleset (default: post for .post, ftld for .bank and\n"
 	        "                       .insurance, baseline otherwise)\n"
@@ -263,6 +268,8 @@ static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summ
 		       "they count as timeouts\n",
 		       (unsigned long long)d->udp_drops);
 	}
+	printf("  memory      window peak %.1f MiB%s\n", (double)s->peak_bytes / (1 << 20),
+	       s->memory_bound ? " (at its limit, new domains waited)" : "");
 	printf("  time        %.1f s (%.0f domains/s)%s\n", s->seconds,
 	       s->seconds > 0 ? (double)s->domains / s->seconds : 0.0,
 	       s->interrupted ? ", INTERRUPTED" : "");
@@ -375,9 +382,12 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
 		return ret;
 	}
-	struct zs_db_writer_opts wo = { .give_up_ms = ctx->db_patience_ms,
-		                        .wake = zs_sweep_wake,
-		                        .wake_arg = sweep };
+	struct zs_db_writer_opts wo = {
+		.queue_bytes = ctx->queue_bytes,
+		.give_up_ms = ctx->db_patience_ms,
+		.wake = zs_sweep_wake,
+		.wake_arg = sweep,
+	};
 	ret = zs_db_writer_new(ctx->db, ctx->run_id, &wo, &ctx->writer);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
@@ -549,6 +559,8 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_STRICT,
 		OPT_ALLOW_INCLUDE,
 		OPT_WINDOW,
+		OPT_WINDOW_MB,
+		OPT_QUEUE_MB,
 		OPT_BUDGET,
 		OPT_NO_RETRY,
 		OPT_RETRY_DELAY,
@@ -570,6 +582,8 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "strict", no_argument, NULL, OPT_STRICT },
 		{ "allow-include", no_argument, NULL, OPT_ALLOW_INCLUDE },
 		{ "window", required_argument, NULL, OPT_WINDOW },
+		{ "window-mb", required_argument, NULL, OPT_WINDOW_MB },
+		{ "queue-mb", required_argument, NULL, OPT_QUEUE_MB },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
 		{ "no-retry", no_argument, NULL, OPT_NO_RETRY },
 		{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
@@ -622,6 +636,14 @@ int zs_cmd_scan(int argc, char **argv)
 			break;
 		case OPT_WINDOW:
 			bad |= zs_cli_uint("window", optarg, 1, 1000000, &o.window);
+			break;
+		case OPT_WINDOW_MB:
+			bad |= zs_cli_uint("window-mb", optarg, 1, 1024 * 1024, &v);
+			o.window_bytes = (size_t)v << 20;
+			break;
+		case OPT_QUEUE_MB:
+			bad |= zs_cli_uint("queue-mb", optarg, 1, 1024 * 1024, &v);
+			ctx.queue_bytes = (size_t)v << 20;
 			break;
 		case OPT_BUDGET:
 			bad |= zs_cli_uint("budget", optarg, 1, 3600, &v);

@@ -121,6 +121,7 @@ struct zs_probe {
 	struct zs_facts facts;
 	struct zs_eval eval;
 	struct zs_probe_result result;
+	struct zs_meter meter; /* what the probe holds; adds up into env->meter */
 };
 
 static void pump(struct probe_machine *m);
@@ -713,6 +714,7 @@ static void write_facts_json(struct zs_probe *p)
 		zs_buf_reset(&p->result.facts);
 		(void)zs_buf_puts(&p->result.facts, "{\"error\":\"facts too large to store\"}");
 	}
+	zs_meter_add(&p->meter, p->result.facts.cap);
 }
 
 int zs_probe_result_json(const struct zs_probe *p, struct zs_buf *out)
@@ -824,6 +826,7 @@ static void probe_release(uv_handle_t *h)
 
 	if (p->free_wanted) {
 		zs_spf_ctx_free(p->spf.ctx);
+		zs_meter_sub(&p->meter, sizeof(*p) + p->result.facts.cap);
 		zs_buf_deinit(&p->result.facts);
 		zs_arena_deinit(&p->arena);
 		zs_free(p);
@@ -842,7 +845,10 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	struct zs_probe *p = zs_calloc(1, sizeof(*p));
 	const char *name;
 
+	p->meter.parent = env->meter;
+	zs_meter_add(&p->meter, sizeof(*p));
 	zs_arena_init(&p->arena);
+	zs_arena_set_meter(&p->arena, &p->meter);
 	p->env = env;
 	p->dom = *dom;
 	name = p->dom.name = zs_arena_strdup(&p->arena, dom->name);
@@ -855,7 +861,7 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	p->budget.data = p;
 
 	p->spf.probe = p;
-	struct zs_spf_analysis_opts sopts = { .cache = env->spf_cache };
+	struct zs_spf_analysis_opts sopts = { .cache = env->spf_cache, .meter = &p->meter };
 	p->spf.ctx = zs_spf_analysis_new(name, &sopts);
 	struct zs_dmarc_opts dopts = { .psl = env->psl };
 	p->dmarc = zs_dmarc_new(&p->arena, name, &dopts);
@@ -889,6 +895,11 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	}
 	*out = p;
 	return 0;
+}
+
+size_t zs_probe_bytes(const struct zs_probe *p)
+{
+	return p->meter.bytes;
 }
 
 const struct zs_probe_result *zs_probe_result(const struct zs_probe *p)

@@ -37,7 +37,9 @@ struct zs_probe_env {
 	unsigned budget_ms; /**< time allowed per domain (0: 60000) */
 	bool validating;    /**< the resolvers validate: AD bits count */
 	struct zs_spf_cache
-	        *spf_cache; /**< parsed provider records shared by the probes (NULL: none) */
+	        *spf_cache;     /**< parsed provider records shared by the probes (NULL: none) */
+	struct zs_meter *meter; /**< when not NULL, the bytes each probe holds (its arenas,
+	                             its facts) are counted here while it lives, as they grow */
 };
 
 /** What the sweep knows of a domain before asking anything. */
@@ -94,6 +96,9 @@ typedef void (*zs_probe_done_cb)(struct zs_probe *p, void *arg);
  */
 int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain *dom,
                    zs_probe_done_cb done, void *arg, struct zs_probe **out);
+
+/** The bytes a probe holds now (what it counts in its env's meter). */
+size_t zs_probe_bytes(const struct zs_probe *p);
 
 /** The result of a finished probe. @return owned by @p p */
 const struct zs_probe_result *zs_probe_result(const struct zs_probe *p);

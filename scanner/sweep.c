@@ -15,6 +15,14 @@
  * results have nowhere to go. The sink's thread may call the wake-up at any time, even after
  * the loop has ended: a flag under a mutex makes that a no-op once the async handle closes.
  *
+ * The window is bounded in bytes as well as in domains, since a hostile domain can make its
+ * probe hold megabytes (big TXT answers kept byte-exact). Every probe counts its arenas and
+ * its facts in the sweep's meter as they grow, until it is freed. Before a domain starts, the
+ * bytes held and an allowance for what the probes in flight may still take (the moving mean
+ * of a finished domain's bytes for each of them) must leave room under the limit; the first
+ * domains, before any has finished, count 1 MiB each. One domain may always start when none is
+ * in flight, so a limit smaller than a domain slows the sweep down but never stops it.
+ *
  * A domain with a question that ended in a DNS failure is not emitted in the main pass: it is
  * remembered and probed again in a deferred pass after a pause, since resolvers cache
  * failures for a few seconds and an immediate retry mostly brings the failure back. Its
@@ -34,6 +42,13 @@
 #include "scanner/base/log.h"
 #include "scanner/base/mem.h"
 #include "scanner/policy/spf_eval.h"
+
+enum {
+	DEFAULT_WINDOW = 1000,
+	DEFAULT_WINDOW_BYTES = 256 * 1024 * 1024,
+	FIRST_DOMAIN_BYTES = 1024 * 1024, /* a domain's bytes, before one has finished */
+	DOMAIN_BYTES_WEIGHT = 16,         /* the moving mean's weight: 1/16 for each new domain */
+};
 
 enum sweep_phase {
 	SWEEP_MAIN,       /* reading the zone */
@@ -86,6 +101,8 @@ struct zs_sweep {
 	struct sweep_slot *held_head; /* finished, waiting for the sink */
 	struct sweep_slot *held_tail;
 	size_t held_count;
+	struct zs_meter mem; /* bytes of the probes alive (in flight and held) */
+	size_t domain_bytes; /* moving mean of a finished domain's bytes (0: none yet) */
 
 	struct zs_probe_env env;
 	struct deferred *deferred; /* domains for the deferred pass */
@@ -184,6 +201,18 @@ static void defer_domain(struct zs_sweep *s, const struct zs_probe_result *r,
 	s->deferred_count++;
 }
 
+/* Fold a finished domain's bytes into the moving mean. */
+static void note_domain_bytes(struct zs_sweep *s, size_t bytes)
+{
+	if (s->domain_bytes == 0) {
+		s->domain_bytes = bytes;
+	} else if (bytes > s->domain_bytes) {
+		s->domain_bytes += (bytes - s->domain_bytes) / DOMAIN_BYTES_WEIGHT;
+	} else {
+		s->domain_bytes -= (s->domain_bytes - bytes) / DOMAIN_BYTES_WEIGHT;
+	}
+}
+
 static void probe_done(struct zs_probe *p, void *arg)
 {
 	struct sweep_slot *slot = arg;
@@ -192,6 +221,7 @@ static void probe_done(struct zs_probe *p, void *arg)
 
 	inflight_unlink(s, slot);
 	s->inflight_count--;
+	note_domain_bytes(s, zs_probe_bytes(p));
 	if (s->phase == SWEEP_MAIN && r->unfinished && !s->opts.no_retry) {
 		defer_domain(s, r, slot);
 		zs_probe_free(p);
@@ -275,10 +305,33 @@ static const char *next_domain(struct zs_sweep *s, size_t *ds_count)
 	return NULL;
 }
 
+static size_t window_bytes(const struct zs_sweep *s)
+{
+	return s->opts.window_bytes != 0 ? s->opts.window_bytes : DEFAULT_WINDOW_BYTES;
+}
+
+/* What each domain in flight is expected to take in all. */
+static size_t domain_allowance(const struct zs_sweep *s)
+{
+	return s->domain_bytes != 0 ? s->domain_bytes : FIRST_DOMAIN_BYTES;
+}
+
+/* Whether one more domain would take the window past its bytes (see the file's comment). */
+static bool memory_full(const struct zs_sweep *s)
+{
+	size_t max = window_bytes(s);
+	size_t each = domain_allowance(s);
+
+	if (s->inflight_count + s->held_count == 0) {
+		return false;
+	}
+	return s->mem.bytes + (s->inflight_count + 1) * each > max;
+}
+
 static bool window_full(const struct zs_sweep *s)
 {
-	unsigned window = s->opts.window != 0 ? s->opts.window : 1000;
-	return s->inflight_count + s->held_count >= window;
+	unsigned window = s->opts.window != 0 ? s->opts.window : DEFAULT_WINDOW;
+	return s->inflight_count + s->held_count >= window || memory_full(s);
 }
 
 static bool can_topup(const struct zs_sweep *s)
@@ -290,6 +343,23 @@ static bool can_topup(const struct zs_sweep *s)
 		return !s->zone_done;
 	}
 	return s->phase == SWEEP_RETRY && s->deferred_next < s->deferred_count;
+}
+
+/* Keep the figures of the window's bytes; say when memory first holds new domains back (not
+ * for the guess made before a domain finished: it only paces the first few milliseconds). */
+static void watch_memory(struct zs_sweep *s)
+{
+	s->sum.peak_bytes = s->mem.bytes > s->sum.peak_bytes ? s->mem.bytes : s->sum.peak_bytes;
+	if (!s->sum.memory_bound && s->domain_bytes != 0 && s->phase != SWEEP_CLOSING &&
+	    memory_full(s)) {
+		s->sum.memory_bound = true;
+		zs_log_info(ZS_LOG_MAIN,
+		            "window: %zu domains in flight and %zu waiting hold %.1f MiB (%.0f KiB "
+		            "a domain): new domains wait for memory (limit %.0f MiB)",
+		            s->inflight_count, s->held_count, (double)s->mem.bytes / (1 << 20),
+		            (double)domain_allowance(s) / 1024,
+		            (double)window_bytes(s) / (1 << 20));
+	}
 }
 
 static void topup(struct zs_sweep *s)
@@ -306,6 +376,7 @@ static void topup(struct zs_sweep *s)
 			break;
 		}
 	}
+	watch_memory(s);
 	/* keep the loop spinning (not sleeping in poll) while there is more to start */
 	if (can_topup(s)) {
 		(void)uv_idle_start(&s->kick, on_idle);
@@ -561,6 +632,7 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		.budget_ms = s->opts.budget_ms,
 		.validating = s->opts.resolver.validating,
 		.spf_cache = zs_spf_cache_new(10000),
+		.meter = &s->mem,
 	};
 	(void)uv_check_init(&s->loop, &s->topup);
 	init_handle(s, (uv_handle_t *)&s->topup);

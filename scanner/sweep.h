@@ -46,6 +46,7 @@ struct zs_sweep_opts {
 	struct zs_zone_opts zone;         /**< zone reading options */
 	struct zs_resolver_opts resolver; /**< DNS options */
 	unsigned window;                  /**< domains in flight (0: 1000) */
+	size_t window_bytes;              /**< bytes of the window (0: 256 MiB), zs_sweep_run() */
 	unsigned budget_ms;               /**< time allowed per domain (0: 60000) */
 	unsigned retry_delay_ms;          /**< pause before the deferred pass (0: 5000) */
 	bool no_retry;                    /**< no deferred pass */
@@ -76,6 +77,8 @@ struct zs_sweep_summary {
 	uint64_t indeterminate;
 	uint64_t deferred;            /**< domains retried in the deferred pass */
 	uint64_t recovered;           /**< of those, domains whose retry finished every question */
+	uint64_t peak_bytes;          /**< the most bytes the window held at once */
+	bool memory_bound;            /**< window_bytes held new domains back at some point */
 	double seconds;               /**< wall time of the sweep */
 	bool interrupted;             /**< stopped by a signal */
 	bool sink_failed;             /**< stopped because the sink failed (emit or sink_status
@@ -95,6 +98,14 @@ int zs_sweep_new(const struct zs_sweep_opts *opts, struct zs_sweep **out);
 
 /**
  * Run the sweep to its end.
+ *
+ * The window is bounded in domains and in bytes. Each probe counts what it holds (its arenas
+ * and its facts) as it grows, and finished results count until the sink took them. A domain
+ * starts only while the bytes held, plus what the probes in flight may still take (the mean
+ * bytes of a finished domain for each; 1 MiB before any finished), stay under window_bytes;
+ * when they do not, topping up stops until results are taken and probes freed. The DNS
+ * engine's cache is bounded apart (zs_resolver_opts.cache_max_bytes).
+ *
  * @param[out] sum  figures of the sweep, filled whatever the outcome
  * @return 0, ZS_ERR_INTERRUPTED after SIGINT/SIGTERM (the results so far were emitted),
  *         the zone reader's error (ZS_ERR_GZIP, ZS_ERR_PARSE in strict mode, -errno),

@@ -6,6 +6,7 @@
  */
 #include "scanner/base/mem.h"
 
+#include <assert.h>
 #include <stdalign.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -115,11 +116,35 @@ void zs_arena_init(struct zs_arena *a)
 	a->head = NULL;
 	a->chunk_size = ARENA_FIRST_CHUNK;
 	a->total = 0;
+	a->meter = NULL;
+}
+
+void zs_meter_add(struct zs_meter *m, size_t n)
+{
+	for (; m != NULL; m = m->parent) {
+		m->bytes += n;
+	}
+}
+
+void zs_meter_sub(struct zs_meter *m, size_t n)
+{
+	for (; m != NULL; m = m->parent) {
+		assert(m->bytes >= n);
+		m->bytes -= n;
+	}
+}
+
+void zs_arena_set_meter(struct zs_arena *a, struct zs_meter *meter)
+{
+	zs_meter_sub(a->meter, a->total);
+	a->meter = meter;
+	zs_meter_add(meter, a->total);
 }
 
 void zs_arena_deinit(struct zs_arena *a)
 {
 	struct zs_arena_chunk *c = a->head;
+	struct zs_meter *meter = a->meter;
 
 	while (c != NULL) {
 		struct zs_arena_chunk *next = c->next;
@@ -129,7 +154,9 @@ void zs_arena_deinit(struct zs_arena *a)
 		zs_free(c);
 		c = next;
 	}
+	zs_meter_sub(meter, a->total);
 	zs_arena_init(a);
+	a->meter = meter;
 }
 
 void *zs_arena_alloc(struct zs_arena *a, size_t size)
@@ -160,6 +187,7 @@ void *zs_arena_alloc(struct zs_arena *a, size_t size)
 			a->head = c;
 		}
 		a->total += csize;
+		zs_meter_add(a->meter, csize);
 	}
 	void *p = c->data + c->used;
 	c->used += need;

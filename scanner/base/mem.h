@@ -42,6 +42,21 @@ char *zs_strndup(const char *s, size_t n) __attribute__((malloc));
 void zs_free(void *p);
 
 /**
+ * A count of the bytes something holds, kept as they are taken and released. Meters add up:
+ * each change of a meter is made to its parent too (a probe's meter counts its arenas and adds
+ * up into its sweep's, which then holds the bytes of every probe alive at any moment).
+ */
+struct zs_meter {
+	size_t bytes;
+	struct zs_meter *parent; /**< NULL, or a meter that sees every change of this one */
+};
+
+/** Count @p n more bytes in @p m and its parents; NULL is a no-op. */
+void zs_meter_add(struct zs_meter *m, size_t n);
+/** Count @p n bytes fewer (released) in @p m and its parents; NULL is a no-op. */
+void zs_meter_sub(struct zs_meter *m, size_t n);
+
+/**
  * An arena: many small allocations released together by zs_arena_deinit(). Chunks grow
  * geometrically; a request larger than a chunk gets a chunk of its own.
  */
@@ -49,11 +64,19 @@ struct zs_arena {
 	struct zs_arena_chunk *head; /**< newest chunk, where allocation happens */
 	size_t chunk_size;           /**< size of the next regular chunk */
 	size_t total;                /**< bytes held, for accounting */
+	struct zs_meter *meter;      /**< NULL, or a meter that follows total */
 };
 
 /** Initialise an empty arena in caller storage. */
 void zs_arena_init(struct zs_arena *a);
-/** Release every allocation of the arena; the arena may be reused. */
+/**
+ * Count the arena's bytes in @p meter from now on: what it holds is added at once, chunks
+ * taken later are added and chunks released subtracted. NULL stops counting (what was
+ * counted is subtracted).
+ * @param meter  not owned; must outlive the arena or the next call
+ */
+void zs_arena_set_meter(struct zs_arena *a, struct zs_meter *meter);
+/** Release every allocation of the arena; the arena may be reused, with the same meter. */
 void zs_arena_deinit(struct zs_arena *a);
 /** Allocate size bytes aligned for any type. @return never NULL, owned by @p a */
 void *zs_arena_alloc(struct zs_arena *a, size_t size);

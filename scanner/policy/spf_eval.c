@@ -1314,6 +1314,10 @@ struct zs_spf_ctx *zs_spf_analysis_new(const char *domain, const struct zs_spf_a
 	c->no_explanation = true;
 	c->no_type99 = o != NULL && o->no_type99;
 	c->cache = o != NULL ? o->cache : NULL;
+	if (o != NULL && o->meter != NULL) {
+		zs_arena_set_meter(&c->arena, o->meter);
+		zs_arena_set_meter(&c->pass, o->meter);
+	}
 	return c;
 }
 

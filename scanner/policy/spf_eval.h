@@ -217,12 +217,14 @@ struct zs_spf_check_params {
 	uint64_t now;               /**< %{t}, seconds since the epoch (the caller's clock) */
 	const char *default_exp;    /**< explanation when exp= gives none; NULL for none */
 	struct zs_spf_cache *cache; /**< shared parsed records, or NULL */
+	struct zs_meter *meter;     /**< counts the bytes of the analysis' arenas, or NULL */
 };
 
 /** Options of the analysis (zero for defaults). */
 struct zs_spf_analysis_opts {
 	bool no_type99;             /**< do not ask type 99 when no TXT SPF record exists */
 	struct zs_spf_cache *cache; /**< shared parsed records, or NULL */
+	struct zs_meter *meter;     /**< counts the bytes of the analysis' arenas, or NULL */
 };
 
 struct zs_spf_ctx;

@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -68,6 +69,9 @@ def b64(data):
 # Zone text helpers
 
 
+PLAIN = re.compile(rb"[ !#-\[\]-~]*")  # printable ASCII but '"' and '\\': kept as they are
+
+
 def txt_rdata(value):
     """TXT rdata in master-file form: a str is split into 255-byte strings; a list is kept."""
     parts = value if isinstance(value, list) else None
@@ -78,6 +82,9 @@ def txt_rdata(value):
     for p in parts:
         if isinstance(p, str):
             p = p.encode("utf-8", "surrogateescape")
+        if PLAIN.fullmatch(p):
+            out.append('"%s"' % p.decode())
+            continue
         s = ""
         for c in p:
             if c == 0x22 or c == 0x5C:
@@ -582,6 +589,23 @@ def p_big_txt(w, d, z):
     return f
 
 
+HUGE_TXT_KB = 120  # set by --huge-txt-kb
+
+
+def p_huge_txt(w, d, z):
+    # a hostile size: HUGE_TXT_KB of TXT records that say nothing, at the apex and at _dmarc
+    # (records there that are not DMARC records are discarded, RFC 7489 6.6.3), at most 60 KB
+    # at each name (one DNS message holds 64 KiB)
+    f = p_good_mail(w, d, z)
+    left = HUGE_TXT_KB * 1024
+    for owner in ("@", "_dmarc"):
+        size = min(left, 60 * 1024)
+        left -= size
+        for i in range(size // 1024):
+            z.add(owner, "TXT", txt_rdata("filler-%03d=" % i + "%04x" % i * 253))
+    return f
+
+
 def p_hostile(w, d, z):
     f = mail_domain(w, d, z, spf=None)
     z.add("@", "TXT", txt_rdata('=HYPERLINK("http://attacker.invalid","click")'))
@@ -807,8 +831,17 @@ def status_of(verdicts):
 FAULT_PROFILES = ("timeout", "dmarc-timeout", "dkim-timeout", "lame")
 
 
-def populate(w, tld, count, faults=True):
+# Profiles that only a TLD of their own uses (--tld NAME:COUNT:PROFILE).
+ONLY_PROFILES = [
+    ("huge-txt", 0, p_huge_txt),
+]
+
+
+def populate(w, tld, count, faults=True, only=None):
     profiles = [p for p in PROFILES if faults or p[0] not in FAULT_PROFILES]
+    if only is not None:
+        profiles = [p for p in PROFILES + ONLY_PROFILES if p[0] == only]
+        profiles = [(name, 1, builder) for name, _, builder in profiles]
     plan = list(profiles)  # every profile at least once, then weighted draws
     weights = [p[1] for p in profiles]
     while len(plan) < count:
@@ -851,8 +884,8 @@ def sign_zone(out, name, path):
 
 def generate(out, tlds, seed, faults=True, dnssec=False):
     w = World(seed)
-    for tld, count in tlds:
-        populate(w, tld, count, faults)
+    for tld, count, only in tlds:
+        populate(w, tld, count, faults, only)
     os.makedirs(os.path.join(out, "zones"), exist_ok=True)
     conf = []
     signed = set()
@@ -890,11 +923,15 @@ def generate(out, tlds, seed, faults=True, dnssec=False):
 
 
 def main():
+    global HUGE_TXT_KB
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="output directory")
-    ap.add_argument("--tld", action="append", metavar="TLD[:COUNT]",
-                    help="a TLD of the world and its number of domains (repeatable; "
-                    "default post:300)")
+    ap.add_argument("--tld", action="append", metavar="TLD[:COUNT[:PROFILE]]",
+                    help="a TLD of the world and its number of domains, all of one profile "
+                    "when PROFILE is given (repeatable; default post:300)")
+    ap.add_argument("--huge-txt-kb", type=int, default=HUGE_TXT_KB, metavar="KB",
+                    help="TXT each domain of the huge-txt profile publishes (default %(default)s, "
+                    "at most 120)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-faults", action="store_true",
                     help="leave out the DNS-fault profiles (for benchmarks)")
@@ -903,8 +940,15 @@ def main():
                     "time: the output is not deterministic)")
     a = ap.parse_args()
     tlds = []
+    HUGE_TXT_KB = a.huge_txt_kb
+    if not 1 <= HUGE_TXT_KB <= 120:
+        ap.error("--huge-txt-kb %d: between 1 and 120" % HUGE_TXT_KB)
+    known = [p[0] for p in PROFILES + ONLY_PROFILES]
     for spec in a.tld or ["post:300"]:
         name, _, count = spec.partition(":")
+        count, _, only = count.partition(":")
+        if only and only not in known:
+            ap.error("--tld %s: unknown profile %s" % (spec, only))
         name = name.lower().strip(".")
         try:
             n = int(count) if count else 300
@@ -912,7 +956,7 @@ def main():
             ap.error("--tld %s: COUNT is not a number" % spec)
         if not name or n < 1:
             ap.error("--tld %s: needs a name and a count of at least 1" % spec)
-        tlds.append((name, n))
+        tlds.append((name, n, only or None))
     generate(a.out, tlds, a.seed, faults=not a.no_faults, dnssec=a.dnssec)
 
 

@@ -58,6 +58,37 @@ static void test_arena_alloc_many_and_large(void **state)
 	zs_arena_deinit(&a); /* twice is harmless */
 }
 
+static void test_arena_meter_adds_up_arenas(void **state)
+{
+	struct zs_arena a;
+	struct zs_arena b;
+	struct zs_meter sweep = { 0 };
+	struct zs_meter probe = { .parent = &sweep };
+	zs_arena_init(&a);
+	zs_arena_init(&b);
+	(void)zs_arena_alloc(&a, 1000);
+	zs_arena_set_meter(&a, &sweep); /* what a holds already counts */
+	assert_int_equal(sweep.bytes, a.total);
+	zs_arena_set_meter(&b, &probe);
+	for (int i = 0; i < 100; i++) {
+		(void)zs_arena_alloc(&a, 5000);
+		(void)zs_arena_alloc(&b, 300000); /* chunks of their own */
+	}
+	assert_true(b.total >= 100 * 300000);
+	assert_int_equal(probe.bytes, b.total);
+	assert_int_equal(sweep.bytes, a.total + b.total);
+	zs_arena_deinit(&b);
+	assert_int_equal(probe.bytes, 0);
+	assert_int_equal(sweep.bytes, a.total);
+	(void)zs_arena_alloc(&b, 10); /* the meter survives deinit */
+	assert_int_equal(sweep.bytes, a.total + b.total);
+	zs_arena_set_meter(&a, NULL);
+	assert_int_equal(sweep.bytes, b.total);
+	zs_arena_deinit(&a);
+	zs_arena_deinit(&b);
+	assert_int_equal(sweep.bytes, 0);
+}
+
 static void test_escape_data_roundtrip(void **state)
 {
 	const char raw[] = "v=spf1\0 \x80\xff\\ \xc3\xa9 \t<x>";
@@ -184,6 +215,7 @@ int main(void)
 		cmocka_unit_test(test_err_name_codes),
 		cmocka_unit_test(test_buf_append_respects_max),
 		cmocka_unit_test(test_arena_alloc_many_and_large),
+		cmocka_unit_test(test_arena_meter_adds_up_arenas),
 		cmocka_unit_test(test_escape_data_roundtrip),
 		cmocka_unit_test(test_utf8_rejects_overlong_and_surrogates),
 		cmocka_unit_test(test_json_writer_nesting_and_escapes),

@@ -1044,6 +1044,102 @@ static void test_db_writer_backpressure_wakes(void **state)
 	zs_db_close(db);
 }
 
+/* A writer thread held at its first commit until the test opens the gate. */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool open;
+	bool entered;
+};
+
+static int gate_hook(enum zs__db_hook_point point, int pid, void *arg)
+{
+	struct gate *g = arg;
+	if (point == ZS__DB_HOOK_BEFORE_COMMIT) {
+		pthread_mutex_lock(&g->mu);
+		g->entered = true;
+		pthread_cond_broadcast(&g->cv);
+		while (!g->open) {
+			pthread_cond_wait(&g->cv, &g->mu);
+		}
+		pthread_mutex_unlock(&g->mu);
+	}
+	return 0;
+}
+
+static void gate_open(struct gate *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->open = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* A database that does not keep up (the writer held in its first batch) fills the queue in
+ * bytes long before it does in results: pushes are refused once 1 MiB of results is held,
+ * the batch being written included, whatever their number. */
+static void test_db_writer_queue_bounded_in_bytes(void **state)
+{
+	enum { BIG = 64 * 1024, TOTAL = 24, LIMIT = 1024 * 1024 };
+	struct dbtest *t = *state;
+	struct zs_db *db = open_db(t);
+	int64_t run = begin_run(db, "post");
+	struct waker k = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	struct gate g = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	struct zs_db_writer_opts o = { .queue_max = 1000,
+		                       .queue_bytes = LIMIT,
+		                       .batch_max = 1,
+		                       .wake = wake_cb,
+		                       .wake_arg = &k };
+	struct zs_db_writer *w = NULL;
+	struct zs_db_writer_stats st;
+	uint8_t *txt = zs_malloc(BIG); /* stored as bytea: 2 bytes of COPY text each */
+	memset(txt, 'x', BIG);
+	assert_int_equal(zs_db_writer_new(db, run, &o, &w), 0);
+	zs__db_writer_set_hook(w, gate_hook, &g);
+
+	int i = 0;
+	int refused = 0;
+	int first_refused = -1;
+	while (i < TOTAL) {
+		struct fake f;
+		fake_result(&f, i, 0, "post");
+		f.raw[0].data = txt;
+		f.raw[0].len = BIG;
+		pthread_mutex_lock(&k.mu);
+		int seen = k.wakes;
+		pthread_mutex_unlock(&k.mu);
+		int ret = zs_db_writer_push(w, &f.res);
+		if (ret == ZS_ERR_AGAIN) {
+			if (refused++ == 0) {
+				first_refused = i;
+				gate_open(&g);
+			}
+			wait_wake(&k, seen);
+			continue;
+		}
+		assert_int_equal(ret, 0);
+		if (i++ == 0) {
+			pthread_mutex_lock(
+			        &g.mu); /* the writer has the first result in its batch */
+			while (!g.entered) {
+				pthread_cond_wait(&g.cv, &g.mu);
+			}
+			pthread_mutex_unlock(&g.mu);
+		}
+	}
+	gate_open(&g); /* never refused: let the writer go before the assertions */
+	assert_int_equal(zs_db_writer_finish(w, &st), 0);
+	/* held at the first commit: the limit's worth of results queued, and one more */
+	assert_true(first_refused >= LIMIT / (2 * BIG) - 1 &&
+	            first_refused <= LIMIT / (2 * BIG) + 1);
+	assert_int_equal(st.results, TOTAL);
+	assert_true(st.peak_bytes >= LIMIT && st.peak_bytes < LIMIT + 2 * BIG + 4096);
+	assert_int_equal(count_rows(t, "results", run), TOTAL);
+	zs_free(txt);
+	zs_db_close(db);
+}
+
 struct killer {
 	const struct dbtest *t;
 	int calls;
@@ -1481,6 +1577,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_db_writer_quarantines_refused_rows,
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_backpressure_wakes,
+		                                dbtest_setup_migrated, dbtest_teardown),
+		cmocka_unit_test_setup_teardown(test_db_writer_queue_bounded_in_bytes,
 		                                dbtest_setup_migrated, dbtest_teardown),
 		cmocka_unit_test_setup_teardown(test_db_writer_backend_killed_mid_batch,
 		                                dbtest_setup_migrated, dbtest_teardown),
