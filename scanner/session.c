@@ -2,8 +2,6 @@
 /* Loop and resolver of the one-shot commands. */
 #include "scanner/session.h"
 
-#include <arpa/inet.h>
-
 #include "scanner/base/err.h"
 #include "scanner/base/log.h"
 
@@ -103,23 +101,10 @@ int zs_session_resolvers_answer(const struct zs_resolver_opts *opts)
 	if (ret != ZS_ERR_DNS) {
 		return ret != 0 ? ZS_ERR_DNS : 0;
 	}
-	char host[64] = "?";
-	const struct sockaddr_storage *ss = &opts->servers[dead];
-	int port = 0;
-	bool v6 = ss->ss_family == AF_INET6;
-	if (v6) {
-		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
-		(void)uv_ip6_name(a6, host, sizeof(host));
-		port = ntohs(a6->sin6_port);
-	} else {
-		const struct sockaddr_in *a4 = (const struct sockaddr_in *)ss;
-		(void)uv_ip4_name(a4, host, sizeof(host));
-		port = ntohs(a4->sin_port);
-	}
+	char name[64];
+	zs_resolver_addr_name(&opts->servers[dead], name, sizeof(name));
 	zs_log_error(ZS_LOG_DNS,
-	             "resolver %s%s%s:%d does not answer (%s after %d s); is it running and "
-	             "reachable?",
-	             v6 ? "[" : "", host, v6 ? "]" : "", port, zs_dns_status_name(why),
-	             ZS_SESSION_PING_WAIT_S);
+	             "resolver %s does not answer (%s after %d s); is it running and reachable?",
+	             name, zs_dns_status_name(why), ZS_SESSION_PING_WAIT_S);
 	return ZS_ERR_DNS;
 }

@@ -768,20 +768,18 @@ static int check_opts(struct zs_resolver_opts *o)
 	return 0;
 }
 
-static void server_name(const struct sockaddr_storage *ss, char *out, size_t cap)
+void zs_resolver_addr_name(const struct sockaddr_storage *ss, char *out, size_t cap)
 {
 	char ip[INET6_ADDRSTRLEN] = "?";
-	int port = 0;
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ss;
 		(void)uv_ip4_name(in, ip, sizeof(ip));
-		port = ntohs(in->sin_port);
+		(void)snprintf(out, cap, "%s:%d", ip, ntohs(in->sin_port));
 	} else {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ss;
 		(void)uv_ip6_name(in6, ip, sizeof(ip));
-		port = ntohs(in6->sin6_port);
+		(void)snprintf(out, cap, "[%s]:%d", ip, ntohs(in6->sin6_port));
 	}
-	(void)snprintf(out, cap, "%s#%d", ip, port);
 }
 
 static void own_handle_closed(uv_handle_t *h)
@@ -851,7 +849,7 @@ int zs_resolver_new(uv_loop_t *loop, const struct zs_resolver_opts *opts, struct
 	for (size_t i = 0; i < o.server_count; i++) {
 		struct zs__dns_server *s = &r->servers[i];
 		s->addr = o.servers[i];
-		server_name(&s->addr, s->name, sizeof(s->name));
+		zs_resolver_addr_name(&s->addr, s->name, sizeof(s->name));
 		zs__dns_list_init(&s->tcp);
 		zs__dns_list_init(&s->tcp_wait);
 	}

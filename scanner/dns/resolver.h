@@ -159,6 +159,9 @@ size_t zs_resolver_pending(const struct zs_resolver *r);
  */
 void zs_resolver_close(struct zs_resolver *r, zs_resolver_close_cb close_cb, void *arg);
 
+/** A resolver's address as --resolver takes it: "ADDR:PORT" or "[ADDR6]:PORT". */
+void zs_resolver_addr_name(const struct sockaddr_storage *ss, char *out, size_t cap);
+
 /**
  * Parse "ADDR[:PORT]" or "[ADDR6]:PORT" (port 53 by default).
  * @return 0 or ZS_ERR_USAGE
