@@ -74,7 +74,9 @@ struct item {
 	size_t verd_len;     /**< bytes of the verdict rows */
 	size_t verdicts;     /**< verdict rows */
 	bool done;           /**< stored or quarantined (set by the writer thread) */
+	bool quarantined;    /**< put in quarantine (set by the writer thread) */
 	bool escaped;        /**< text had to be escaped (invalid UTF-8 or NUL) */
+	int status;          /**< enum zs_db_status, -1 when unknown (zs__db_writer_push_raw()) */
 	struct shared facts; /**< the facts field */
 	struct shared verd;  /**< the verdict rows, less their run and domain */
 	char *domain;        /**< points into data */
@@ -89,6 +91,7 @@ struct shape {
 	size_t facts_off;
 	size_t verdicts;
 	bool escaped;
+	int status; /**< enum zs_db_status, -1 when unknown */
 };
 
 /** How a batch attempt ended. */
@@ -250,6 +253,7 @@ static int format_item(struct zs_db_writer *w, const struct zs_db_result *res, s
 	struct zs_buf *b = &w->scratch;
 	int ret = 0;
 
+	sh->status = (int)res->status;
 	zs_buf_reset(b);
 	zs_buf_reset(&w->dom);
 	ret = zs_buf_append(b, res->domain, strlen(res->domain) + 1);
@@ -315,7 +319,9 @@ static int enqueue(struct zs_db_writer *w, const struct shape *sh)
 	it->verd_len = w->scratch.len - sh->domain_len - sh->res_len;
 	it->verdicts = sh->verdicts;
 	it->done = false;
+	it->quarantined = false;
 	it->escaped = sh->escaped;
+	it->status = sh->status;
 	it->facts = (struct shared){ 0 };
 	it->verd = (struct shared){ 0 };
 
@@ -388,6 +394,20 @@ int zs_db_writer_push(struct zs_db_writer *w, const struct zs_db_result *res)
 	return ret != 0 ? ZS_ERR_TOOBIG : enqueue(w, &sh);
 }
 
+/* The status of a results row given as COPY text: its third field, when it names one. */
+static int raw_status(const char *res_line)
+{
+	const char *p = strchr(res_line, '\t');
+	p = p != NULL ? strchr(p + 1, '\t') : NULL;
+	char name[16] = "";
+	if (p != NULL) {
+		size_t n = strcspn(p + 1, "\t");
+		snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : 0), p + 1);
+	}
+	enum zs_db_status st = ZS_DB_COMPLIANT;
+	return zs_db_status_parse(name, &st) == 0 ? (int)st : -1;
+}
+
 int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const char *res_line,
                            const char *verdict_lines)
 {
@@ -402,7 +422,9 @@ int zs__db_writer_push_raw(struct zs_db_writer *w, const char *domain, const cha
 	if (ret != 0) {
 		return ZS_ERR_TOOBIG;
 	}
-	struct shape sh = { .domain_len = strlen(domain) + 1, .res_len = strlen(res_line) };
+	struct shape sh = { .domain_len = strlen(domain) + 1,
+		            .res_len = strlen(res_line),
+		            .status = raw_status(res_line) };
 	for (const char *p = verdict_lines; *p != '\0'; p++) {
 		sh.verdicts += *p == '\n';
 	}
@@ -910,6 +932,7 @@ static int quarantine(struct zs_db_writer *w, struct item *it)
 		if (ok) {
 			w->stats.quarantined++;
 			it->done = true;
+			it->quarantined = true;
 			break;
 		}
 		if (!lost) {
@@ -1058,6 +1081,10 @@ static void *writer_main(void *arg)
 		}
 		size_t freed = 0;
 		for (size_t i = 0; i < n; i++) {
+			const struct item *it = batch[i];
+			if (it->done && !it->quarantined && it->status >= 0) {
+				w->stats.stored[it->status]++;
+			}
 			w->stats.lost += batch[i]->done ? 0 : 1;
 			w->stats.escaped += batch[i]->escaped;
 			freed += batch[i]->size;

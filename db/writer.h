@@ -59,11 +59,13 @@ struct zs_db_writer_stats {
 	uint64_t escaped;            /**< results with text escaped (invalid UTF-8 or NUL) */
 	uint64_t quarantined;        /**< results PostgreSQL refused, put in quarantine */
 	uint64_t lost;               /**< results dropped because the writer gave up */
-	uint64_t batches;            /**< transactions committed */
-	uint64_t retries;            /**< batches retried through the staging table */
-	uint64_t reconnects;         /**< connections re-established */
-	uint64_t full;               /**< pushes refused with ZS_ERR_AGAIN */
-	uint64_t peak_bytes;         /**< the most bytes of results held at once */
+	uint64_t stored[ZS_DB_STATUS_COUNT_]; /**< results of this writer the database holds
+	                                           (stored now or already), by zs_db_status */
+	uint64_t batches;                     /**< transactions committed */
+	uint64_t retries;                     /**< batches retried through the staging table */
+	uint64_t reconnects;                  /**< connections re-established */
+	uint64_t full;                        /**< pushes refused with ZS_ERR_AGAIN */
+	uint64_t peak_bytes;                  /**< the most bytes of results held at once */
 };
 
 /**

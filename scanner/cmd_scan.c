@@ -34,6 +34,7 @@ struct scan_ctx {
 	struct zs_out *jsonl;
 	struct zs_buf line;
 	uint64_t jsonl_lines;
+	int jsonl_err;    /* the first failed write: the file is abandoned */
 	struct zs_db *db; /* NULL with --no-db */
 	struct zs_db_writer *writer;
 	unsigned db_patience_ms; /* --db-patience; 0: the writer's default */
@@ -220,6 +221,7 @@ static int emit_result(void *arg, const struct zs_probe *p)
 		}
 		if (ret == 0) {
 			ret = zs_out_write(ctx->jsonl, ctx->line.data, ctx->line.len);
+			ctx->jsonl_err = ret;
 		}
 		if (ret != 0) {
 			return ret;
@@ -229,10 +231,43 @@ static int emit_result(void *arg, const struct zs_probe *p)
 	return 0;
 }
 
-static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summary *s)
+/* What the summary says was stored: what the database holds when there is one (the sweep's
+ * own counts include results the writer could not store), else what the JSON Lines file got. */
+struct tally {
+	uint64_t stored;
+	uint64_t status[ZS_DB_STATUS_COUNT_];
+	uint64_t quarantined;
+	uint64_t lost; /* probed, handed on, and not stored */
+};
+
+static struct tally tally_of(const struct scan_ctx *ctx, const struct zs_sweep_summary *s,
+                             const struct zs_db_writer_stats *ws)
+{
+	struct tally t = { 0 };
+	if (ctx->db != NULL) {
+		for (int i = 0; i < ZS_DB_STATUS_COUNT_; i++) {
+			t.status[i] = ws->stored[i];
+			t.stored += ws->stored[i];
+		}
+		t.quarantined = ws->quarantined;
+		t.lost = ws->lost;
+	} else if (ctx->jsonl_err == 0) {
+		t.status[ZS_DB_COMPLIANT] = s->compliant;
+		t.status[ZS_DB_NON_COMPLIANT] = s->non_compliant;
+		t.status[ZS_DB_INDETERMINATE] = s->indeterminate;
+		t.stored = s->domains;
+	} else {
+		t.lost = s->domains; /* the file was abandoned */
+	}
+	return t;
+}
+
+static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summary *s,
+                          const struct tally *t)
 {
 	const struct zs_resolver_stats *d = &s->dns;
-	double rate = s->domains > 0 ? 100.0 * (double)s->compliant / (double)s->domains : 0;
+	uint64_t compliant = t->status[ZS_DB_COMPLIANT];
+	double rate = t->stored > 0 ? 100.0 * (double)compliant / (double)t->stored : 0;
 
 	printf("zonesweep scan of .%s\n", ctx->tld);
 	printf("  zone        %llu delegations read, %llu records, %llu syntax errors%s",
@@ -242,15 +277,21 @@ static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summ
 		printf(", serial %u", s->zone.serial);
 	}
 	printf("\n");
-	printf("  domains     %llu stored", (unsigned long long)s->domains);
+	printf("  domains     %llu stored", (unsigned long long)t->stored);
+	if (t->quarantined > 0) {
+		printf(", %llu quarantined", (unsigned long long)t->quarantined);
+	}
+	if (t->lost > 0) {
+		printf(", %llu probed but not stored", (unsigned long long)t->lost);
+	}
 	if (s->skipped > 0) {
 		printf(", %llu skipped (already stored)", (unsigned long long)s->skipped);
 	}
 	printf("\n");
-	printf("  compliant       %8llu  (%.1f%%)\n", (unsigned long long)s->compliant, rate);
-	printf("  non-compliant   %8llu\n", (unsigned long long)s->non_compliant);
+	printf("  compliant       %8llu  (%.1f%%)\n", (unsigned long long)compliant, rate);
+	printf("  non-compliant   %8llu\n", (unsigned long long)t->status[ZS_DB_NON_COMPLIANT]);
 	printf("  indeterminate   %8llu  (DNS failures: could not check)\n",
-	       (unsigned long long)s->indeterminate);
+	       (unsigned long long)t->status[ZS_DB_INDETERMINATE]);
 	if (s->deferred > 0) {
 		printf("  deferred pass   %8llu domains retried, %llu recovered\n",
 		       (unsigned long long)s->deferred, (unsigned long long)s->recovered);
@@ -272,7 +313,7 @@ static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summ
 	       s->memory_bound ? " (at its limit, new domains waited)" : "");
 	printf("  time        %.1f s (%.0f domains/s)%s\n", s->seconds,
 	       s->seconds > 0 ? (double)s->domains / s->seconds : 0.0,
-	       s->interrupted ? ", INTERRUPTED" : "");
+	       s->interrupted || s->sink_failed ? ", INTERRUPTED" : "");
 }
 
 /* The writer's state, asked when it wakes the sweep: once it gave up, the sweep stops. */
@@ -429,10 +470,10 @@ static void report_end(const struct scan_ctx *ctx, const struct zs_db_run_end *e
 }
 
 /* Finish the run in the database: whatever happened, the run ends in a definite state. */
-static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_summary *sum)
+static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_summary *sum,
+                     struct zs_db_writer_stats *ws)
 {
-	struct zs_db_writer_stats ws = { 0 };
-	int wret = zs_db_writer_finish(ctx->writer, &ws);
+	int wret = zs_db_writer_finish(ctx->writer, ws);
 	struct zs_buf dns;
 	const char *first[8];
 	size_t nfirst = 0;
@@ -446,7 +487,7 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 	dns_json(&dns, sum);
 	struct zs_buf writer;
 	zs_buf_init(&writer, 64 * 1024);
-	(void)zs_db_writer_stats_json(&ws, &writer);
+	(void)zs_db_writer_stats_json(ws, &writer);
 	struct zs_db_run_end end = {
 		.zone_complete = sum->zone.complete,
 		.zone_errors = sum->zone.errors,
@@ -459,13 +500,14 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 	};
 	if (sweep_ret == 0 && wret == 0) {
 		end.status = ZS_DB_RUN_COMPLETE;
-	} else if (sweep_ret == ZS_ERR_INTERRUPTED || wret != 0) {
+	} else if (sweep_ret == ZS_ERR_INTERRUPTED || sum->sink_failed || wret != 0) {
+		/* what was not stored (--jsonl on a full disk, no database) can be resumed */
 		end.status = ZS_DB_RUN_INTERRUPTED;
 	} else {
 		end.status = ZS_DB_RUN_FAILED;
 	}
 	int ret = zs_db_run_finish(ctx->db, ctx->run_id, &end);
-	report_end(ctx, &end, ret, &ws);
+	report_end(ctx, &end, ret, ws);
 	for (size_t i = 0; i < nfirst; i++) {
 		zs_free((void *)first[i]);
 	}
@@ -479,6 +521,7 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 {
 	struct zs_sweep *sweep = NULL;
 	struct zs_sweep_summary sum = { 0 };
+	struct zs_db_writer_stats ws = { 0 };
 	int status = ZS_EXIT_OK;
 
 	if (resume != NULL) {
@@ -517,17 +560,27 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 		             ctx->resolvers, o->preflight, zs_dns_status_msg(sum.preflight));
 		status = ZS_EXIT_FAIL;
 	} else if (sweep_ret != 0) {
-		zs_log_error(ZS_LOG_MAIN, "scan of %s: %s", o->zone_path, zs_err_str(sweep_ret));
+		if (!sum.sink_failed) { /* else the sink said why */
+			zs_log_error(ZS_LOG_MAIN, "scan of %s: %s", o->zone_path,
+			             zs_err_str(sweep_ret));
+		}
 		status = ZS_EXIT_FAIL;
 	}
-	if (ctx->db != NULL && db_finish(ctx, sweep_ret, &sum) != 0) {
+	if (ctx->db != NULL && db_finish(ctx, sweep_ret, &sum, &ws) != 0) {
 		status = ZS_EXIT_FAIL;
 	}
 	if (ctx->jsonl != NULL) {
-		ret = zs_out_commit(ctx->jsonl);
+		ret = ctx->jsonl_err;
+		if (ret != 0) {
+			zs_out_abort(ctx->jsonl);
+		} else {
+			ret = zs_out_commit(ctx->jsonl);
+		}
 		ctx->jsonl = NULL;
 		if (ret != 0) {
-			zs_log_error(ZS_LOG_REPORT, "%s: %s", jsonl_path, zs_err_str(ret));
+			zs_log_error(ZS_LOG_REPORT, "%s: %s: the file is not written", jsonl_path,
+			             zs_err_str(ret));
+			ctx->jsonl_err = ret;
 			status = ZS_EXIT_FAIL;
 		} else {
 			fprintf(stderr, "zonesweep: %llu results written to %s\n",
@@ -535,7 +588,8 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 		}
 	}
 	if (sum.started) {
-		print_summary(ctx, &sum);
+		struct tally t = tally_of(ctx, &sum, &ws);
+		print_summary(ctx, &sum, &t);
 	}
 	ret = 0;
 out:

@@ -459,6 +459,7 @@ static void retry_start(uv_timer_t *t)
 {
 	struct zs_sweep *s = t->data;
 	zs_log_info(ZS_LOG_MAIN, "deferred pass: probing %zu domains again", s->deferred_count);
+	s->sum.deferred = s->deferred_count;
 	set_phase(s, SWEEP_RETRY);
 	topup(s);
 	maybe_finish(s);
@@ -482,7 +483,6 @@ static void maybe_finish(struct zs_sweep *s)
 	}
 	if (s->phase == SWEEP_MAIN && s->deferred_count > 0 && !s->stopping && s->fatal == 0) {
 		unsigned delay = s->opts.retry_delay_ms != 0 ? s->opts.retry_delay_ms : 5000;
-		s->sum.deferred = s->deferred_count;
 		set_phase(s, SWEEP_RETRY_WAIT);
 		zs_log_info(ZS_LOG_MAIN, "%zu domains had DNS failures; retrying them in %.1f s",
 		            s->deferred_count, delay / 1000.0);

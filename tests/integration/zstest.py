@@ -186,6 +186,58 @@ class TableLock:
             self.proc.wait()
 
 
+HOLD_KEY = 20221  # an advisory lock key of the tests' own
+
+
+class WriterHold:
+    """Hold the database writer after its first batch, deterministically: a statement trigger
+    on results lets the first insert through (the table is empty) and makes every later one
+    wait for an advisory lock this object's session holds. release() lets the writer go on,
+    or makes every insert fail as on a full disk (SQLSTATE 53100) from then on. Install it
+    before the sweep starts; remove() takes it away (before a resume)."""
+
+    SQL = ("CREATE TABLE zs_fault (disk_full boolean NOT NULL); "
+           "INSERT INTO zs_fault VALUES (false); "
+           "CREATE FUNCTION zs_fault_hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+           "IF EXISTS (SELECT 1 FROM results) THEN "
+           "PERFORM pg_advisory_xact_lock_shared(%d); "
+           "IF (SELECT disk_full FROM zs_fault) THEN "
+           "RAISE EXCEPTION 'could not extend file' USING ERRCODE = '53100'; END IF; "
+           "END IF; RETURN NULL; END $$; "
+           "CREATE TRIGGER zs_fault_hold BEFORE INSERT ON results FOR EACH STATEMENT "
+           "EXECUTE FUNCTION zs_fault_hold();" % HOLD_KEY)
+
+    def __init__(self, db):
+        self.db = db
+        db.q(self.SQL)
+        self.proc = subprocess.Popen(["psql", "-X", "-q", "-t", "-v", "ON_ERROR_STOP=1", "-d",
+                                      db.conninfo], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc.stdin.write("SELECT pg_advisory_lock(%d);\n\\echo held\n" % HOLD_KEY)
+        self.proc.stdin.flush()
+        line = ""
+        while line.strip() in ("", "|"):
+            line = self.proc.stdout.readline()
+            check(line != "", "psql ended before holding the lock")
+        check(line.strip() == "held", "could not take the hold's lock: %s" % line)
+
+    def release(self, disk_full=False):
+        sql = "UPDATE zs_fault SET disk_full = true;\n" if disk_full else ""
+        out, _ = self.proc.communicate("%sSELECT pg_advisory_unlock(%d);\n" % (sql, HOLD_KEY),
+                                       timeout=60)
+        check(self.proc.returncode == 0, "psql: %s" % out)
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def remove(self):
+        self.close()
+        self.db.q("DROP TRIGGER zs_fault_hold ON results; DROP FUNCTION zs_fault_hold(); "
+                  "DROP TABLE zs_fault")
+
+
 def summary_stored(stdout):
     """The number the summary gives for "domains N stored"."""
     m = re.search(r"^  domains +(\d+) stored", stdout, re.M)

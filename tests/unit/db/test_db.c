@@ -119,6 +119,16 @@ static void finish_run(struct zs_db *db, int64_t run, enum zs_db_run_status stat
 }
 
 /* Write domains [from, to) of the fake world with one writer. */
+/* Results the database holds for a writer's pushes, whatever their status. */
+static uint64_t stored_total(const struct zs_db_writer_stats *st)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < ZS_DB_STATUS_COUNT_; i++) {
+		n += st->stored[i];
+	}
+	return n;
+}
+
 static struct zs_db_writer_stats write_world(struct zs_db *db, int64_t run, int from, int to,
                                              int salt, size_t batch)
 {
@@ -954,6 +964,10 @@ static void test_db_writer_quarantines_refused_rows(void **state)
 	assert_int_equal(st.results, 998);
 	assert_int_equal(st.verdicts, 998 * RULES);
 	assert_int_equal(st.quarantined, 2);
+	/* stored by status (fake_result: i % 3), less the two quarantined: 600 and 137 */
+	assert_int_equal(st.stored[0], 333);
+	assert_int_equal(st.stored[1], 333);
+	assert_int_equal(st.stored[2], 332);
 	assert_int_equal(st.lost, 0);
 	assert_int_equal(st.retries, 1);
 	assert_int_equal(count_rows(t, "results", run), 998);
@@ -1282,8 +1296,10 @@ static void test_db_writer_lost_commit_confirmation(void **state)
 		assert_int_equal(zs_db_writer_push(w, &f.res), 0);
 	}
 	assert_int_equal(zs_db_writer_finish(w, &st), 0);
-	/* The second batch was committed, then resent: the resend changed nothing. */
+	/* The second batch was committed, then resent: the resend changed nothing, and its
+	 * results count as stored. */
 	assert_int_equal(st.duplicates, 100);
+	assert_int_equal(stored_total(&st), 300);
 	assert_int_equal(count_rows(t, "results", run), 300);
 	assert_int_equal(count_rows(t, "verdicts", run), 300 * RULES);
 	zs_db_close(db);
@@ -1336,6 +1352,7 @@ static void test_db_writer_gives_up_then_resume(void **state)
 	assert_int_equal(zs_db_writer_finish(w, &st), ZS_ERR_DB);
 	assert_true(st.lost > 0);
 	assert_int_equal(st.results + st.lost, (uint64_t)pushed);
+	assert_int_equal(stored_total(&st), st.results);
 	snprintf(sql, sizeof(sql), "ALTER DATABASE %s ALLOW_CONNECTIONS true", t->name);
 	dbtest_admin_exec(t, sql);
 
