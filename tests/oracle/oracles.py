@@ -90,6 +90,16 @@ def scanner_dmarc(obj):
 # The test world
 
 
+def resolver_addr():
+    """The rig's Unbound ("127.0.0.1:PORT")."""
+    addr = os.environ.get("ZS_UNBOUND_ADDR")
+    if not addr:
+        raise Failure("ZS_UNBOUND_ADDR is not set: run the tests through scripts/test.sh, or "
+                      "start the rig with scripts/rig.sh start DIR --world WORLD and source "
+                      "DIR/env.sh")
+    return addr
+
+
 def world_dir():
     w = os.environ.get("ZS_TEST_WORLD")
     if not w or not os.path.isfile(os.path.join(w, "expected.jsonl")):
