@@ -14,6 +14,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -189,29 +190,67 @@ static EVP_PKEY *decode_der(const unsigned char *der, size_t len, bool *pkcs1)
 	return NULL;
 }
 
-/* The bit length of a positive ASN.1 INTEGER; 0 when it is not one. */
-static unsigned integer_bits(const ASN1_TYPE *t)
+/* A positive ASN.1 INTEGER as a BIGNUM; NULL when it is not one. */
+static BIGNUM *positive_integer(const ASN1_TYPE *t)
 {
 	if (t->type != V_ASN1_INTEGER) {
-		return 0; /* V_ASN1_NEG_INTEGER included: a modulus is positive */
+		return NULL; /* V_ASN1_NEG_INTEGER included: RSA's numbers are positive */
 	}
 	BIGNUM *n = ASN1_INTEGER_to_BN(t->value.integer, NULL);
-	unsigned bits = n != NULL ? (unsigned)BN_num_bits(n) : 0;
-	BN_free(n);
-	return bits;
+	if (n != NULL && BN_is_zero(n)) {
+		BN_free(n);
+		return NULL;
+	}
+	return n;
 }
 
-/* An RSAPublicKey (PKCS#1): SEQUENCE { INTEGER modulus, INTEGER publicExponent }. */
-static unsigned pkcs1_bits(const unsigned char *der, size_t len)
+/*
+ * Why a modulus and a public exponent cannot be an RSA public key, or NULL when they can: the
+ * modulus is a product of two odd primes, so odd; the exponent is a unit modulo the (even)
+ * totient, so odd, and it is at least 3 and below the modulus. This is the sanity part of
+ * OpenSSL's EVP_PKEY_public_check(), without its demand of an exponent above 2^16, which RFC
+ * 8301 does not make (keys with e = 3 verify everywhere).
+ */
+static const char *rsa_numbers_check(const BIGNUM *n, const BIGNUM *e)
+{
+	if (!BN_is_odd(n)) {
+		return "its modulus is even";
+	}
+	if (!BN_is_odd(e)) {
+		return "its public exponent is even";
+	}
+	if (BN_is_one(e)) {
+		return "its public exponent is 1";
+	}
+	if (BN_cmp(e, n) >= 0) {
+		return "its public exponent is not below the modulus";
+	}
+	return NULL;
+}
+
+/*
+ * An RSAPublicKey (PKCS#1): SEQUENCE { INTEGER modulus, INTEGER publicExponent }.
+ * @param[out] bad  why the numbers cannot be a key (NULL when they can)
+ * @return the modulus bits, 0 when it is not an RSAPublicKey
+ */
+static unsigned pkcs1_bits(const unsigned char *der, size_t len, const char **bad)
 {
 	const unsigned char *p = der;
 	STACK_OF(ASN1_TYPE) *seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len);
+	BIGNUM *n = NULL;
+	BIGNUM *e = NULL;
 	unsigned bits = 0;
 
-	if (seq != NULL && p == der + len && sk_ASN1_TYPE_num(seq) == 2 &&
-	    integer_bits(sk_ASN1_TYPE_value(seq, 1)) > 0) {
-		bits = integer_bits(sk_ASN1_TYPE_value(seq, 0));
+	if (seq != NULL && p == der + len && sk_ASN1_TYPE_num(seq) == 2) {
+		n = positive_integer(sk_ASN1_TYPE_value(seq, 0));
+		e = positive_integer(sk_ASN1_TYPE_value(seq, 1));
 	}
+	if (n != NULL && e != NULL) {
+		bits = (unsigned)BN_num_bits(n);
+		*bad = rsa_numbers_check(n, e);
+	}
+	BN_free(n);
+	BN_free(e);
 	sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
 	return bits;
 }
@@ -222,7 +261,7 @@ static unsigned pkcs1_bits(const unsigned char *der, size_t len)
  * microseconds a key, a seventh of a whole sweep's CPU; this costs a few. Anything else (other
  * algorithms, parameters, trailing bytes) returns 0 and goes to the full decoder.
  */
-static unsigned rsa_bits_fast(const unsigned char *der, size_t len, bool *pkcs1)
+static unsigned rsa_bits_fast(const unsigned char *der, size_t len, bool *pkcs1, const char **bad)
 {
 	const unsigned char *p = der;
 	STACK_OF(ASN1_TYPE) *spki = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)len);
@@ -236,7 +275,7 @@ static unsigned rsa_bits_fast(const unsigned char *der, size_t len, bool *pkcs1)
 	const ASN1_TYPE *key = sk_ASN1_TYPE_value(spki, 1);
 	if (alg->type == V_ASN1_INTEGER && key->type == V_ASN1_INTEGER) {
 		*pkcs1 = true;
-		bits = pkcs1_bits(der, len);
+		bits = pkcs1_bits(der, len, bad);
 		goto out;
 	}
 	if (alg->type != V_ASN1_SEQUENCE || key->type != V_ASN1_BIT_STRING ||
@@ -252,7 +291,7 @@ static unsigned rsa_bits_fast(const unsigned char *der, size_t len, bool *pkcs1)
 	    (sk_ASN1_TYPE_num(ai) == 1 ||
 	     (sk_ASN1_TYPE_num(ai) == 2 && sk_ASN1_TYPE_value(ai, 1)->type == V_ASN1_NULL))) {
 		bits = pkcs1_bits(key->value.bit_string->data,
-		                  (size_t)key->value.bit_string->length);
+		                  (size_t)key->value.bit_string->length, bad);
 	}
 	sk_ASN1_TYPE_pop_free(ai, ASN1_TYPE_free);
 out:
@@ -267,9 +306,30 @@ enum declared_k {
 	K_UNKNOWN,
 };
 
-static void check_rsa_bits(struct parse *ps)
+/* The numbers of an RSA key from OpenSSL's decoder; NULL when they can be a key. */
+static const char *rsa_pkey_check(const EVP_PKEY *pk)
+{
+	BIGNUM *n = NULL;
+	BIGNUM *e = NULL;
+	const char *bad = "its numbers cannot be read";
+	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) == 1 &&
+	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) == 1) {
+		bad = rsa_numbers_check(n, e);
+	}
+	BN_free(n);
+	BN_free(e);
+	ERR_clear_error();
+	return bad;
+}
+
+/* An RSA key's size findings, or the reason it is no RSA key at all. */
+static void check_rsa_key(struct parse *ps, const char *bad)
 {
 	unsigned bits = ps->k->bits;
+	if (bad != NULL) {
+		ADD(ps, ZS_FIND_DKIM_RSA_INVALID, "p= is not a usable RSA key: %s", bad);
+		return;
+	}
 	/*
 	 * Choice: below 1024 bits the key is invalid: RFC 8301 3.2 forbids signers such keys and
 	 * common verifiers (dkimpy's default minimum) refuse them. dkimpy-key-014 counts its
@@ -344,12 +404,13 @@ static void decode_key(struct parse *ps, const char *p, size_t plen, enum declar
 	}
 
 	bool pkcs1 = false;
-	unsigned fast = rsa_bits_fast(der, len, &pkcs1);
+	const char *unusable = NULL;
+	unsigned fast = rsa_bits_fast(der, len, &pkcs1, &unusable);
 	if (fast > 0) {
 		k->encoding = pkcs1 ? ZS_DKIM_ENC_PKCS1 : ZS_DKIM_ENC_SPKI;
 		k->type = ZS_DKIM_KEY_RSA;
 		k->bits = fast;
-		check_rsa_bits(ps);
+		check_rsa_key(ps, unusable);
 		return;
 	}
 	EVP_PKEY *pk = decode_der(der, len, &pkcs1);
@@ -363,6 +424,7 @@ static void decode_key(struct parse *ps, const char *p, size_t plen, enum declar
 	if (EVP_PKEY_is_a(pk, "RSA")) {
 		k->type = ZS_DKIM_KEY_RSA;
 		k->bits = (unsigned)EVP_PKEY_get_bits(pk);
+		unusable = rsa_pkey_check(pk);
 	} else if (EVP_PKEY_is_a(pk, "ED25519")) {
 		k->type = ZS_DKIM_KEY_ED25519;
 		k->bits = 256;
@@ -375,7 +437,7 @@ static void decode_key(struct parse *ps, const char *p, size_t plen, enum declar
 		ADD(ps, ZS_FIND_DKIM_KEY_TYPE_MISMATCH, "k=rsa (or no k=) but p= holds a %s key",
 		    zs_dkim_key_type_name(k->type));
 	} else if (k->type == ZS_DKIM_KEY_RSA) {
-		check_rsa_bits(ps);
+		check_rsa_key(ps, unusable);
 	}
 }
 

@@ -88,6 +88,7 @@ enum zs_severity {
 	XX(DKIM_RSA_WEAK, "dkim.rsa_weak", ERROR)                          \
 	XX(DKIM_RSA_SHORT, "dkim.rsa_short", WARN)                         \
 	XX(DKIM_RSA_HUGE, "dkim.rsa_huge", WARN)                           \
+	XX(DKIM_RSA_INVALID, "dkim.rsa_invalid", ERROR)                    \
 	XX(DKIM_H_NO_KNOWN, "dkim.h_no_known", ERROR)                      \
 	XX(DKIM_H_SHA1, "dkim.h_sha1", WARN)                               \
 	XX(DKIM_H_UNKNOWN, "dkim.h_unknown", INFO)                         \

@@ -2,7 +2,11 @@
 /* Unit tests of scanner/policy/dkim.c: key records (keys made by OpenSSL here) and discovery. */
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 
 #include "scanner/base/buf.h"
@@ -411,6 +415,115 @@ static void test_dkim_discovery_limit_and_json(void **state)
 	zs_arena_deinit(&a);
 }
 
+/*
+ * An RSA key whose numbers cannot be a key: modulus 2^4095+1, public exponent 2^3000 (even).
+ * It decodes as "a 4096-bit RSA key"; OpenSSL's own key check refuses it, and so must we, in
+ * both encodings (the fast path reads PKCS#1 and SubjectPublicKeyInfo itself).
+ */
+static EVP_PKEY *rsa_from_numbers(const BIGNUM *n, const BIGNUM *e)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	assert_non_null(bld);
+	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n), 1);
+	assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e), 1);
+	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *pk = NULL;
+	assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_PUBLIC_KEY, params), 1);
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	return pk;
+}
+
+static const char *record_of(struct zs_arena *a, EVP_PKEY *pk, bool pkcs1)
+{
+	unsigned char *der = NULL;
+	int len = pkcs1 ? i2d_PublicKey(pk, &der) : i2d_PUBKEY(pk, &der);
+	assert_true(len > 0);
+	const char *rec = zs_arena_printf(a, "v=DKIM1; k=rsa; p=%s", b64(a, der, len));
+	OPENSSL_free(der);
+	return rec;
+}
+
+/* Whether OpenSSL's public-key check accepts a key. */
+static bool openssl_accepts(EVP_PKEY *pk)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pk, NULL);
+	int ok = EVP_PKEY_public_check(ctx);
+	EVP_PKEY_CTX_free(ctx);
+	ERR_clear_error();
+	return ok == 1;
+}
+
+static void test_dkim_key_rsa_impossible_numbers(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	BIGNUM *n = BN_new();
+	BIGNUM *e = BN_new();
+	assert_int_equal(BN_set_bit(n, 4095), 1);
+	assert_int_equal(BN_add_word(n, 1), 1);
+	assert_int_equal(BN_set_bit(e, 3000), 1);
+	EVP_PKEY *pk = rsa_from_numbers(n, e);
+	assert_false(openssl_accepts(pk));
+	struct zs_dkim_key k;
+	for (int pkcs1 = 0; pkcs1 < 2; pkcs1++) {
+		parse(&a, record_of(&a, pk, pkcs1), &k);
+		assert_int_equal(k.type, ZS_DKIM_KEY_RSA);
+		assert_int_equal(k.bits, 4096);
+		assert_int_equal(k.status, ZS_DKIM_INVALID);
+		assert_true(zs_findings_has(&k.findings, ZS_FIND_DKIM_RSA_INVALID));
+		assert_non_null(strstr(k.findings.item[0].message, "exponent is even"));
+	}
+	EVP_PKEY_free(pk);
+
+	/* an even modulus, an exponent of 1, an exponent above the modulus */
+	static const struct {
+		int n_bit, n_add, e_bit, e_add;
+		const char *why;
+	} bad[] = {
+		{ 2047, 0, 16, 1, "modulus is even" },
+		{ 2047, 1, -1, 1, "exponent is 1" },
+		{ 2047, 1, 2048, 1, "not below the modulus" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		BN_zero(n);
+		BN_zero(e);
+		assert_int_equal(BN_set_bit(n, bad[i].n_bit), 1);
+		assert_int_equal(BN_add_word(n, (BN_ULONG)bad[i].n_add), 1);
+		if (bad[i].e_bit >= 0) {
+			assert_int_equal(BN_set_bit(e, bad[i].e_bit), 1);
+		}
+		assert_int_equal(BN_add_word(e, (BN_ULONG)bad[i].e_add), 1);
+		pk = rsa_from_numbers(n, e);
+		assert_false(openssl_accepts(pk));
+		parse(&a, record_of(&a, pk, false), &k);
+		assert_int_equal(k.status, ZS_DKIM_INVALID);
+		assert_non_null(strstr(k.findings.item[0].message, bad[i].why));
+		EVP_PKEY_free(pk);
+	}
+
+	/* e = 3 is a usable key (RFC 8301 sets no lower bound), though OpenSSL's check asks for
+	 * more than 2^16 */
+	EVP_PKEY_CTX *gen = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	assert_int_equal(EVP_PKEY_keygen_init(gen), 1);
+	assert_int_equal(EVP_PKEY_CTX_set_rsa_keygen_bits(gen, 1024), 1);
+	BN_set_word(e, 3);
+	assert_int_equal(EVP_PKEY_CTX_set1_rsa_keygen_pubexp(gen, e), 1);
+	pk = NULL;
+	assert_int_equal(EVP_PKEY_generate(gen, &pk), 1);
+	EVP_PKEY_CTX_free(gen);
+	parse(&a, record_of(&a, pk, false), &k);
+	assert_int_equal(k.status, ZS_DKIM_VALID);
+	assert_false(zs_findings_has(&k.findings, ZS_FIND_DKIM_RSA_INVALID));
+	EVP_PKEY_free(pk);
+	BN_free(n);
+	BN_free(e);
+	zs_arena_deinit(&a);
+}
+
 int main(void)
 {
 	zs_test_use_cmocka_allocator();
@@ -427,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_dkim_discovery_wildcard),
 		cmocka_unit_test(test_dkim_discovery_key_in_many_strings),
 		cmocka_unit_test(test_dkim_discovery_limit_and_json),
+		cmocka_unit_test(test_dkim_key_rsa_impossible_numbers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
