@@ -185,7 +185,12 @@ static int evidence(struct notices *ns, const struct zs_db_report_row *row,
 			ret = ret != 0 ? ret : zs_text_zone_txt(&ns->tmp, r->data, r->len);
 			ret = ret != 0 ? ret : zs_buf_putc(&ns->tmp, '\n');
 		}
-		if (ret == 0 && !any) {
+		if (ret == 0 && !any && rule->check == ZS_CHECK_DKIM_RSA) {
+			/* the scan asks selectors it knows: a key elsewhere is not "no record" */
+			ret = zs_buf_printf(&ns->tmp,
+			                    "(no DKIM key record found below _domainkey.%s)\n",
+			                    row->domain);
+		} else if (ret == 0 && !any) {
 			ret = zs_buf_printf(&ns->tmp, "(no TXT record at %s%s)\n", pattern,
 			                    row->domain);
 		}

@@ -186,6 +186,11 @@ int zs_cli_load_selectors(const char *path, struct zs_arena *arena, const char *
 	}
 	if (ret == ZS_ERR_PARSE) {
 		zs_log_error(ZS_LOG_POLICY, "%s:%zu: not a valid DKIM selector", path, line);
+	} else if (ret == ZS_ERR_TOOBIG && line > 0) {
+		zs_log_error(
+		        ZS_LOG_POLICY,
+		        "%s:%zu: more than %d selectors: that many are asked per domain at most",
+		        path, line, ZS_DKIM_MAX_LIST);
 	} else if (ret != 0) {
 		zs_log_error(ZS_LOG_POLICY, "%s: %s", path, zs_err_str(ret));
 	}

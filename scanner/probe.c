@@ -539,6 +539,8 @@ static void facts_dkim(struct zs_probe *p, const struct zs_dkim_result *r)
 	struct zs_facts *f = &p->facts;
 
 	f->dkim.nothing_below = r->subtree_absent;
+	f->dkim.probed = r->probed;
+	f->dkim.unprobed = r->declared_unprobed;
 	for (size_t i = 0; i < r->sel_count; i++) {
 		const struct zs_dkim_selector *s = &r->sel[i];
 		if (s->wildcard_match) {

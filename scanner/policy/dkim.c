@@ -698,15 +698,18 @@ bool zs_dkim_selector_valid(const char *s, size_t n)
 	return label > 0;
 }
 
-/* Append a selector unless it is already there. */
-static void list_add(struct zs_arena *a, const char ***list, size_t *count, size_t *cap,
-                     const char *s, size_t n)
+/* Append a selector unless it is already there. @return 0, or ZS_ERR_TOOBIG when @p max are */
+static int list_add(struct zs_arena *a, const char ***list, size_t *count, size_t *cap, size_t max,
+                    const char *s, size_t n)
 {
 	char *low = zs__lower(a, s, n);
 	for (size_t i = 0; i < *count; i++) {
 		if (strcmp((*list)[i], low) == 0) {
-			return;
+			return 0;
 		}
+	}
+	if (*count == max) {
+		return ZS_ERR_TOOBIG;
 	}
 	if (*count == *cap) {
 		size_t ncap = *cap == 0 ? 32 : *cap * 2;
@@ -718,6 +721,7 @@ static void list_add(struct zs_arena *a, const char ***list, size_t *count, size
 		*cap = ncap;
 	}
 	(*list)[(*count)++] = low;
+	return 0;
 }
 
 int zs_dkim_selectors_parse(struct zs_arena *arena, const char *text, size_t len, const char ***out,
@@ -726,31 +730,23 @@ int zs_dkim_selectors_parse(struct zs_arena *arena, const char *text, size_t len
 	const char **list = NULL;
 	size_t n = 0;
 	size_t cap = 0;
+	size_t pos = 0;
 	size_t line = 0;
-	size_t b = 0;
+	size_t b;
+	size_t e;
 
-	while (b < len) {
-		const char *nl = memchr(text + b, '\n', len - b);
-		size_t e = nl == NULL ? len : (size_t)(nl - text);
-		line++;
-		const char *hash = memchr(text + b, '#', e - b);
-		size_t ce = hash == NULL ? e : (size_t)(hash - text);
-		size_t ib = b;
-		while (ib < ce && (zs__is_wsp((unsigned char)text[ib]) || text[ib] == '\r')) {
-			ib++;
+	while (zs__config_line(text, len, &pos, &line, &b, &e)) {
+		if (b == e) {
+			continue;
 		}
-		while (ce > ib &&
-		       (zs__is_wsp((unsigned char)text[ce - 1]) || text[ce - 1] == '\r')) {
-			ce--;
+		int ret = zs_dkim_selector_valid(text + b, e - b) ? 0 : ZS_ERR_PARSE;
+		if (ret == 0) {
+			ret = list_add(arena, &list, &n, &cap, ZS_DKIM_MAX_LIST, text + b, e - b);
 		}
-		if (ce > ib) {
-			if (!zs_dkim_selector_valid(text + ib, ce - ib)) {
-				*err_line = line;
-				return ZS_ERR_PARSE;
-			}
-			list_add(arena, &list, &n, &cap, text + ib, ce - ib);
+		if (ret != 0) {
+			*err_line = line;
+			return ret;
 		}
-		b = e + 1;
 	}
 	*out = list;
 	*count = n;
@@ -762,23 +758,14 @@ enum { SELECTOR_FILE_MAX = 64 * 1024 };
 int zs_dkim_selectors_load(struct zs_arena *arena, const char *path, const char ***out,
                            size_t *count, size_t *err_line)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		return -errno;
+	char *text = NULL;
+	size_t len = 0;
+	*err_line = 0;
+	int ret = zs__read_file(arena, path, SELECTOR_FILE_MAX, &text, &len);
+	if (ret != 0) {
+		return ret;
 	}
-	char *buf = zs_malloc(SELECTOR_FILE_MAX + 1);
-	size_t len = fread(buf, 1, SELECTOR_FILE_MAX + 1, f);
-	int ret = 0;
-	if (ferror(f)) {
-		ret = -EIO;
-	} else if (len > SELECTOR_FILE_MAX) {
-		ret = ZS_ERR_TOOBIG;
-	} else {
-		ret = zs_dkim_selectors_parse(arena, buf, len, out, count, err_line);
-	}
-	(void)fclose(f);
-	zs_free(buf);
-	return ret;
+	return zs_dkim_selectors_parse(arena, text, len, out, count, err_line);
 }
 
 /* ---- discovery ---- */
@@ -789,11 +776,42 @@ enum purpose {
 	Q_SEL,
 };
 
+/* What became of a selector's question. */
+enum sel_state {
+	SEL_PENDING, /* waiting for _domainkey (or, learned, for the fallback) */
+	SEL_QUEUED,  /* in the query log */
+	SEL_SKIPPED, /* never asked: nothing below _domainkey, or its lookup failed */
+};
+
+static const char *const origin_names[ZS_DKIM_ORIGIN_COUNT_] = {
+	[ZS_DKIM_FROM_LIST] = "list",
+	[ZS_DKIM_FROM_PROVIDER] = "provider",
+	[ZS_DKIM_FROM_LEARNED] = "learned",
+	[ZS_DKIM_FROM_DECLARED] = "declared",
+};
+
+static const size_t origin_limits[ZS_DKIM_ORIGIN_COUNT_] = {
+	[ZS_DKIM_FROM_LIST] = ZS_DKIM_MAX_LIST,
+	[ZS_DKIM_FROM_PROVIDER] = ZS_DKIM_MAX_PROVIDER,
+	[ZS_DKIM_FROM_LEARNED] = ZS_DKIM_MAX_LEARNED,
+	[ZS_DKIM_FROM_DECLARED] = ZS_DKIM_MAX_DECLARED,
+};
+
 struct zs_dkim_ctx {
 	struct zs_arena *a;
 	struct zs_dkim_result r;
+	uint8_t *state; /* enum sel_state of each r.sel[] */
+	size_t cap;     /* of r.sel and state */
+	size_t per_origin[ZS_DKIM_ORIGIN_COUNT_];
+	bool base_answered;
+	bool hints_open;
 	bool finished;
 };
+
+const char *zs_dkim_origin_name(enum zs_dkim_origin o)
+{
+	return o < ZS_DKIM_ORIGIN_COUNT_ ? origin_names[o] : "?";
+}
 
 /* FNV-1a: a label derived from the domain, stable across runs, that nobody publishes. */
 static const char *wildcard_label(struct zs_arena *a, const char *domain)
@@ -820,6 +838,98 @@ static void selector_init(struct zs_dkim_ctx *c, struct zs_dkim_selector *s, con
 	}
 }
 
+/* Whether _domainkey.<domain> answered and something may exist below it. */
+static bool subtree_open(const struct zs_dkim_result *r)
+{
+	return zs_dns_status_is_answer(r->base_status) && !r->subtree_absent;
+}
+
+/*
+ * Ask a pending selector once _domainkey has answered. After a failure (timeout, SERVFAIL)
+ * only the selectors the registrant declared are asked: a failed lookup of _domainkey says
+ * nothing about keys, but the domain's servers are failing, and asking them for the whole
+ * common list would only multiply the failures (the result stays unknown). Learned selectors
+ * wait for ask_learned().
+ */
+static void queue_selector(struct zs_dkim_ctx *c, size_t i)
+{
+	struct zs_dkim_result *r = &c->r;
+	struct zs_dkim_selector *s = &r->sel[i];
+
+	if (!c->base_answered || c->state[i] != SEL_PENDING || s->origin == ZS_DKIM_FROM_LEARNED) {
+		return;
+	}
+	if (r->subtree_absent || s->status == ZS_DNS_BADNAME) {
+		c->state[i] = SEL_SKIPPED;
+	} else if (!zs_dns_status_is_answer(r->base_status) && !s->declared) {
+		s->status = r->base_status;
+		c->state[i] = SEL_SKIPPED;
+	} else {
+		(void)zs__query_log_add(c->a, &r->log, ZS_RR_TXT, s->name, Q_SEL, i);
+		c->state[i] = SEL_QUEUED;
+	}
+}
+
+/* Room for one more selector. */
+static void grow(struct zs_dkim_ctx *c)
+{
+	struct zs_dkim_result *r = &c->r;
+	if (r->sel_count < c->cap) {
+		return;
+	}
+	size_t cap = c->cap == 0 ? 64 : c->cap * 2;
+	struct zs_dkim_selector *sel = zs_arena_calloc(c->a, cap, sizeof(*sel));
+	uint8_t *state = zs_arena_calloc(c->a, cap, sizeof(*state));
+	if (r->sel_count > 0) {
+		memcpy(sel, r->sel, r->sel_count * sizeof(*sel));
+		memcpy(state, c->state, r->sel_count * sizeof(*state));
+	}
+	r->sel = sel;
+	c->state = state;
+	c->cap = cap;
+}
+
+/*
+ * Add one selector, looking for a duplicate among the first @p scan (the list is unique by
+ * construction, so its own entries need not be compared with each other). A duplicate takes the
+ * earlier origin and, learned no more, is asked now.
+ * @return true when the selector is new
+ */
+static bool add_selector(struct zs_dkim_ctx *c, const char *s, size_t n, enum zs_dkim_origin origin,
+                         size_t scan)
+{
+	struct zs_dkim_result *r = &c->r;
+
+	if (!zs_dkim_selector_valid(s, n)) {
+		zs_findings_add(c->a, &r->findings, ZS_FIND_DKIM_SELECTOR_INVALID,
+		                "selector %s is not a valid DNS label sequence; not probed",
+		                zs__quote(c->a, s, n));
+		return false;
+	}
+	for (size_t i = 0; i < scan; i++) {
+		struct zs_dkim_selector *old = &r->sel[i];
+		if (strlen(old->selector) == n && zs__eq_nocase(s, n, old->selector)) {
+			old->declared = old->declared || origin == ZS_DKIM_FROM_DECLARED;
+			if (origin < old->origin) {
+				old->origin = origin;
+				queue_selector(c, i);
+			}
+			return false;
+		}
+	}
+	if (c->per_origin[origin] == origin_limits[origin]) {
+		r->declared_unprobed += origin == ZS_DKIM_FROM_DECLARED;
+		return false;
+	}
+	grow(c);
+	size_t i = r->sel_count++;
+	selector_init(c, &r->sel[i], zs__lower(c->a, s, n), origin == ZS_DKIM_FROM_DECLARED);
+	r->sel[i].origin = origin;
+	c->per_origin[origin]++;
+	queue_selector(c, i);
+	return true;
+}
+
 struct zs_dkim_ctx *zs_dkim_new(struct zs_arena *arena, const char *domain,
                                 const struct zs_dkim_opts *opts)
 {
@@ -832,45 +942,24 @@ struct zs_dkim_ctx *zs_dkim_new(struct zs_arena *arena, const char *domain,
 		len--;
 	}
 	r->domain = zs__lower(arena, domain, len);
+	c->hints_open = opts != NULL && opts->hints;
 
-	/* the declared selectors first, then the list; duplicates and bad ones dropped */
-	const char **list = NULL;
-	size_t n = 0;
-	size_t cap = 0;
-	size_t declared = 0;
-	size_t dropped = 0;
-	for (int pass = 0; opts != NULL && pass < 2; pass++) {
-		const char *const *src = pass == 0 ? opts->declared : opts->selectors;
-		size_t count = pass == 0 ? opts->declared_count : opts->selector_count;
-		for (size_t i = 0; i < count; i++) {
-			size_t l = strlen(src[i]);
-			if (!zs_dkim_selector_valid(src[i], l)) {
-				zs_findings_add(
-				        arena, &r->findings, ZS_FIND_DKIM_SELECTOR_INVALID,
-				        "selector %s is not a valid DNS label sequence; not probed",
-				        zs__quote(arena, src[i], l));
-				continue;
-			}
-			if (n == ZS_DKIM_MAX_SELECTORS) {
-				dropped++;
-				continue;
-			}
-			list_add(arena, &list, &n, &cap, src[i], l);
-		}
-		if (pass == 0) {
-			declared = n;
-		}
+	/* the declared selectors first (within their own limit), then the whole list */
+	for (size_t i = 0; opts != NULL && i < opts->declared_count; i++) {
+		const char *s = opts->declared[i];
+		(void)add_selector(c, s, strlen(s), ZS_DKIM_FROM_DECLARED, r->sel_count);
 	}
-	if (dropped > 0) {
+	size_t declared = r->sel_count;
+	for (size_t i = 0; opts != NULL && i < opts->selector_count; i++) {
+		const char *s = opts->selectors[i];
+		(void)add_selector(c, s, strlen(s), ZS_DKIM_FROM_LIST, declared);
+	}
+	if (r->declared_unprobed > 0) {
 		zs_findings_add(arena, &r->findings, ZS_FIND_DKIM_SELECTOR_LIMIT,
-		                "%zu selectors were not probed (limit %d per domain)", dropped,
-		                ZS_DKIM_MAX_SELECTORS);
+		                "%zu declared selectors were not probed (limit %d per domain)",
+		                r->declared_unprobed, ZS_DKIM_MAX_DECLARED);
 	}
-	r->sel = zs_arena_calloc(arena, n > 0 ? n : 1, sizeof(*r->sel));
-	r->sel_count = n;
-	for (size_t i = 0; i < n; i++) {
-		selector_init(c, &r->sel[i], list[i], i < declared);
-	}
+	grow(c); /* a result always has a selector array */
 	const char *label =
 	        opts != NULL && opts->wildcard_label != NULL
 	                ? zs__lower(arena, opts->wildcard_label, strlen(opts->wildcard_label))
@@ -886,6 +975,22 @@ struct zs_dkim_ctx *zs_dkim_new(struct zs_arena *arena, const char *domain,
 		(void)zs__query_log_add(arena, &r->log, ZS_RR_TXT, r->base_name, Q_BASE, 0);
 	}
 	return c;
+}
+
+size_t zs_dkim_add(struct zs_dkim_ctx *c, const char *const *sel, size_t n,
+                   enum zs_dkim_origin origin)
+{
+	ZS_REQUIRE(origin == ZS_DKIM_FROM_PROVIDER || origin == ZS_DKIM_FROM_LEARNED);
+	size_t added = 0;
+	for (size_t i = 0; i < n && !c->finished; i++) {
+		added += add_selector(c, sel[i], strlen(sel[i]), origin, c->r.sel_count);
+	}
+	return added;
+}
+
+void zs_dkim_hints_done(struct zs_dkim_ctx *c)
+{
+	c->hints_open = false;
 }
 
 /*
@@ -963,31 +1068,15 @@ int zs_dkim_answer(struct zs_dkim_ctx *c, uint32_t id, const struct zs_answer *a
 	switch ((enum purpose)q->purpose) {
 	case Q_BASE:
 		r->base_status = a->status;
-		if (a->status == ZS_DNS_NXDOMAIN) {
-			/* RFC 8020: nothing exists below _domainkey.<domain> */
-			r->subtree_absent = true;
-			break;
-		}
-		/*
-		 * Any other answer leads to probing. After a failure (timeout, SERVFAIL) only the
-		 * selectors the registrant declared are asked: a failed lookup of _domainkey says
-		 * nothing about keys, but the domain's servers are failing, and asking them for the
-		 * whole common list would only multiply the failures (the result stays unknown).
-		 */
-		bool failed = !zs_dns_status_is_answer(a->status);
-		if (r->wildcard.status != ZS_DNS_BADNAME && !failed) {
+		c->base_answered = true;
+		/* RFC 8020: NXDOMAIN means nothing exists below _domainkey.<domain> */
+		r->subtree_absent = a->status == ZS_DNS_NXDOMAIN;
+		if (r->wildcard.status != ZS_DNS_BADNAME && subtree_open(r)) {
 			(void)zs__query_log_add(c->a, &r->log, ZS_RR_TXT, r->wildcard.name, Q_WILD,
 			                        0);
 		}
 		for (size_t i = 0; i < r->sel_count; i++) {
-			if (failed && !r->sel[i].declared) {
-				r->sel[i].status = a->status;
-				continue;
-			}
-			if (r->sel[i].status != ZS_DNS_BADNAME) {
-				(void)zs__query_log_add(c->a, &r->log, ZS_RR_TXT, r->sel[i].name,
-				                        Q_SEL, i);
-			}
+			queue_selector(c, i);
 		}
 		break;
 	case Q_WILD:
@@ -1063,9 +1152,59 @@ static void selector_findings(struct zs_dkim_ctx *c, const struct zs_dkim_select
 	}
 }
 
-static void finalize(void *ctx)
+/* Whether the random label found TXT records: a wildcard answers every selector. */
+static bool wildcard_answers(const struct zs_dkim_result *r)
 {
-	struct zs_dkim_ctx *c = ctx;
+	return r->wildcard.status == ZS_DNS_NOERROR &&
+	       (r->wildcard.key_total > 0 || r->wildcard.other_total > 0);
+}
+
+/* Whether a selector only returned the wildcard's records (synthesised, not a key of its own). */
+static bool echoes_wildcard(const struct zs_dkim_result *r, const struct zs_dkim_selector *s)
+{
+	return wildcard_answers(r) && s->status == ZS_DNS_NOERROR && s->cname_count == 0 &&
+	       same_records(s, &r->wildcard);
+}
+
+/* Whether some selector asked so far holds a key a verifier can use. */
+static bool usable_key_found(const struct zs_dkim_result *r)
+{
+	for (size_t i = 0; i < r->sel_count; i++) {
+		const struct zs_dkim_selector *s = &r->sel[i];
+		for (size_t k = 0; k < s->key_count; k++) {
+			if (s->keys[k].status == ZS_DKIM_VALID && !echoes_wildcard(r, s)) {
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Learned selectors come last, when everything else is answered and no usable key was found:
+ * they are a guess from other domains, worth a few questions only where nothing else worked.
+ * @return true when questions were added
+ */
+static bool ask_learned(struct zs_dkim_ctx *c)
+{
+	struct zs_dkim_result *r = &c->r;
+	if (r->learned_asked || !subtree_open(r) || usable_key_found(r)) {
+		return false;
+	}
+	for (size_t i = 0; i < r->sel_count; i++) {
+		struct zs_dkim_selector *s = &r->sel[i];
+		if (c->state[i] == SEL_PENDING && s->origin == ZS_DKIM_FROM_LEARNED &&
+		    s->status != ZS_DNS_BADNAME) {
+			(void)zs__query_log_add(c->a, &r->log, ZS_RR_TXT, s->name, Q_SEL, i);
+			c->state[i] = SEL_QUEUED;
+			r->learned_asked = true;
+		}
+	}
+	return r->learned_asked;
+}
+
+static void finalize(struct zs_dkim_ctx *c)
+{
 	struct zs_dkim_result *r = &c->r;
 	struct zs_arena *a = c->a;
 
@@ -1080,8 +1219,7 @@ static void finalize(void *ctx)
 		                "the TXT lookup of %s failed (%s); selectors were probed anyway",
 		                r->base_name, zs_dns_status_name(r->base_status));
 	}
-	r->wildcard_present = r->wildcard.status == ZS_DNS_NOERROR &&
-	                      (r->wildcard.key_total > 0 || r->wildcard.other_total > 0);
+	r->wildcard_present = wildcard_answers(r);
 	if (r->wildcard_present) {
 		const char *what = "no key record";
 		if (r->wildcard.key_count > 0) {
@@ -1096,8 +1234,7 @@ static void finalize(void *ctx)
 	}
 	for (size_t i = 0; i < r->sel_count; i++) {
 		struct zs_dkim_selector *s = &r->sel[i];
-		if (r->wildcard_present && s->status == ZS_DNS_NOERROR && s->cname_count == 0 &&
-		    same_records(s, &r->wildcard)) {
+		if (echoes_wildcard(r, s)) {
 			s->wildcard_match = true;
 			zs_findings_add(
 			        a, &r->findings, ZS_FIND_DKIM_WILDCARD_MATCH,
@@ -1105,15 +1242,29 @@ static void finalize(void *ctx)
 			        s->selector);
 		}
 		selector_findings(c, s);
+		r->probed += c->state[i] == SEL_QUEUED;
 		if (!s->wildcard_match && s->key_total > 0) {
 			r->keys_found++;
+			r->keys_by_origin[s->origin]++;
 		}
 	}
 }
 
 int zs_dkim_step(struct zs_dkim_ctx *c, struct zs_lookup *need, size_t max, size_t *n)
 {
-	return zs__machine_step(&c->r.log, need, max, n, &c->finished, finalize, c);
+	int ret = zs__query_log_step(&c->r.log, need, max, n);
+	if (ret != ZS_POLICY_DONE || c->finished) {
+		return ret;
+	}
+	if (c->hints_open) {
+		return ZS_POLICY_WAIT; /* the probe still expects provider hints */
+	}
+	if (ask_learned(c)) {
+		return zs__query_log_step(&c->r.log, need, max, n);
+	}
+	finalize(c);
+	c->finished = true;
+	return ZS_POLICY_DONE;
 }
 
 const struct zs_dkim_result *zs_dkim_result(const struct zs_dkim_ctx *c)
@@ -1143,12 +1294,15 @@ enum zs_dns_status zs_dkim_result_status(const struct zs_dkim_result *r)
 
 ZS__DEFINE_LOOKUP_OPS(dkim);
 
-static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s)
+static void selector_json(struct zs_json *j, const struct zs_dkim_selector *s, bool wildcard)
 {
 	zs_json_obj_begin(j);
 	zs_json_kdata(j, "selector", s->selector, strlen(s->selector));
 	zs_json_kdata(j, "name", s->name, strlen(s->name));
 	zs_json_kbool(j, "declared", s->declared);
+	if (!wildcard) {
+		zs_json_kstr(j, "origin", zs_dkim_origin_name(s->origin));
+	}
 	zs_json_kstr(j, "status", zs_dns_status_name(s->status));
 	zs__names_json(j, "cname", s->cname, s->cname_count, false);
 	zs_json_kbool(j, "wildcard_match", s->wildcard_match);
@@ -1176,8 +1330,17 @@ void zs_dkim_result_json(struct zs_json *j, const struct zs_dkim_result *r)
 	zs_json_kbool(j, "wildcard_present", r->wildcard_present);
 	zs_json_kbool(j, "wildcard_revoked", zs_dkim_wildcard_revoked(r));
 	zs_json_key(j, "wildcard");
-	selector_json(j, &r->wildcard);
+	selector_json(j, &r->wildcard, true);
+	zs_json_kint(j, "probed", (long long)r->probed);
 	zs_json_kint(j, "keys_found", (long long)r->keys_found);
+	zs_json_key(j, "keys_by_origin");
+	zs_json_obj_begin(j);
+	for (int o = 0; o < ZS_DKIM_ORIGIN_COUNT_; o++) {
+		zs_json_kint(j, origin_names[o], (long long)r->keys_by_origin[o]);
+	}
+	zs_json_obj_end(j);
+	zs_json_kint(j, "declared_unprobed", (long long)r->declared_unprobed);
+	zs_json_kbool(j, "learned_asked", r->learned_asked);
 	/* only the selectors that hold something or failed: the empty probes are in "queries" */
 	zs_json_key(j, "selectors");
 	zs_json_arr_begin(j);
@@ -1189,7 +1352,7 @@ void zs_dkim_result_json(struct zs_json *j, const struct zs_dkim_result *r)
 		if (s->status == ZS_DNS_NOERROR || !zs_dns_status_is_answer(s->status) ||
 		    s->declared) {
 			if (s->status != ZS_DNS_NOT_ASKED || s->declared) {
-				selector_json(j, s);
+				selector_json(j, s, false);
 			}
 		}
 	}

@@ -11,6 +11,13 @@
  * *._domainkey record, so that a wildcard is never taken for many keys) and every selector of
  * the list (policies/dkim-selectors.txt, replaceable by the operator) and of the registrant's
  * declared selectors. Selectors reached through a CNAME (to a mail provider) keep their chain.
+ *
+ * More selectors can join a running discovery (zs_dkim_add()): those of the providers the
+ * domain's SPF, MX and CNAME targets name, known only once those answers are in, and those
+ * learned at the provider's other domains. A discovery opened with hints ends only after
+ * zs_dkim_hints_done(); learned selectors are asked last, and only when no selector asked before
+ * holds a usable key. Each origin has its own limit, so the registrant's declarations never push
+ * the list out (and a declaration left unprobed is said, per domain).
  */
 #pragma once
 
@@ -101,24 +108,42 @@ bool zs_dkim_selector_valid(const char *s, size_t n);
  * duplicates (ignoring case) are dropped. Selectors are returned in lower case.
  * @param[out] out       the selectors, in @p arena
  * @param[out] count     how many
- * @param[out] err_line  on ZS_ERR_PARSE, the 1-based line of the bad selector
- * @return 0 or ZS_ERR_PARSE
+ * @param[out] err_line  on ZS_ERR_PARSE or ZS_ERR_TOOBIG, the 1-based line of the bad (or the
+ *                       first surplus) selector
+ * @return 0, ZS_ERR_PARSE, or ZS_ERR_TOOBIG for more than ZS_DKIM_MAX_LIST selectors
  */
 int zs_dkim_selectors_parse(struct zs_arena *arena, const char *text, size_t len, const char ***out,
                             size_t *count, size_t *err_line);
 
 /**
  * Read a selector list file (see zs_dkim_selectors_parse()), at most 64 KiB.
- * @return 0, ZS_ERR_PARSE (err_line set), ZS_ERR_TOOBIG or -errno
+ * @return 0, ZS_ERR_PARSE (err_line set), ZS_ERR_TOOBIG (err_line set when the file is not
+ *         too big itself but holds too many selectors) or -errno
  */
 int zs_dkim_selectors_load(struct zs_arena *arena, const char *path, const char ***out,
                            size_t *count, size_t *err_line);
+
+/**
+ * Where a probed selector came from: the lever that found its key. A selector several levers
+ * name counts for the first of this order (the list would have found it alone).
+ */
+enum zs_dkim_origin {
+	ZS_DKIM_FROM_LIST,     /**< the selector list */
+	ZS_DKIM_FROM_PROVIDER, /**< a provider the domain's records name (dkim_provider.h) */
+	ZS_DKIM_FROM_LEARNED,  /**< found at another domain of such a provider (dkim_learn.h) */
+	ZS_DKIM_FROM_DECLARED, /**< declared by the registrant only */
+	ZS_DKIM_ORIGIN_COUNT_,
+};
+
+/** Name of an origin ("list", "provider", "learned", "declared"). @return a static string */
+const char *zs_dkim_origin_name(enum zs_dkim_origin o);
 
 /** What one probed name held. */
 struct zs_dkim_selector {
 	const char *selector;
 	const char *name; /**< <selector>._domainkey.<domain> */
-	bool declared;    /**< declared by the registrant (not only from the list) */
+	bool declared;    /**< declared by the registrant (it may be on the list too) */
+	enum zs_dkim_origin origin;
 	enum zs_dns_status status;
 	size_t cname_count;
 	const char *const *cname;
@@ -140,13 +165,27 @@ struct zs_dkim_result {
 	bool wildcard_present;            /**< the probe found TXT records */
 	struct zs_dkim_selector *sel;
 	size_t sel_count;
-	size_t keys_found; /**< selectors with a key of their own */
+	size_t probed;                                /**< selectors asked */
+	size_t keys_found;                            /**< selectors with a key of their own */
+	size_t keys_by_origin[ZS_DKIM_ORIGIN_COUNT_]; /**< the same, by the selector's origin */
+	size_t declared_unprobed; /**< declared selectors over the limit, never asked */
+	bool learned_asked;       /**< learned selectors were asked (no key was found before) */
 	struct zs_findings findings;
 	struct zs_query_log log;
 };
 
-/** Most selectors probed per domain (list and declared together). */
-enum { ZS_DKIM_MAX_SELECTORS = 64 };
+/**
+ * Most selectors probed per domain, by origin: a list longer than ZS_DKIM_MAX_LIST is refused
+ * when it is read; declared selectors beyond ZS_DKIM_MAX_DECLARED are counted, not asked.
+ */
+enum {
+	ZS_DKIM_MAX_LIST = 128,
+	ZS_DKIM_MAX_DECLARED = 32,
+	ZS_DKIM_MAX_PROVIDER = 64,
+	ZS_DKIM_MAX_LEARNED = 32,
+	ZS_DKIM_MAX_SELECTORS = ZS_DKIM_MAX_LIST + ZS_DKIM_MAX_DECLARED + ZS_DKIM_MAX_PROVIDER +
+	                        ZS_DKIM_MAX_LEARNED,
+};
 
 struct zs_dkim_opts {
 	const char *const *selectors; /**< the operator's list (zs_dkim_selectors_load()) */
@@ -154,6 +193,7 @@ struct zs_dkim_opts {
 	const char *const *declared; /**< the registrant's selectors, asked first */
 	size_t declared_count;
 	const char *wildcard_label; /**< NULL: derived from the domain name */
+	bool hints; /**< more selectors may come: done only after zs_dkim_hints_done() */
 };
 
 struct zs_dkim_ctx;
@@ -167,6 +207,22 @@ struct zs_dkim_ctx;
  */
 struct zs_dkim_ctx *zs_dkim_new(struct zs_arena *arena, const char *domain,
                                 const struct zs_dkim_opts *opts);
+
+/**
+ * Add selectors to a running discovery. Selectors already there keep their question (and take
+ * the earlier origin); new ones are asked as soon as _domainkey.<domain> has answered, except
+ * learned ones, which wait for the hints to end and are asked only when no selector asked
+ * before holds a usable key. Nothing is added once the discovery is done; invalid selectors and
+ * those over the origin's limit are skipped.
+ * @param sel  copied
+ * @param origin  ZS_DKIM_FROM_PROVIDER or ZS_DKIM_FROM_LEARNED
+ * @return how many selectors were new
+ */
+size_t zs_dkim_add(struct zs_dkim_ctx *c, const char *const *sel, size_t n,
+                   enum zs_dkim_origin origin);
+
+/** No more zs_dkim_add() will come: the discovery may end (a no-op without opts.hints). */
+void zs_dkim_hints_done(struct zs_dkim_ctx *c);
 
 /** Advance discovery (struct zs_lookup_ops). @return NEED_LOOKUP, WAIT or DONE */
 int zs_dkim_step(struct zs_dkim_ctx *c, struct zs_lookup *need, size_t max, size_t *n);

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "scanner/base/err.h"
+#include "scanner/policy/dkim.h"
 #include "scanner/policy/dmarc.h"
 #include "scanner/policy/ruleset.h"
 
@@ -159,6 +160,14 @@ static struct verdict check_dkim_rsa(const struct zs_check_params *cp, const str
 	if (cp->allow_ed25519 && f->dkim.ed25519) {
 		return (struct verdict){ ZS_VERDICT_PASS, "an Ed25519 key is published" };
 	}
+	if (f->dkim.unprobed > 0) {
+		/* the registrant's own selectors were not all asked: a key may be at one of them */
+		return (struct verdict){ ZS_VERDICT_ERROR,
+			                 PRINTF(a,
+			                        "could not check: %zu declared selectors were not "
+			                        "probed (limit %d per domain)",
+			                        f->dkim.unprobed, ZS_DKIM_MAX_DECLARED) };
+	}
 	if (f->dkim.best_rsa_bits > 0) {
 		return (struct verdict){ ZS_VERDICT_FAIL,
 			                 PRINTF(a,
@@ -179,11 +188,19 @@ static struct verdict check_dkim_rsa(const struct zs_check_params *cp, const str
 			                 "DKIM key records found, but none is usable (revoked, "
 			                 "invalid or too weak)" };
 	}
+	if (f->dkim.nothing_below) {
+		return (struct verdict){ ZS_VERDICT_FAIL,
+			                 "no DKIM key: nothing exists below _domainkey" };
+	}
+	/* _domainkey exists (NODATA or records of its own): something is below it, perhaps a key
+	 * at a selector nobody could guess; say so, and ask for the selector */
 	return (struct verdict){
 		ZS_VERDICT_FAIL,
-		f->dkim.nothing_below ? "no DKIM key: nothing exists below _domainkey"
-		                      : "no DKIM key found at the probed selectors (declare your "
-		                        "selector to the registry if it is not a common one)"
+		PRINTF(a,
+		       "_domainkey.%s exists, but none of the %zu selectors probed "
+		       "holds a key: declare your DKIM selector to the registry "
+		       "(zonesweep selectors import) so the scan can find it",
+		       f->domain, f->dkim.probed)
 	};
 }
 

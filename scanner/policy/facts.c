@@ -80,6 +80,8 @@ void zs_facts_json(struct zs_json *j, const struct zs_facts *f)
 	zs_json_kstr(j, "dkim_status", zs_dns_status_name(f->dkim.status));
 	zs_json_kbool(j, "dkim_nothing_below", f->dkim.nothing_below);
 	zs_json_kint(j, "dkim_keys", (long long)f->dkim.keys);
+	zs_json_kint(j, "dkim_probed", (long long)f->dkim.probed);
+	zs_json_kint(j, "dkim_unprobed", (long long)f->dkim.unprobed);
 	zs_json_kint(j, "dkim_rsa_bits", f->dkim.best_rsa_bits);
 	zs_json_kstr(j, "dkim_selector", f->dkim.best_selector);
 	zs_json_kbool(j, "dkim_ed25519", f->dkim.ed25519);

@@ -97,6 +97,9 @@ struct zs_facts {
 		enum zs_dns_status status; /**< of _domainkey and the selector probes */
 		bool nothing_below;        /**< _domainkey.<domain> is NXDOMAIN */
 		size_t keys;               /**< keys found (valid or not) */
+		size_t probed;             /**< selectors asked (list, providers, learned,
+		                                declared) */
+		size_t unprobed;           /**< declared selectors over the limit, never asked */
 		unsigned best_rsa_bits;    /**< largest valid, unrevoked RSA key, 0 if none */
 		const char *best_selector; /**< where it was found */
 		bool ed25519;              /**< a valid Ed25519 key was found */

@@ -4,11 +4,13 @@
  * tokenizer, bounded TXT selection and URI checks. Everything works on (pointer, length) pairs,
  * never on strlen(), because TXT data may hold NUL bytes.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "scanner/base/buf.h"
+#include "scanner/base/err.h"
 #include "scanner/base/escape.h"
 #include "scanner/base/json.h"
 #include "scanner/base/mem.h"
@@ -230,6 +232,52 @@ bool zs__eq_nocase(const char *s, size_t n, const char *lit)
 bool zs__eq(const char *s, size_t n, const char *lit)
 {
 	return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+bool zs__config_line(const char *text, size_t len, size_t *pos, size_t *line, size_t *b, size_t *e)
+{
+	if (*pos >= len) {
+		return false;
+	}
+	const char *nl = memchr(text + *pos, '\n', len - *pos);
+	size_t end = nl == NULL ? len : (size_t)(nl - text);
+	const char *hash = memchr(text + *pos, '#', end - *pos);
+	size_t ib = *pos;
+	size_t ie = hash == NULL ? end : (size_t)(hash - text);
+	while (ib < ie && (zs__is_wsp((unsigned char)text[ib]) || text[ib] == '\r')) {
+		ib++;
+	}
+	while (ie > ib && (zs__is_wsp((unsigned char)text[ie - 1]) || text[ie - 1] == '\r')) {
+		ie--;
+	}
+	(*line)++;
+	*b = ib;
+	*e = ie;
+	*pos = end + 1;
+	return true;
+}
+
+int zs__read_file(struct zs_arena *a, const char *path, size_t max, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		return -errno;
+	}
+	char *buf = zs_arena_alloc(a, max + 2);
+	size_t n = fread(buf, 1, max + 1, f);
+	int ret = 0;
+	if (ferror(f)) {
+		ret = -EIO;
+	} else if (n > max) {
+		ret = ZS_ERR_TOOBIG;
+	}
+	(void)fclose(f);
+	if (ret == 0) {
+		buf[n] = '\0';
+		*out = buf;
+		*len = n;
+	}
+	return ret;
 }
 
 bool zs__parse_u64(const char *s, size_t n, uint64_t *out)

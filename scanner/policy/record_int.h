@@ -136,6 +136,23 @@ static inline bool zs__is_wsp(int c)
  */
 const char *zs__quote(struct zs_arena *a, const void *p, size_t n);
 
+/**
+ * The next line of a configuration text (selector list, provider table), with its "#" comment,
+ * surrounding whitespace and CR removed.
+ * @param pos   where to read from; advanced past the line
+ * @param line  the 1-based number of the line returned (counts every line, blank ones too)
+ * @param[out] b, e  the content is text[b, e) (empty on a blank or comment line)
+ * @return false when the text has no more lines
+ */
+bool zs__config_line(const char *text, size_t len, size_t *pos, size_t *line, size_t *b, size_t *e);
+
+/**
+ * Read a whole small file into @p a, NUL-terminated.
+ * @param max  the largest size accepted
+ * @return 0, ZS_ERR_TOOBIG or -errno
+ */
+int zs__read_file(struct zs_arena *a, const char *path, size_t max, char **out, size_t *len);
+
 /** Whether @p n bytes equal the C string @p lit, ignoring ASCII case. */
 bool zs__eq_nocase(const char *s, size_t n, const char *lit);
 

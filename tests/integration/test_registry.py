@@ -40,9 +40,16 @@ def test(env, tmp):
 
         # Declare the selector of the first custom domain only.
         declared, undeclared = custom[0], custom[1:]
+        # Thousands of declared selectors for one domain never push the common list out: a
+        # good key at selector1 is still found; where no key is found, the selectors left
+        # unasked make DKIM unknown (error), never a failure.
+        good = sorted(d for d, e in post.items() if e["profile"] == "good-mail")[0]
+        hidden = sorted(d for d, e in post.items() if e["profile"] == "dkim-undiscoverable")[0]
+        many = " ".join("decl%d" % i for i in range(5000))
         sel_file = os.path.join(tmp, "selectors.txt")
         with open(sel_file, "w") as fh:
             fh.write("# registrant declarations\n%s zs2026q4\n" % declared)
+            fh.write("%s %s\n%s %s\n" % (good, many, hidden, many))
         zstest.zonesweep(zs, "selectors", "import", sel_file, "--db", db.conninfo, check_rc=0)
 
         # Exempt one lenient .bank domain from p=reject until far in the future.
@@ -62,6 +69,12 @@ def test(env, tmp):
         for d in undeclared:
             v, reason = verdict(db, run, d, "POST-MX-DKIM")
             check(v == "fail", "%s: undeclared selector should not be found: %s" % (d, v))
+        v, reason = verdict(db, run, good, "POST-MX-DKIM")
+        check(v == "pass" and "selector1" in reason,
+              "%s: 5000 declared selectors pushed selector1 out: %s (%s)" % (good, v, reason))
+        v, reason = verdict(db, run, hidden, "POST-MX-DKIM")
+        check(v == "error" and "4968 declared selectors were not probed" in reason,
+              "%s: unprobed declarations: %s (%s)" % (hidden, v, reason))
 
         run = latest_run(db, "bank")
         v, reason = verdict(db, run, exempt, "FTLD-DMARC-REJECT")

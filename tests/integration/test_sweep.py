@@ -110,9 +110,11 @@ def run(env, tmp, db, tld, policy):
           % (sorted(set(exp) - set(got))[:5], sorted(set(got) - set(exp))[:5]))
 
     verdicts = {}
-    for dom, rule, verdict in db.q("SELECT domain, rule, verdict FROM verdicts WHERE run_id = %s"
-                                   % run_id):
+    reasons = {}
+    for dom, rule, verdict, reason in db.q("SELECT domain, rule, verdict, reason FROM verdicts "
+                                           "WHERE run_id = %s" % run_id):
         verdicts.setdefault(dom, {})[rule] = verdict
+        reasons.setdefault(dom, {})[rule] = reason
 
     bad = []
     for dom, e in sorted(exp.items()):
@@ -122,6 +124,13 @@ def run(env, tmp, db, tld, policy):
             if have.get(rule) != v:
                 bad.append("%s %s: stored %s, expected %s (profile %s)"
                            % (dom, rule, have.get(rule), v, e["profile"]))
+        # what some verdicts must say (the generator's words for a fact, e.g. the request to
+        # declare a DKIM selector nobody can guess)
+        for rule, words in e.get("reasons", {}).get(policy, {}).items():
+            said = reasons.get(dom, {}).get(rule) or ""
+            if words not in said:
+                bad.append("%s %s: reason %r does not say %r (profile %s)"
+                           % (dom, rule, said, words, e["profile"]))
         # A DNS failure is never a "fail": domains behind faults are indeterminate.
         if "all" in faults:
             check(got[dom][1] == "indeterminate",

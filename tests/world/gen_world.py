@@ -517,6 +517,16 @@ def p_dkim_custom_selector(w, d, z):
     return f
 
 
+def p_dkim_undiscoverable(w, d, z):
+    # a key at a selector nobody can guess and nothing names: _domainkey exists (an empty
+    # non-terminal), so the scanner must say it could not find the key and ask for the
+    # selector, never report "no DKIM"
+    f = mail_domain(w, d, z, spf="v=spf1 mx -all", dkim=None)
+    z.add("q%06x._domainkey" % w.rng.getrandbits(24), "TXT", w.dkim_txt(2048))
+    f.update(dkim_rsa_bits=0, reasons={"post": {"POST-MX-DKIM": "zonesweep selectors import"}})
+    return f
+
+
 def p_dkim_revoked(w, d, z):
     f = mail_domain(w, d, z, spf="v=spf1 mx -all", dkim=None)
     z.add("selector1._domainkey", "TXT", w.dkim_txt(0))
@@ -727,6 +737,7 @@ PROFILES = [
     ("dkim-revoked", 1, p_dkim_revoked),
     ("dkim-custom-selector", 1, p_dkim_custom_selector),
     ("mail-no-dkim", 10, p_mail_no_dkim),
+    ("dkim-undiscoverable", 2, p_dkim_undiscoverable),
     ("rdns-missing", 2, p_rdns_missing),
     ("rdns-ptr-root", 1, p_rdns_ptr_root),
     ("rdns-mismatch", 2, p_rdns_mismatch),
@@ -864,7 +875,8 @@ def populate(w, tld, count, faults=True, only=None):
         post, ftld = expected_verdicts(facts)
         w.expected.append(dict(domain=d, tld=tld, profile=pname, facts=facts,
                                verdicts={"post": post, "ftld": ftld},
-                               status={"post": status_of(post), "ftld": status_of(ftld)}))
+                               status={"post": status_of(post), "ftld": status_of(ftld)},
+                               reasons=facts.pop("reasons", {})))
 
 
 def sign_zone(out, name, path):

@@ -184,6 +184,17 @@ static void test_dkim_selectors_file(void **state)
 	assert_string_equal(list[0], "s1");
 	assert_string_equal(list[1], "sel.two");
 	assert_true(zs_dkim_selectors_load(&a, "/nonexistent/zonesweep", &list, &n, &line) < 0);
+
+	/* a list longer than is probed per domain is refused where it is read, never cut */
+	struct zs_buf big;
+	zs_buf_init(&big, 1 << 16);
+	for (int i = 0; i <= ZS_DKIM_MAX_LIST; i++) {
+		assert_int_equal(zs_buf_printf(&big, "s%d\n", i), 0);
+	}
+	assert_int_equal(zs_dkim_selectors_parse(&a, big.data, big.len, &list, &n, &line),
+	                 ZS_ERR_TOOBIG);
+	assert_int_equal(line, ZS_DKIM_MAX_LIST + 1);
+	zs_buf_deinit(&big);
 	zs_arena_deinit(&a);
 }
 
@@ -346,9 +357,10 @@ static void test_dkim_discovery_wildcard(void **state)
 	const char *js = zs_buf_cstr(&b);
 	assert_non_null(strstr(js, "\"wildcard_matched\":[\"google\",\"selector1\",\"selector2\","
 	                           "\"k1\"]"));
-	assert_non_null(
-	        strstr(js, "{\"selector\":\"mine\",\"name\":\"mine._domainkey.example.com\","
-	                   "\"declared\":true,\"status\":\"noerror\",\"wildcard_match\":true}"));
+	assert_non_null(strstr(js,
+	                       "{\"selector\":\"mine\",\"name\":\"mine._domainkey.example.com\","
+	                       "\"declared\":true,\"origin\":\"declared\",\"status\":\"noerror\","
+	                       "\"wildcard_match\":true}"));
 	assert_non_null(strstr(js, "\"selector\":\"s1\""));
 	assert_null(strstr(js, "\"selector\":\"google\""));
 	const char *first = strstr(js, "\"text\":\"v=DKIM1; p=\"");
@@ -386,20 +398,35 @@ static void test_dkim_discovery_key_in_many_strings(void **state)
 	zs_arena_deinit(&a);
 }
 
+/*
+ * Declared selectors have a limit of their own: thousands of them never push the list out (a
+ * key at selector1 is still found), and the ones left unprobed are counted and said.
+ */
 static void test_dkim_discovery_limit_and_json(void **state)
 {
 	struct zs_arena a;
 	zs_arena_init(&a);
-	const char *many[100];
-	for (int i = 0; i < 100; i++) {
+	enum { MANY = 5000 };
+	const char **many = zs_arena_calloc(&a, MANY, sizeof(*many));
+	for (int i = 0; i < MANY; i++) {
 		many[i] = zs_arena_printf(&a, "sel%d", i);
 	}
 	struct fake_zone *z = fake_zone_new(&a);
 	fake_txt(z, "sel3._domainkey.example.com", "v=DKIM1; p=; p=");
-	const struct zs_dkim_result *r = discover(&a, z, "example.com", many, 100, NULL);
-	assert_int_equal(r->sel_count, ZS_DKIM_MAX_SELECTORS);
+	fake_txt(z, "selector1._domainkey.example.com", rsa_record(&a, 2048, false));
+	const struct zs_dkim_result *r = discover(&a, z, "example.com", many, MANY, NULL);
+	assert_int_equal(r->sel_count, ZS_DKIM_MAX_DECLARED + 5);
+	assert_int_equal(r->declared_unprobed, MANY - ZS_DKIM_MAX_DECLARED);
 	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_SELECTOR_LIMIT));
 	assert_int_equal(r->sel[3].keys[0].status, ZS_DKIM_INVALID);
+	assert_int_equal(r->keys_found, 2);
+	assert_int_equal(r->keys_by_origin[ZS_DKIM_FROM_LIST], 1);
+	assert_int_equal(r->keys_by_origin[ZS_DKIM_FROM_DECLARED], 1);
+	for (size_t i = 0; i < r->sel_count; i++) {
+		if (strcmp(r->sel[i].selector, "selector1") == 0) {
+			assert_int_equal(r->sel[i].keys[0].bits, 2048);
+		}
+	}
 
 	struct zs_buf b;
 	zs_buf_init(&b, 1 << 20);
@@ -411,6 +438,9 @@ static void test_dkim_discovery_limit_and_json(void **state)
 	assert_non_null(strstr(s, "\"selector\":\"sel3\""));
 	assert_non_null(strstr(s, "\"code\":\"dkim.tag_duplicate\""));
 	assert_non_null(strstr(s, "\"code\":\"dkim.selector_limit\""));
+	assert_non_null(strstr(s, "\"declared_unprobed\":4968"));
+	assert_non_null(strstr(s, "\"keys_by_origin\":{\"list\":1,\"provider\":0,\"learned\":0,"
+	                          "\"declared\":1}"));
 	zs_buf_deinit(&b);
 	zs_arena_deinit(&a);
 }
@@ -524,6 +554,179 @@ static void test_dkim_key_rsa_impossible_numbers(void **state)
 	zs_arena_deinit(&a);
 }
 
+/* Drive a discovery by hand, answering at once, until it is done or waits for hints. */
+static int drive_idle(struct fake_zone *z, struct zs_dkim_ctx *c, size_t *asked)
+{
+	for (;;) {
+		struct zs_lookup need[16];
+		size_t n = 0;
+		int rc = zs_dkim_step(c, need, 16, &n);
+		for (size_t i = 0; i < n; i++) {
+			struct zs_arena scratch;
+			struct zs_answer ans;
+			zs_arena_init(&scratch);
+			fake_resolve(z, &need[i], &scratch, &ans);
+			assert_int_equal(zs_dkim_answer(c, need[i].id, &ans), 0);
+			zs_arena_deinit(&scratch);
+		}
+		*asked += n;
+		if (rc == ZS_POLICY_DONE || n == 0) {
+			return rc;
+		}
+	}
+}
+
+static struct zs_dkim_ctx *hinted(struct zs_arena *a, const char *domain)
+{
+	struct zs_dkim_opts opts = {
+		.selectors = default_selectors,
+		.selector_count = 5,
+		.wildcard_label = "zz-probe",
+		.hints = true,
+	};
+	return zs_dkim_new(a, domain, &opts);
+}
+
+static const struct zs_dkim_selector *find_sel(const struct zs_dkim_result *r, const char *name)
+{
+	for (size_t i = 0; i < r->sel_count; i++) {
+		if (strcmp(r->sel[i].selector, name) == 0) {
+			return &r->sel[i];
+		}
+	}
+	return NULL;
+}
+
+/* Selectors named by the domain's providers join a running discovery, which waits for them. */
+static void test_dkim_discovery_hints_add_selectors(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "fm1._domainkey.example.com", rsa_record(&a, 2048, false));
+	struct zs_dkim_ctx *c = hinted(&a, "example.com");
+	size_t asked = 0;
+
+	/* before _domainkey answered: kept, asked only once it has */
+	static const char *const early[] = { "fm2" };
+	assert_int_equal(zs_dkim_add(c, early, 1, ZS_DKIM_FROM_PROVIDER), 1);
+	struct zs_lookup need[16];
+	size_t n = 0;
+	assert_int_equal(zs_dkim_step(c, need, 16, &n), ZS_POLICY_NEED_LOOKUP);
+	assert_int_equal(n, 1); /* _domainkey alone */
+	assert_string_equal(need[0].name, "_domainkey.example.com");
+	struct zs_arena scratch;
+	struct zs_answer ans;
+	zs_arena_init(&scratch);
+	fake_resolve(z, &need[0], &scratch, &ans);
+	assert_int_equal(zs_dkim_answer(c, need[0].id, &ans), 0);
+	zs_arena_deinit(&scratch);
+	asked = 1;
+
+	/* everything answered, but the hints are still open: not done */
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_WAIT);
+	assert_int_equal(asked, 1 + 1 + 6); /* _domainkey, the wildcard probe, list and fm2 */
+
+	static const char *const fastmail[] = { "fm1", "fm2", "google", "bad selector" };
+	assert_int_equal(zs_dkim_add(c, fastmail, 4, ZS_DKIM_FROM_PROVIDER), 1); /* fm1 only */
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_WAIT);
+	assert_int_equal(asked, 9);
+	zs_dkim_hints_done(c);
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_DONE);
+	const struct zs_dkim_result *r = zs_dkim_result(c);
+	assert_int_equal(r->keys_found, 1);
+	assert_int_equal(r->keys_by_origin[ZS_DKIM_FROM_PROVIDER], 1);
+	assert_int_equal(find_sel(r, "fm1")->origin, ZS_DKIM_FROM_PROVIDER);
+	assert_int_equal(find_sel(r, "google")->origin, ZS_DKIM_FROM_LIST);
+	assert_true(zs_findings_has(&r->findings, ZS_FIND_DKIM_SELECTOR_INVALID));
+	/* nothing joins a finished discovery */
+	assert_int_equal(zs_dkim_add(c, fastmail, 1, ZS_DKIM_FROM_PROVIDER), 0);
+	zs_arena_deinit(&a);
+}
+
+/* Nothing below _domainkey: hints are accepted but never asked. */
+static void test_dkim_discovery_hints_after_nxdomain(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "example.com", "v=spf1 -all");
+	struct zs_dkim_ctx *c = hinted(&a, "example.com");
+	size_t asked = 0;
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_WAIT);
+	static const char *const sel[] = { "fm1" };
+	(void)zs_dkim_add(c, sel, 1, ZS_DKIM_FROM_PROVIDER);
+	(void)zs_dkim_add(c, sel, 1, ZS_DKIM_FROM_LEARNED);
+	zs_dkim_hints_done(c);
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_DONE);
+	assert_int_equal(asked, 1);
+	const struct zs_dkim_result *r = zs_dkim_result(c);
+	assert_true(r->subtree_absent);
+	assert_false(r->learned_asked);
+	assert_int_equal(find_sel(r, "fm1")->status, ZS_DNS_NOT_ASKED);
+	zs_arena_deinit(&a);
+}
+
+/* Learned selectors are asked last, and only when nothing asked before holds a usable key. */
+static void test_dkim_discovery_learned_last(void **state)
+{
+	struct zs_arena a;
+	zs_arena_init(&a);
+	static const char *const learned[] = { "rp2025", "rp2024" };
+	const char *key = rsa_record(&a, 2048, false);
+
+	/* no key elsewhere: the learned selectors are asked, after the hints end */
+	struct fake_zone *z = fake_zone_new(&a);
+	fake_txt(z, "rp2025._domainkey.example.com", key);
+	fake_txt(z, "selector1._domainkey.example.com", "v=DKIM1; p=");
+	struct zs_dkim_ctx *c = hinted(&a, "example.com");
+	size_t asked = 0;
+	assert_int_equal(zs_dkim_add(c, learned, 2, ZS_DKIM_FROM_LEARNED), 2);
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_WAIT);
+	assert_int_equal(asked, 7); /* _domainkey, wildcard, the list: no learned one yet */
+	zs_dkim_hints_done(c);
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_DONE);
+	assert_int_equal(asked, 9);
+	const struct zs_dkim_result *r = zs_dkim_result(c);
+	assert_true(r->learned_asked);
+	assert_int_equal(r->keys_by_origin[ZS_DKIM_FROM_LEARNED], 1);
+	assert_int_equal(r->keys_by_origin[ZS_DKIM_FROM_LIST], 1); /* the revoked one */
+	assert_int_equal(find_sel(r, "rp2025")->origin, ZS_DKIM_FROM_LEARNED);
+
+	/* a usable key on the list: the learned selectors are never asked */
+	z = fake_zone_new(&a);
+	fake_txt(z, "rp2025._domainkey.example.org", key);
+	fake_txt(z, "google._domainkey.example.org", key);
+	c = hinted(&a, "example.org");
+	asked = 0;
+	(void)zs_dkim_add(c, learned, 2, ZS_DKIM_FROM_LEARNED);
+	zs_dkim_hints_done(c);
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_DONE);
+	assert_int_equal(asked, 7);
+	r = zs_dkim_result(c);
+	assert_false(r->learned_asked);
+	assert_int_equal(find_sel(r, "rp2025")->status, ZS_DNS_NOT_ASKED);
+	assert_int_equal(r->keys_found, 1);
+
+	/* a learned selector a provider names too is asked at once, as the provider's */
+	z = fake_zone_new(&a);
+	fake_txt(z, "rp2025._domainkey.example.net", key);
+	c = hinted(&a, "example.net");
+	asked = 0;
+	(void)zs_dkim_add(c, learned, 2, ZS_DKIM_FROM_LEARNED);
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_WAIT);
+	assert_int_equal(zs_dkim_add(c, learned, 1, ZS_DKIM_FROM_PROVIDER), 0);
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_WAIT);
+	assert_int_equal(asked, 8);
+	zs_dkim_hints_done(c);
+	assert_int_equal(drive_idle(z, c, &asked), ZS_POLICY_DONE);
+	r = zs_dkim_result(c);
+	assert_int_equal(find_sel(r, "rp2025")->origin, ZS_DKIM_FROM_PROVIDER);
+	assert_false(r->learned_asked); /* a usable key was found before the fallback */
+	assert_int_equal(r->keys_by_origin[ZS_DKIM_FROM_PROVIDER], 1);
+	zs_arena_deinit(&a);
+}
+
 int main(void)
 {
 	zs_test_use_cmocka_allocator();
@@ -541,6 +744,9 @@ int main(void)
 		cmocka_unit_test(test_dkim_discovery_key_in_many_strings),
 		cmocka_unit_test(test_dkim_discovery_limit_and_json),
 		cmocka_unit_test(test_dkim_key_rsa_impossible_numbers),
+		cmocka_unit_test(test_dkim_discovery_hints_add_selectors),
+		cmocka_unit_test(test_dkim_discovery_hints_after_nxdomain),
+		cmocka_unit_test(test_dkim_discovery_learned_last),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
