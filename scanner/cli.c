@@ -15,6 +15,7 @@
 #include "scanner/base/log.h"
 #include "scanner/policy/builtin_policies.h"
 #include "scanner/policy/dkim.h"
+#include "scanner/policy/dkim_provider.h"
 #include "scanner/policy/ruleset.h"
 
 int zs_cli_uint(const char *name, const char *text, unsigned min, unsigned max, unsigned *out)
@@ -191,6 +192,31 @@ int zs_cli_load_selectors(const char *path, struct zs_arena *arena, const char *
 		        ZS_LOG_POLICY,
 		        "%s:%zu: more than %d selectors: that many are asked per domain at most",
 		        path, line, ZS_DKIM_MAX_LIST);
+	} else if (ret != 0) {
+		zs_log_error(ZS_LOG_POLICY, "%s: %s", path, zs_err_str(ret));
+	}
+	return ret;
+}
+
+int zs_cli_load_providers(const char *path, struct zs_arena *arena, struct zs_dkim_providers *out)
+{
+	size_t line = 0;
+	const char *msg = NULL;
+	int ret;
+
+	if (path != NULL) {
+		ret = zs_dkim_providers_load(arena, path, out, &line, &msg);
+	} else {
+		const struct zs_embedded_file *f = zs_builtin_file("dkim-providers.txt");
+		if (f == NULL) {
+			*out = (struct zs_dkim_providers){ 0 };
+			return 0;
+		}
+		path = "builtin:dkim-providers.txt";
+		ret = zs_dkim_providers_parse(arena, f->text, f->len, out, &line, &msg);
+	}
+	if (msg != NULL && ret != 0) {
+		zs_log_error(ZS_LOG_POLICY, "%s:%zu: %s", path, line, msg);
 	} else if (ret != 0) {
 		zs_log_error(ZS_LOG_POLICY, "%s: %s", path, zs_err_str(ret));
 	}

@@ -8,6 +8,7 @@
 #include "scanner/dns/resolver.h"
 
 struct zs_policy;
+struct zs_dkim_providers;
 
 /**
  * Parse an unsigned number option within [min, max]; logs "--name: ..." on error.
@@ -100,6 +101,15 @@ int zs_cli_load_policy(const char *name, const char *tld, struct zs_policy **out
  */
 int zs_cli_load_selectors(const char *path, struct zs_arena *arena, const char ***out,
                           size_t *count);
+
+/**
+ * Load the DKIM provider table: a file given with --providers, or the built-in table
+ * (policies/dkim-providers.txt); logs errors with file:line.
+ * @param path  the file, or NULL for the built-in table
+ * @param[out] out  filled on success, in @p arena
+ * @return 0, ZS_ERR_PARSE, ZS_ERR_TOOBIG or -errno
+ */
+int zs_cli_load_providers(const char *path, struct zs_arena *arena, struct zs_dkim_providers *out);
 
 /** Today's date in UTC as YYYY-MM-DD (exemptions compare with it). */
 void zs_cli_today(char out[11]);

@@ -16,6 +16,7 @@
 #include "scanner/base/log.h"
 #include "scanner/cli.h"
 #include "scanner/commands.h"
+#include "scanner/policy/dkim_provider.h"
 #include "scanner/policy/psl.h"
 #include "scanner/probe.h"
 #include "scanner/session.h"
@@ -56,6 +57,8 @@ static void check_usage(FILE *f)
 	        "                         nameserver of /etc/resolv.conf)\n"
 	        "  --selector SEL         a DKIM selector of the domain to probe (repeatable)\n"
 	        "  --selectors FILE       the DKIM selector list (default: the built-in list)\n"
+	        "  --providers FILE       mail providers and the DKIM selectors they use (default:\n"
+	        "                         the built-in table)\n"
 	        "  --timeout MS           first per-query timeout (default 2000)\n"
 	        "  --tries N              tries per question (default 3)\n"
 	        "  --budget SECONDS       time allowed per domain (default 60)\n"
@@ -137,6 +140,7 @@ int zs_cmd_check(int argc, char **argv)
 		OPT_POLICY = 256,
 		OPT_SELECTOR,
 		OPT_SELECTORS,
+		OPT_PROVIDERS,
 		OPT_BUDGET,
 		OPT_JSON,
 		OPT_COLOR,
@@ -146,6 +150,7 @@ int zs_cmd_check(int argc, char **argv)
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "selector", required_argument, NULL, OPT_SELECTOR },
 		{ "selectors", required_argument, NULL, OPT_SELECTORS },
+		{ "providers", required_argument, NULL, OPT_PROVIDERS },
 		{ "budget", required_argument, NULL, OPT_BUDGET },
 		ZS_CLI_DNS_OPTIONS,
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -157,6 +162,7 @@ int zs_cmd_check(int argc, char **argv)
 	struct zs_resolver_opts ropts = { 0 };
 	const char *policy_arg = NULL;
 	const char *selectors_path = NULL;
+	const char *providers_path = NULL;
 	const char *declared[CHECK_MAX_SELECTORS];
 	size_t declared_count = 0;
 	unsigned budget_s = 60;
@@ -182,6 +188,9 @@ int zs_cmd_check(int argc, char **argv)
 			break;
 		case OPT_SELECTORS:
 			selectors_path = optarg;
+			break;
+		case OPT_PROVIDERS:
+			providers_path = optarg;
 			break;
 		case OPT_BUDGET:
 			bad |= zs_cli_uint("budget", optarg, 1, 3600, &budget_s);
@@ -235,6 +244,7 @@ int zs_cmd_check(int argc, char **argv)
 	struct zs_arena arena;
 	const char **selectors = NULL;
 	size_t selector_count = 0;
+	struct zs_dkim_providers providers = { 0 };
 	struct zs_psl *psl = NULL;
 	char today[11];
 	int status = ZS_EXIT_OK;
@@ -250,7 +260,8 @@ int zs_cmd_check(int argc, char **argv)
 		ctx.items[i].domain = d;
 	}
 	if (status != ZS_EXIT_OK ||
-	    zs_cli_load_selectors(selectors_path, &arena, &selectors, &selector_count) != 0) {
+	    zs_cli_load_selectors(selectors_path, &arena, &selectors, &selector_count) != 0 ||
+	    zs_cli_load_providers(providers_path, &arena, &providers) != 0) {
 		status = status != ZS_EXIT_OK ? status : ZS_EXIT_FAIL;
 		goto out;
 	}
@@ -267,6 +278,7 @@ int zs_cmd_check(int argc, char **argv)
 		.psl = psl,
 		.selectors = selectors,
 		.selector_count = selector_count,
+		.providers = &providers,
 		.today = today,
 		.budget_ms = budget_s * 1000,
 		.validating = ropts.validating,

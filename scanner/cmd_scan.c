@@ -22,6 +22,8 @@
 #include "scanner/base/strset.h"
 #include "scanner/cli.h"
 #include "scanner/commands.h"
+#include "scanner/policy/dkim_learn.h"
+#include "scanner/policy/dkim_provider.h"
 #include "scanner/policy/psl.h"
 #include "scanner/policy/ruleset.h"
 #include "scanner/session.h"
@@ -48,6 +50,9 @@ struct scan_ctx {
 	char resolvers[256];     /* the --resolver texts, for messages */
 	struct zs_strset extras; /* domain -> struct domain_extra, from the database */
 };
+
+/* Most providers whose learned DKIM selectors a sweep keeps (dkim_learn.h). */
+enum { LEARN_PROVIDERS_MAX = 100000 };
 
 /* What the registry knows of a domain beyond the zone: declared selectors, exemptions. */
 struct domain_extra {
@@ -192,6 +197,10 @@ static void scan_usage(FILE *f)
 	        "                       .insurance, baseline otherwise)\n"
 	        "  --selectors FILE     DKIM selectors to probe, one per line (default: the\n"
 	        "                       built-in list of common selectors)\n"
+	        "  --providers FILE     mail providers and the DKIM selectors they use (default:\n"
+	        "                       the built-in table)\n"
+	        "  --no-learn           do not probe selectors learned at other domains of the\n"
+	        "                       same provider (in this run or the previous ones)\n"
 	        "output:\n"
 	        "  --jsonl FILE         write one JSON object per domain (gzip unless *.jsonl)\n"
 	        "  --overwrite          replace an existing --jsonl file\n"
@@ -296,6 +305,17 @@ static void print_summary(const struct scan_ctx *ctx, const struct zs_sweep_summ
 		printf("  deferred pass   %8llu domains retried, %llu recovered\n",
 		       (unsigned long long)s->deferred, (unsigned long long)s->recovered);
 	}
+	printf("  DKIM keys   %llu at selectors of the list, %llu of the domains' providers, "
+	       "%llu learned at their other domains, %llu declared",
+	       (unsigned long long)s->dkim_keys[ZS_DKIM_FROM_LIST],
+	       (unsigned long long)s->dkim_keys[ZS_DKIM_FROM_PROVIDER],
+	       (unsigned long long)s->dkim_keys[ZS_DKIM_FROM_LEARNED],
+	       (unsigned long long)s->dkim_keys[ZS_DKIM_FROM_DECLARED]);
+	if (s->dkim_relearn > 0) {
+		printf(" (%llu domains probed again for learned selectors)",
+		       (unsigned long long)s->dkim_relearn);
+	}
+	printf("\n");
 	printf("  DNS         %llu questions, %llu sent, %llu answered, %llu timeouts, "
 	       "%llu retries, %llu TCP fallbacks, %llu mismatched, cache hits %llu, "
 	       "coalesced %llu\n",
@@ -367,6 +387,15 @@ static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s)
 	zs_json_obj_end(&j);
 	zs_json_kint(&j, "deferred", (long long)s->deferred);
 	zs_json_kint(&j, "recovered", (long long)s->recovered);
+	/* the keys each DKIM lever found (docs/database.md, "dns_counters") */
+	zs_json_key(&j, "dkim_keys");
+	zs_json_obj_begin(&j);
+	for (int o = 0; o < ZS_DKIM_ORIGIN_COUNT_; o++) {
+		zs_json_kint(&j, zs_dkim_origin_name((enum zs_dkim_origin)o),
+		             (long long)s->dkim_keys[o]);
+	}
+	zs_json_obj_end(&j);
+	zs_json_kint(&j, "dkim_relearn", (long long)s->dkim_relearn);
 	zs_json_key(&j, "seconds");
 	zs_json_double(&j, s->seconds);
 	zs_json_obj_end(&j);
@@ -628,6 +657,8 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_DB_PATIENCE,
 		OPT_POLICY,
 		OPT_SELECTORS,
+		OPT_PROVIDERS,
+		OPT_NO_LEARN,
 		OPT_HELP,
 	};
 	static const struct option longopts[] = {
@@ -652,6 +683,8 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "db-patience", required_argument, NULL, OPT_DB_PATIENCE },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "selectors", required_argument, NULL, OPT_SELECTORS },
+		{ "providers", required_argument, NULL, OPT_PROVIDERS },
+		{ "no-learn", no_argument, NULL, OPT_NO_LEARN },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -661,6 +694,8 @@ int zs_cmd_scan(int argc, char **argv)
 	const char *conninfo = NULL;
 	const char *resume = NULL;
 	const char *selectors_path = NULL;
+	const char *providers_path = NULL;
+	bool no_learn = false;
 	bool no_db = false;
 	bool overwrite = false;
 	unsigned v;
@@ -744,6 +779,12 @@ int zs_cmd_scan(int argc, char **argv)
 		case OPT_SELECTORS:
 			selectors_path = optarg;
 			break;
+		case OPT_PROVIDERS:
+			providers_path = optarg;
+			break;
+		case OPT_NO_LEARN:
+			no_learn = true;
+			break;
 		case OPT_HELP:
 			scan_usage(stdout);
 			return ZS_EXIT_OK;
@@ -796,8 +837,10 @@ int zs_cmd_scan(int argc, char **argv)
 	char today[11];
 	zs_arena_init(&arena);
 	const char **selectors = NULL;
+	struct zs_dkim_providers providers = { 0 };
 	if (zs_cli_load_policy(ctx.policy, ctx.tld, &policy) != 0 ||
-	    zs_cli_load_selectors(selectors_path, &arena, &selectors, &o.selector_count) != 0) {
+	    zs_cli_load_selectors(selectors_path, &arena, &selectors, &o.selector_count) != 0 ||
+	    zs_cli_load_providers(providers_path, &arena, &providers) != 0) {
 		zs_policy_free(policy);
 		zs_arena_deinit(&arena);
 		return ZS_EXIT_FAIL;
@@ -808,6 +851,8 @@ int zs_cmd_scan(int argc, char **argv)
 	}
 	zs_cli_today(today);
 	o.selectors = selectors;
+	o.providers = &providers;
+	o.learned = no_learn ? NULL : zs_dkim_learned_new(LEARN_PROVIDERS_MAX);
 	ctx.policy = policy->name;
 	ctx.policy_version = policy->version;
 	o.policy = policy;
@@ -828,6 +873,7 @@ int zs_cmd_scan(int argc, char **argv)
 	zs_buf_deinit(&ctx.line);
 	zs_free(ctx.rows);
 	zs_free(ctx.raws);
+	zs_dkim_learned_free(o.learned);
 	zs_psl_close(psl);
 	zs_policy_free(policy);
 	zs_arena_deinit(&arena);

@@ -29,9 +29,12 @@
 #include "scanner/base/log.h"
 #include "scanner/dns/resolver.h"
 #include "scanner/policy/dkim.h"
+#include "scanner/policy/dkim_learn.h"
+#include "scanner/policy/dkim_provider.h"
 #include "scanner/policy/dmarc.h"
 #include "scanner/policy/lookup.h"
 #include "scanner/policy/mx.h"
+#include "scanner/policy/psl.h"
 #include "scanner/policy/spf_eval.h"
 #include "scanner/policy/spf_report.h"
 #include "scanner/policy/sts.h"
@@ -48,7 +51,8 @@ enum probe_machine_id {
 
 static const char *const machine_names[M_COUNT_] = { "spf", "mx", "dmarc", "dkim", "sts", "ds" };
 
-enum { PUMP_BATCH = 32, RAW_MAX = 256 };
+/* PROVIDERS_MAX: providers a domain's records may name before the rest are ignored */
+enum { PUMP_BATCH = 32, RAW_MAX = 256, PROVIDERS_MAX = 8 };
 
 struct probe_machine {
 	struct zs_probe *probe;
@@ -108,6 +112,11 @@ struct zs_probe {
 	struct zs_mx_ctx *mx;
 	struct zs_sts_ctx *sts;
 	struct ds_machine ds;
+	const char *providers[PROVIDERS_MAX]; /* provider keys the domain's records name */
+	size_t provider_count;
+	const char *own_org; /* the domain's organizational domain: not a provider of its own */
+	bool hints_closed;   /* SPF and MX are done: no more providers will be named */
+	bool dkim_kick;      /* selectors joined the DKIM machine since it was last pumped */
 	struct probe_question *open; /* list of questions in flight */
 	unsigned open_count;
 	unsigned failures; /* questions that ended in a DNS failure */
@@ -255,6 +264,84 @@ static int raw_order(const void *a, const void *b)
 	return c != 0 ? c : zs_rdata_order(x->data, x->len, y->data, y->len);
 }
 
+/* --- providers: DKIM selectors named by the domain's own records ----------------------- */
+
+/* The provider a name stands for: its entry in the table, else its organizational domain
+ * (never the domain's own: a self-hosted mail server names no provider). */
+static const char *provider_key(struct zs_probe *p, enum zs_dkim_evidence kind, const char *name,
+                                const struct zs_dkim_provider **prov)
+{
+	*prov = zs_dkim_providers_match(p->env->providers, kind, name);
+	if (*prov != NULL) {
+		return (*prov)->name;
+	}
+	if (p->env->learned == NULL || p->env->psl == NULL) {
+		return NULL;
+	}
+	const char *org = zs_psl_org_domain(p->env->psl, name, &p->arena);
+	if (org == NULL || (p->own_org != NULL && strcmp(org, p->own_org) == 0)) {
+		return NULL;
+	}
+	return org;
+}
+
+/* A name the domain's records point at: its provider's selectors, and those learned at the
+ * provider's other domains, join the DKIM discovery. */
+static void note_provider(struct zs_probe *p, enum zs_dkim_evidence kind, const char *name)
+{
+	const struct zs_dkim_provider *prov = NULL;
+	const char *key = provider_key(p, kind, name, &prov);
+	if (key == NULL || p->provider_count == PROVIDERS_MAX) {
+		return;
+	}
+	for (size_t i = 0; i < p->provider_count; i++) {
+		if (strcmp(p->providers[i], key) == 0) {
+			return;
+		}
+	}
+	p->providers[p->provider_count++] = zs_arena_strdup(&p->arena, key);
+	size_t added = 0;
+	if (prov != NULL) {
+		added += zs_dkim_add(p->dkim, prov->selectors, prov->selector_count,
+		                     ZS_DKIM_FROM_PROVIDER);
+	}
+	const char *learned[ZS_DKIM_LEARN_ASK];
+	size_t n = zs_dkim_learned_get(p->env->learned, key, learned, ZS_DKIM_LEARN_ASK);
+	added += zs_dkim_add(p->dkim, learned, n, ZS_DKIM_FROM_LEARNED);
+	p->dkim_kick = p->dkim_kick || added > 0;
+}
+
+/* The names an answer shows the domain's mail going through: SPF include and redirect
+ * targets (every TXT the SPF analysis asks besides the domain's own), MX hosts, and the CNAME
+ * targets its DKIM selectors lead to. */
+static void collect_evidence(struct zs_probe *p, const struct probe_machine *m, const char *name,
+                             uint16_t type, const struct zs_answer *ans)
+{
+	if (m->id == M_SPF && type == ZS_RR_TXT && strcasecmp(name, p->dom.name) != 0) {
+		note_provider(p, ZS_DKIM_EV_SPF, name);
+	} else if (m->id == M_MX && type == ZS_RR_MX && strcasecmp(name, p->dom.name) == 0) {
+		for (size_t i = 0; i < ans->count; i++) {
+			if (ans->rr[i].type == ZS_RR_MX && ans->rr[i].u.mx.host[0] != '\0') {
+				note_provider(p, ZS_DKIM_EV_MX, ans->rr[i].u.mx.host);
+			}
+		}
+	} else if (m->id == M_DKIM && !m->done) {
+		for (size_t i = 0; i < ans->cname_count; i++) {
+			note_provider(p, ZS_DKIM_EV_CNAME, ans->cname[i]);
+		}
+	}
+}
+
+/* SPF and MX are done: no record will name another provider, DKIM discovery may end. */
+static void close_hints(struct zs_probe *p)
+{
+	if (!p->hints_closed && p->m[M_SPF].done && p->m[M_MX].done) {
+		p->hints_closed = true;
+		zs_dkim_hints_done(p->dkim);
+		p->dkim_kick = true;
+	}
+}
+
 /* Give an answer to the machine that asked, with the side effects the probe cares about. */
 static void deliver(struct zs_probe *p, struct probe_machine *m, uint32_t id, const char *name,
                     uint16_t type, const struct zs_answer *ans)
@@ -278,6 +365,7 @@ static void deliver(struct zs_probe *p, struct probe_machine *m, uint32_t id, co
 		zs_log_warn(ZS_LOG_POLICY, "%s: %s machine refused the answer for %s %s",
 		            p->dom.name, machine_names[m->id], name, zs_rr_type_name(type));
 	}
+	collect_evidence(p, m, name, type, ans);
 }
 
 static void unlink_question(struct zs_probe *p, struct probe_question *q)
@@ -335,11 +423,18 @@ static void ask(struct probe_machine *m, const struct zs_lookup *need)
 	}
 }
 
-/* Run a machine until it waits for answers or is done. */
+/*
+ * Run a machine until it waits for answers or is done. The answers of SPF and MX (and their
+ * end) can give the DKIM machine more to ask: it is pumped after them.
+ */
 static void pump(struct probe_machine *m)
 {
+	struct zs_probe *p = m->probe;
 	struct zs_lookup need[PUMP_BATCH];
 
+	if (m->id == M_DKIM) {
+		p->dkim_kick = false;
+	}
 	while (!m->done) {
 		size_t n = 0;
 		int rc = m->ops->step(m->ctx, need, PUMP_BATCH, &n);
@@ -349,8 +444,14 @@ static void pump(struct probe_machine *m)
 		if (rc == ZS_POLICY_DONE) {
 			m->done = true;
 		} else if (n == 0) {
-			return;
+			break;
 		}
+	}
+	if (m->id == M_SPF || m->id == M_MX) {
+		close_hints(p);
+	}
+	if (m->id != M_DKIM && p->dkim_kick) {
+		pump(&p->m[M_DKIM]);
 	}
 }
 
@@ -756,6 +857,32 @@ int zs_probe_result_json(const struct zs_probe *p, struct zs_buf *out)
 	return ret;
 }
 
+/*
+ * What the DKIM levers found, and what this domain teaches the other domains of its providers:
+ * a key at a selector that came from a declaration or from learning (the list and the provider
+ * table are asked everywhere already).
+ */
+static void dkim_levers(struct zs_probe *p, const struct zs_dkim_result *r)
+{
+	struct zs_probe_result *res = &p->result;
+	const struct zs_facts *f = &p->facts;
+
+	memcpy(res->dkim_keys, r->keys_by_origin, sizeof(res->dkim_keys));
+	res->dkim_learnable = p->env->learned != NULL && p->provider_count > 0 &&
+	                      !r->subtree_absent && zs_dns_status_is_answer(r->base_status) &&
+	                      f->dkim.best_rsa_bits == 0 && !f->dkim.ed25519;
+	for (size_t i = 0; i < r->sel_count && p->env->learned != NULL; i++) {
+		const struct zs_dkim_selector *s = &r->sel[i];
+		if (s->wildcard_match || s->key_total == 0 ||
+		    (s->origin != ZS_DKIM_FROM_DECLARED && s->origin != ZS_DKIM_FROM_LEARNED)) {
+			continue;
+		}
+		for (size_t k = 0; k < p->provider_count; k++) {
+			(void)zs_dkim_learned_note(p->env->learned, p->providers[k], s->selector);
+		}
+	}
+}
+
 static void evaluate(struct zs_probe *p)
 {
 	const struct zs_probe_env *env = p->env;
@@ -787,6 +914,7 @@ static void evaluate(struct zs_probe *p)
 	r->mail_kind = p->eval.mail < 0 ? "unknown" : p->eval.mail == 1 ? "mail" : "non-mail";
 	r->warnings = (int)p->eval.warnings;
 	r->unfinished = p->failures > 0;
+	dkim_levers(p, zs_dkim_result(p->dkim));
 	r->verdict_count = p->eval.count;
 	r->verdicts = zs_arena_calloc(&p->arena, p->eval.count, sizeof(*r->verdicts));
 	for (size_t i = 0; i < p->eval.count; i++) {
@@ -872,7 +1000,12 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 		.selector_count = env->selector_count,
 		.declared = dom->declared_selectors,
 		.declared_count = dom->declared_count,
+		.hints = env->providers != NULL || env->learned != NULL,
 	};
+	p->hints_closed = !kopts.hints;
+	if (env->learned != NULL && env->psl != NULL) {
+		p->own_org = zs_psl_org_domain(env->psl, name, &p->arena);
+	}
 	p->dkim = zs_dkim_new(&p->arena, name, &kopts);
 	p->mx = zs_mx_new(&p->arena, name, NULL);
 	p->sts = zs_sts_new(&p->arena, name);

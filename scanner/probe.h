@@ -16,6 +16,7 @@
 #include "scanner/base/answer.h"
 #include "scanner/base/buf.h"
 #include "scanner/base/mem.h"
+#include "scanner/policy/dkim.h"
 #include "scanner/policy/facts.h"
 #include "scanner/policy/ruleset.h"
 
@@ -24,6 +25,8 @@ struct zs_resolver;
 struct zs_psl;
 struct zs_spf_cache;
 struct zs_probe;
+struct zs_dkim_providers;
+struct zs_dkim_learned;
 
 /** What every probe of a sweep (or of a `check`) shares. Not owned by the probes. */
 struct zs_probe_env {
@@ -33,9 +36,13 @@ struct zs_probe_env {
 	const struct zs_psl *psl;     /**< for organizational domains (DMARC) */
 	const char *const *selectors; /**< the DKIM selector list */
 	size_t selector_count;
-	const char *today;  /**< YYYY-MM-DD, for exemptions */
-	unsigned budget_ms; /**< time allowed per domain (0: 60000) */
-	bool validating;    /**< the resolvers validate: AD bits count */
+	const struct zs_dkim_providers *providers; /**< providers and their DKIM selectors
+	                                                (NULL: none) */
+	struct zs_dkim_learned *learned; /**< selectors learned across the zone: asked at the
+	                                      providers' domains, and taught (NULL: none) */
+	const char *today;               /**< YYYY-MM-DD, for exemptions */
+	unsigned budget_ms;              /**< time allowed per domain (0: 60000) */
+	bool validating;                 /**< the resolvers validate: AD bits count */
 	struct zs_spf_cache
 	        *spf_cache;     /**< parsed provider records shared by the probes (NULL: none) */
 	struct zs_meter *meter; /**< when not NULL, the bytes each probe holds (its arenas,
@@ -74,7 +81,11 @@ struct zs_probe_result {
 	const char *mail_kind; /**< mail, non-mail, unknown */
 	int warnings;
 	bool unfinished;     /**< some question ended in a DNS failure (deferred retry wanted) */
-	struct zs_buf facts; /**< the collected facts, a JSON object */
+	bool dkim_learnable; /**< something exists below _domainkey, no usable key was found and
+	                          the domain's records name a provider: selectors learned at its
+	                          other domains may find the key */
+	size_t dkim_keys[ZS_DKIM_ORIGIN_COUNT_]; /**< selectors holding a key, by origin */
+	struct zs_buf facts;                     /**< the collected facts, a JSON object */
 	size_t verdict_count;
 	struct zs_verdict_row *verdicts;
 	size_t raw_count;

@@ -41,6 +41,7 @@
 #include "scanner/base/err.h"
 #include "scanner/base/log.h"
 #include "scanner/base/mem.h"
+#include "scanner/policy/dkim_learn.h"
 #include "scanner/policy/spf_eval.h"
 
 enum {
@@ -64,10 +65,11 @@ static const char *const phase_names[] = {
 	[SWEEP_CLOSING] = "closing",
 };
 
-/* A domain whose questions failed, probed again in the deferred pass. */
+/* A domain probed again in the deferred pass: its questions failed, or DKIM may learn. */
 struct deferred {
 	char *name;
 	size_t ds_count;
+	bool failed; /* some question ended in a DNS failure */
 };
 
 /* A probe in flight or a finished one waiting for the sink. */
@@ -76,7 +78,8 @@ struct sweep_slot {
 	struct sweep_slot *prev; /* in the in-flight list only */
 	struct zs_sweep *sweep;
 	struct zs_probe *probe;
-	size_t ds_count; /* of the delegation, for the deferred pass */
+	size_t ds_count;       /* of the delegation, for the deferred pass */
+	bool retry_of_failure; /* a deferred-pass probe of a domain whose questions failed */
 };
 
 struct zs_sweep {
@@ -109,6 +112,7 @@ struct zs_sweep {
 	size_t deferred_count;
 	size_t deferred_cap;
 	size_t deferred_next;
+	size_t deferred_failed; /* of them, domains with DNS failures */
 
 	bool zone_done;
 	bool started; /* the preflight question was answered */
@@ -136,6 +140,9 @@ static void set_phase(struct zs_sweep *s, enum sweep_phase phase)
 static void count_status(struct zs_sweep *s, const struct zs_probe_result *r)
 {
 	s->sum.domains++;
+	for (int o = 0; o < ZS_DKIM_ORIGIN_COUNT_; o++) {
+		s->sum.dkim_keys[o] += r->dkim_keys[o];
+	}
 	if (strcmp(r->status, "compliant") == 0) {
 		s->sum.compliant++;
 	} else if (strcmp(r->status, "non-compliant") == 0) {
@@ -190,7 +197,7 @@ static void drain_held(struct zs_sweep *s)
 }
 
 static void defer_domain(struct zs_sweep *s, const struct zs_probe_result *r,
-                         const struct sweep_slot *slot)
+                         const struct sweep_slot *slot, bool failed)
 {
 	if (s->deferred_count == s->deferred_cap) {
 		s->deferred_cap = s->deferred_cap == 0 ? 256 : s->deferred_cap * 2;
@@ -198,7 +205,10 @@ static void defer_domain(struct zs_sweep *s, const struct zs_probe_result *r,
 	}
 	s->deferred[s->deferred_count].name = zs_strdup(r->domain);
 	s->deferred[s->deferred_count].ds_count = slot->ds_count;
+	s->deferred[s->deferred_count].failed = failed;
 	s->deferred_count++;
+	s->deferred_failed += failed;
+	s->sum.dkim_relearn += !failed;
 }
 
 /* Fold a finished domain's bytes into the moving mean. */
@@ -222,12 +232,14 @@ static void probe_done(struct zs_probe *p, void *arg)
 	inflight_unlink(s, slot);
 	s->inflight_count--;
 	note_domain_bytes(s, zs_probe_bytes(p));
-	if (s->phase == SWEEP_MAIN && r->unfinished && !s->opts.no_retry) {
-		defer_domain(s, r, slot);
+	bool retry = r->unfinished && !s->opts.no_retry;
+	bool relearn = r->dkim_learnable && s->opts.learned != NULL;
+	if (s->phase == SWEEP_MAIN && (retry || relearn)) {
+		defer_domain(s, r, slot, retry);
 		zs_probe_free(p);
 		zs_free(slot);
 	} else {
-		if (s->phase == SWEEP_RETRY && !r->unfinished) {
+		if (slot->retry_of_failure && !r->unfinished) {
 			s->sum.recovered++;
 		}
 		if (s->held_tail != NULL) {
@@ -243,7 +255,7 @@ static void probe_done(struct zs_probe *p, void *arg)
 	maybe_finish(s);
 }
 
-static int start_probe(struct zs_sweep *s, const char *domain, size_t ds_count)
+static int start_probe(struct zs_sweep *s, const char *domain, size_t ds_count, bool failed)
 {
 	struct sweep_slot *slot = zs_calloc(1, sizeof(*slot));
 	struct zs_probe_domain dom = {
@@ -254,6 +266,7 @@ static int start_probe(struct zs_sweep *s, const char *domain, size_t ds_count)
 
 	slot->sweep = s;
 	slot->ds_count = ds_count;
+	slot->retry_of_failure = failed;
 	if (s->opts.domain_info != NULL) {
 		s->opts.domain_info(s->opts.domain_info_arg, &dom);
 	}
@@ -272,13 +285,15 @@ static int start_probe(struct zs_sweep *s, const char *domain, size_t ds_count)
 }
 
 /* The next domain to probe, or NULL when the current pass has none left. */
-static const char *next_domain(struct zs_sweep *s, size_t *ds_count)
+static const char *next_domain(struct zs_sweep *s, size_t *ds_count, bool *failed)
 {
+	*failed = false;
 	if (s->phase == SWEEP_RETRY) {
 		if (s->deferred_next == s->deferred_count) {
 			return NULL;
 		}
 		*ds_count = s->deferred[s->deferred_next].ds_count;
+		*failed = s->deferred[s->deferred_next].failed;
 		return s->deferred[s->deferred_next++].name;
 	}
 	while (!s->zone_done) {
@@ -366,11 +381,12 @@ static void topup(struct zs_sweep *s)
 {
 	while (can_topup(s)) {
 		size_t ds_count = 0;
-		const char *domain = next_domain(s, &ds_count);
+		bool failed = false;
+		const char *domain = next_domain(s, &ds_count, &failed);
 		if (domain == NULL) {
 			break;
 		}
-		int ret = start_probe(s, domain, ds_count);
+		int ret = start_probe(s, domain, ds_count, failed);
 		if (ret != 0) {
 			s->fatal = ret;
 			break;
@@ -460,6 +476,10 @@ static void retry_start(uv_timer_t *t)
 	struct zs_sweep *s = t->data;
 	zs_log_info(ZS_LOG_MAIN, "deferred pass: probing %zu domains again", s->deferred_count);
 	s->sum.deferred = s->deferred_count;
+	if (s->opts.learned != NULL) {
+		/* the selectors the main pass learned become askable, for every domain alike */
+		zs_dkim_learned_promote(s->opts.learned);
+	}
 	set_phase(s, SWEEP_RETRY);
 	topup(s);
 	maybe_finish(s);
@@ -482,10 +502,22 @@ static void maybe_finish(struct zs_sweep *s)
 		return;
 	}
 	if (s->phase == SWEEP_MAIN && s->deferred_count > 0 && !s->stopping && s->fatal == 0) {
+		/* only failures need the pause: resolvers serve their cached failures a while */
 		unsigned delay = s->opts.retry_delay_ms != 0 ? s->opts.retry_delay_ms : 5000;
+		delay = s->deferred_failed > 0 ? delay : 0;
 		set_phase(s, SWEEP_RETRY_WAIT);
-		zs_log_info(ZS_LOG_MAIN, "%zu domains had DNS failures; retrying them in %.1f s",
-		            s->deferred_count, delay / 1000.0);
+		if (s->deferred_failed > 0) {
+			zs_log_info(ZS_LOG_MAIN,
+			            "%zu domains had DNS failures; retrying them in %.1f s",
+			            s->deferred_failed, delay / 1000.0);
+		}
+		if (s->deferred_count > s->deferred_failed) {
+			zs_log_info(
+			        ZS_LOG_MAIN,
+			        "%zu domains without a DKIM key are probed again with the selectors "
+			        "learned at their providers' other domains",
+			        s->deferred_count - s->deferred_failed);
+		}
 		(void)uv_timer_start(&s->retry_timer, retry_start, delay, 0);
 		return;
 	}
@@ -628,6 +660,8 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 		.psl = s->opts.psl,
 		.selectors = s->opts.selectors,
 		.selector_count = s->opts.selector_count,
+		.providers = s->opts.providers,
+		.learned = s->opts.learned,
 		.today = s->opts.today,
 		.budget_ms = s->opts.budget_ms,
 		.validating = s->opts.resolver.validating,

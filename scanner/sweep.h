@@ -5,6 +5,12 @@
  * push back; domains whose questions failed are retried once in a deferred pass at the end,
  * when resolvers no longer serve their cached failures. A progress line is shown on a
  * terminal, periodic log lines otherwise.
+ *
+ * The same second pass serves DKIM learning: a domain where something exists below _domainkey
+ * but no selector held a usable key, and whose records name a provider, is probed again once the
+ * main pass has learned which selectors the provider's other domains use (dkim_learn.h). The
+ * main pass asks only what earlier runs learned, so no result depends on the order the domains
+ * finished in.
  */
 #pragma once
 
@@ -63,9 +69,14 @@ struct zs_sweep_opts {
 	const struct zs_psl *psl;       /**< Public Suffix List, for DMARC discovery */
 	const char *const *selectors;   /**< the DKIM selector list */
 	size_t selector_count;
-	const char *today;              /**< YYYY-MM-DD, for exemptions */
-	zs_sweep_domain_fn domain_info; /**< per-domain data (declared selectors,
-	                                     exemptions); NULL: none */
+	const struct zs_dkim_providers *providers; /**< mail providers and their DKIM selectors
+	                                                (NULL: none) */
+	struct zs_dkim_learned *learned; /**< selectors learned across the zone, seeded with the
+	                                      previous runs' (NULL: no learning); this run's
+	                                      findings are added for the caller to keep */
+	const char *today;               /**< YYYY-MM-DD, for exemptions */
+	zs_sweep_domain_fn domain_info;  /**< per-domain data (declared selectors,
+	                                      exemptions); NULL: none */
 	void *domain_info_arg;
 };
 
@@ -75,15 +86,20 @@ struct zs_sweep_summary {
 	uint64_t compliant;
 	uint64_t non_compliant;
 	uint64_t indeterminate;
-	uint64_t deferred;            /**< domains retried in the deferred pass */
-	uint64_t recovered;           /**< of those, domains whose retry finished every question */
-	uint64_t peak_bytes;          /**< the most bytes the window held at once */
-	bool memory_bound;            /**< window_bytes held new domains back at some point */
-	double seconds;               /**< wall time of the sweep */
-	bool interrupted;             /**< stopped by a signal */
-	bool sink_failed;             /**< stopped because the sink failed (emit or sink_status
-	                                   said so): its error is what zs_sweep_run() returned */
-	bool started;                 /**< the preflight question was answered and probing began */
+	uint64_t deferred;     /**< domains retried in the deferred pass */
+	uint64_t recovered;    /**< of those with DNS failures, domains whose retry
+	                            finished every question */
+	uint64_t dkim_relearn; /**< domains probed again with the selectors learned during
+	                            the main pass (no DKIM key found, a provider named) */
+	uint64_t dkim_keys[ZS_DKIM_ORIGIN_COUNT_]; /**< selectors holding a key, by the lever
+	                                                that asked them (enum zs_dkim_origin) */
+	uint64_t peak_bytes;                       /**< the most bytes the window held at once */
+	bool memory_bound; /**< window_bytes held new domains back at some point */
+	double seconds;    /**< wall time of the sweep */
+	bool interrupted;  /**< stopped by a signal */
+	bool sink_failed;  /**< stopped because the sink failed (emit or sink_status said so):
+	                        its error is what zs_sweep_run() returned */
+	bool started;      /**< the preflight question was answered and probing began */
 	enum zs_dns_status preflight; /**< what became of the preflight question */
 	struct zs_zone_stats zone;
 	struct zs_resolver_stats dns;

@@ -14,6 +14,9 @@ Output directory layout:
   world.conf          "zone NAME FILE" lines for the rig, and "fault NAME KIND" lines
                       (KIND timeout: the rig forwards NAME to a server that never answers)
   expected.jsonl      one object per delegated domain: profile, facts, verdicts per policy
+                      (and "verdicts_declared": the verdicts once declared.txt is imported)
+  declared.txt        DKIM selectors the registry knows from registrants ("DOMAIN SELECTOR"
+                      lines, for `zonesweep selectors import`)
   <tld>.zone          the TLD zone again, as a registry would publish it (the scan input)
 
 The output depends only on the arguments: the same seed gives the same world, byte for byte.
@@ -149,6 +152,7 @@ class World:
         self.v6_next = 1
         self.late_lines = {}  # tld -> lines that come at the end of its zone file
         self.ds_rdata = {}  # delegated domain -> its DS rdata
+        self.declared = {}  # tld -> (domain, selector) declared to the registry
         self.provider()
 
     def zone(self, name):
@@ -212,6 +216,19 @@ class World:
         self.reverse("192.0.2.20", "host-20.unresolvable.example")
         # A DKIM key shared through CNAME.
         ex.add("shared._domainkey.mailhost", "TXT", self.dkim_txt(2048))
+        # A mail provider under its real names, so that what finds its customers' keys is the
+        # provider table the scanner ships (Mailgun: SPF include:mailgun.org, MX mxa/mxb,
+        # keys at pdk1/pdk2 behind CNAMEs into mailgun.com, documentation.mailgun.com).
+        mg = self.zone("mailgun.org")
+        mg.add("@", "TXT", txt_rdata("v=spf1 ip4:192.0.2.96/28 -all"))
+        for host, i in (("mxa", 30), ("mxb", 31)):
+            mg.add(host, "A", "192.0.2.%d" % i)
+            self.reverse("192.0.2.%d" % i, "%s.mailgun.org" % host)
+        self.zone("mailgun.com")
+        # A provider no table knows, whose customers' keys sit at its own selector.
+        ex.add("mx.relaymail", "A", "192.0.2.40")
+        self.reverse("192.0.2.40", "mx.relaymail.example")
+        ex.add("_spf.relaymail", "TXT", txt_rdata("v=spf1 ip4:192.0.2.40 -all"))
 
     def dkim_txt(self, bits, extra=""):
         if bits == "ed25519":
@@ -517,6 +534,56 @@ def p_dkim_custom_selector(w, d, z):
     return f
 
 
+# Selectors common in the wild that the scanner's first list (34 selectors) lacked: among the
+# fifty seen at most domains by the zkemail DKIM archive (zkemail/archive.prove.email,
+# util/dnsbatch/selector_frequencies_gt1.txt). A key there is found by any scanner that probes
+# the selectors measured to be common.
+COMMON_SELECTORS = ("m1", "pic", "mx", "intercom", "hs1", "dk", "kl", "10dkim1", "zendesk1",
+                    "email", "mta", "sm")
+
+
+def p_dkim_common_selector(w, d, z):
+    f = mail_domain(w, d, z, spf="v=spf1 mx -all", dkim=None)
+    sel = w.rng.choice(COMMON_SELECTORS)
+    z.add("%s._domainkey" % sel, "TXT", w.dkim_txt(2048))
+    f.update(dkim_rsa_bits=2048, dkim_selector=sel)
+    return f
+
+
+def hosted_domain(w, z, mx_hosts, spf_include, selector, key_zone, key_owner):
+    """A domain whose mail a provider handles: its MX hosts, an SPF record including the
+    provider's, DMARC p=reject, and its DKIM key in the provider's zone behind a CNAME."""
+    for i, host in enumerate(mx_hosts):
+        z.add("@", "MX", "%d %s." % (10 * (i + 1), host))
+    z.add("@", "TXT", txt_rdata("v=spf1 include:%s -all" % spf_include))
+    z.add("_dmarc", "TXT", txt_rdata("v=DMARC1; p=reject"))
+    w.zone(key_zone).add(key_owner, "TXT", w.dkim_txt(2048))
+    z.add("%s._domainkey" % selector, "CNAME", "%s.%s." % (key_owner, key_zone))
+    f = base_facts()
+    f.update(mx_count=len(mx_hosts), cname_out=True, dkim_selector=selector)
+    return f
+
+
+def p_dkim_provider_selector(w, d, z):
+    # mail through Mailgun, named by the MX hosts and the SPF include; the key at pdk1, which
+    # no common list holds, as Mailgun publishes it: a CNAME into mailgun.com
+    return hosted_domain(w, z, ["mxa.mailgun.org", "mxb.mailgun.org"], "mailgun.org", "pdk1",
+                         "mailgun.com", "pdk1._domainkey.%s.dkim1" % d.split(".")[0])
+
+
+def p_dkim_learned(w, d, z):
+    # mail through relaymail.example (MX and SPF include), the key at the provider's own
+    # selector rm2026 behind a CNAME into its zone: no list or table knows it. The first such
+    # domain of each TLD is declared to the registry (declared.txt); a scanner that learns
+    # across the zone then finds the key at every other domain of the provider too.
+    f = hosted_domain(w, z, ["mx.relaymail.example"], "_spf.relaymail.example", "rm2026",
+                      "example", "rm2026.%s.dkim.relaymail" % d.split(".")[0])
+    w.declared.setdefault(d.split(".", 1)[1], (d, "rm2026"))
+    # without a declaration nothing asks rm2026: no answer of the domain leaves its zone
+    f.update(dkim_rsa_bits=0, dkim_hidden_bits=2048, cname_out=False)
+    return f
+
+
 def p_dkim_undiscoverable(w, d, z):
     # a key at a selector nobody can guess and nothing names: _domainkey exists (an empty
     # non-terminal), so the scanner must say it could not find the key and ask for the
@@ -737,6 +804,9 @@ PROFILES = [
     ("dkim-revoked", 1, p_dkim_revoked),
     ("dkim-custom-selector", 1, p_dkim_custom_selector),
     ("mail-no-dkim", 10, p_mail_no_dkim),
+    ("dkim-common-selector", 3, p_dkim_common_selector),
+    ("dkim-provider-selector", 2, p_dkim_provider_selector),
+    ("dkim-learned", 3, p_dkim_learned),
     ("dkim-undiscoverable", 2, p_dkim_undiscoverable),
     ("rdns-missing", 2, p_rdns_missing),
     ("rdns-ptr-root", 1, p_rdns_ptr_root),
@@ -765,7 +835,11 @@ PROFILES = [
 # The rules, restated independently of the scanner (docs/policies.md is their manual).
 
 
-def expected_verdicts(f, today="2026-11-24"):
+def expected_verdicts(f, today="2026-11-24", declared=False):
+    """The verdicts of each policy; with @declared, once the world's declared.txt is imported
+    (keys only a declared selector, or learning from one, reaches count then)."""
+    if declared:
+        f = dict(f, dkim_rsa_bits=max(f["dkim_rsa_bits"], f.get("dkim_hidden_bits", 0)))
     failed = f["faults"]
     allf = "all" in failed
     post = {}
@@ -873,9 +947,11 @@ def populate(w, tld, count, faults=True, only=None):
         w.delegate(tld, d, owner_text=owner_text, ds=facts["ds"],
                    in_bailiwick=w.rng.random() < 0.1, split=w.rng.random() < 0.05)
         post, ftld = expected_verdicts(facts)
+        dpost, dftld = expected_verdicts(facts, declared=True)
         w.expected.append(dict(domain=d, tld=tld, profile=pname, facts=facts,
                                verdicts={"post": post, "ftld": ftld},
                                status={"post": status_of(post), "ftld": status_of(ftld)},
+                               verdicts_declared={"post": dpost, "ftld": dftld},
                                reasons=facts.pop("reasons", {})))
 
 
@@ -928,6 +1004,10 @@ def generate(out, tlds, seed, faults=True, dnssec=False):
         conf.append("fault %s %s" % (name, kind))
     with open(os.path.join(out, "world.conf"), "w") as fh:
         fh.write("\n".join(conf) + "\n")
+    with open(os.path.join(out, "declared.txt"), "w") as fh:
+        fh.write("# DKIM selectors registrants declared (zonesweep selectors import)\n")
+        for tld in sorted(w.declared):
+            fh.write("%s %s\n" % w.declared[tld])
     with open(os.path.join(out, "expected.jsonl"), "w") as fh:
         for e in sorted(w.expected, key=lambda e: e["domain"]):
             e["facts"]["signed"] = e["domain"] in signed
