@@ -1168,6 +1168,43 @@ int zs_db_selectors_each(struct zs_db *db, const char *tld, zs_db_selector_cb cb
 	            1, &tld, selector_row, &w);
 }
 
+struct learned_walk {
+	zs_db_dkim_learned_cb cb;
+	void *arg;
+};
+
+static int learned_row(const PGresult *res, int row, void *arg)
+{
+	struct learned_walk *w = arg;
+	int64_t domains = 0;
+	if (zs__db_parse_i64(PQgetvalue(res, row, 2), &domains) != 0 || domains < 1 ||
+	    domains > UINT32_MAX) {
+		return 0; /* not written by a sweep: skipped */
+	}
+	struct zs_db_dkim_learned l = {
+		.provider = PQgetvalue(res, row, 0),
+		.selector = PQgetvalue(res, row, 1),
+		.domains = (uint32_t)domains,
+	};
+	return w->cb(&l, w->arg);
+}
+
+int zs_db_dkim_learned_each(struct zs_db *db, const char *tld, zs_db_dkim_learned_cb cb, void *arg)
+{
+	struct learned_walk w = { cb, arg };
+	return walk(db, "read learned DKIM selectors",
+	            "SELECT e->>'provider', e->>'selector', e->>'domains' FROM "
+	            "(SELECT r.dns_counters->'dkim_learned' AS l FROM runs r JOIN tlds t "
+	            "ON t.id = r.tld_id WHERE t.name = $1 AND r.status = 'complete' "
+	            "ORDER BY r.id DESC LIMIT 1) last, "
+	            "jsonb_array_elements(CASE jsonb_typeof(last.l) WHEN 'array' THEN last.l "
+	            "ELSE '[]' END) e "
+	            "WHERE jsonb_typeof(e) = 'object' AND jsonb_typeof(e->'provider') = 'string' "
+	            "AND jsonb_typeof(e->'selector') = 'string' "
+	            "AND jsonb_typeof(e->'domains') = 'number' ORDER BY 1, 2",
+	            1, &tld, learned_row, &w);
+}
+
 struct exemption_walk {
 	zs_db_exemption_cb cb;
 	void *arg;

@@ -144,6 +144,23 @@ typedef int (*zs_db_selector_cb)(const char *domain, const char *selector, void 
  */
 int zs_db_selectors_each(struct zs_db *db, const char *tld, zs_db_selector_cb cb, void *arg);
 
+/** A DKIM selector learned across a TLD's zone (scanner/policy/dkim_learn.h). */
+struct zs_db_dkim_learned {
+	const char *provider; /**< the provider table's name or an organizational domain */
+	const char *selector;
+	uint32_t domains; /**< domains of the provider where it held a key */
+};
+
+/** Called for each learned selector. Non-zero stops with that value. */
+typedef int (*zs_db_dkim_learned_cb)(const struct zs_db_dkim_learned *l, void *arg);
+
+/**
+ * The DKIM selectors the TLD's last complete run learned, kept with it (the array
+ * dkim_learned of its dns_counters); entries that are not well-formed are skipped.
+ * @return 0 (also when no run is complete), what @p cb returned, or ZS_ERR_DB
+ */
+int zs_db_dkim_learned_each(struct zs_db *db, const char *tld, zs_db_dkim_learned_cb cb, void *arg);
+
 /** An exemption in force. */
 struct zs_db_exemption {
 	int64_t id;

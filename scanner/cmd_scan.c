@@ -46,13 +46,15 @@ struct scan_ctx {
 	size_t rows_cap;
 	struct zs_db_raw_txt *raws;
 	size_t raws_cap;
-	size_t queue_bytes;      /* --queue-mb, for the writer (0: its default) */
-	char resolvers[256];     /* the --resolver texts, for messages */
-	struct zs_strset extras; /* domain -> struct domain_extra, from the database */
+	size_t queue_bytes;              /* --queue-mb, for the writer (0: its default) */
+	char resolvers[256];             /* the --resolver texts, for messages */
+	struct zs_strset extras;         /* domain -> struct domain_extra, from the database */
+	struct zs_dkim_learned *learned; /* the sweep's learned DKIM selectors, or NULL */
 };
 
-/* Most providers whose learned DKIM selectors a sweep keeps (dkim_learn.h). */
-enum { LEARN_PROVIDERS_MAX = 100000 };
+/* Most providers whose learned DKIM selectors a sweep keeps (dkim_learn.h), and most learned
+ * selectors kept with the run for the next one. */
+enum { LEARN_PROVIDERS_MAX = 10000, LEARN_STORED_MAX = 10000 };
 
 /* What the registry knows of a domain beyond the zone: declared selectors, exemptions. */
 struct domain_extra {
@@ -109,6 +111,13 @@ static int add_exemption(const struct zs_db_exemption *e, void *arg)
 	ex->rule = zs_arena_strdup(a, e->rule);
 	ex->until = zs_arena_strdup(a, e->until);
 	ex->why = e->why != NULL ? zs_arena_strdup(a, e->why) : NULL;
+	return 0;
+}
+
+/* A selector the last complete run learned: usable from the start of this one. */
+static int seed_learned(const struct zs_db_dkim_learned *l, void *arg)
+{
+	(void)zs_dkim_learned_seed(arg, l->provider, l->selector, l->domains);
 	return 0;
 }
 
@@ -357,7 +366,26 @@ static int remember_stored(const char *domain, void *arg)
 }
 
 /* The DNS engine's counters as a JSON object, stored with the run. */
-static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s)
+/* One learned selector as stored with the run, while there is room. */
+static int learned_json(const struct zs_dkim_learned_entry *e, void *arg)
+{
+	struct zs_json *j = arg;
+	zs_json_obj_begin(j);
+	zs_json_kdata(j, "provider", e->provider, strlen(e->provider));
+	zs_json_kdata(j, "selector", e->selector, strlen(e->selector));
+	zs_json_kint(j, "domains", (long long)e->domains);
+	zs_json_obj_end(j);
+	return 0;
+}
+
+static int learned_count(const struct zs_dkim_learned_entry *e, void *arg)
+{
+	size_t *n = arg;
+	return ++*n > LEARN_STORED_MAX ? ZS_ERR_TOOBIG : 0;
+}
+
+static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s,
+                     const struct zs_dkim_learned *learned)
 {
 	const struct zs_resolver_stats *d = &s->dns;
 	struct zs_json j;
@@ -396,6 +424,19 @@ static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s)
 	}
 	zs_json_obj_end(&j);
 	zs_json_kint(&j, "dkim_relearn", (long long)s->dkim_relearn);
+	/* what this run learned, for the next one (zs_db_dkim_learned_each()) */
+	size_t n = 0;
+	zs_json_key(&j, "dkim_learned");
+	zs_json_arr_begin(&j);
+	if (learned != NULL && zs_dkim_learned_each(learned, learned_count, &n) == 0) {
+		(void)zs_dkim_learned_each(learned, learned_json, &j);
+	} else if (learned != NULL) {
+		zs_log_warn(ZS_LOG_DB,
+		            "more than %d learned DKIM selectors: none kept for the "
+		            "next run",
+		            LEARN_STORED_MAX);
+	}
+	zs_json_arr_end(&j);
 	zs_json_key(&j, "seconds");
 	zs_json_double(&j, s->seconds);
 	zs_json_obj_end(&j);
@@ -445,6 +486,9 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 		}
 	}
 	ret = zs_db_selectors_each(ctx->db, ctx->tld, add_selector, ctx);
+	if (ret == 0 && ctx->learned != NULL) {
+		ret = zs_db_dkim_learned_each(ctx->db, ctx->tld, seed_learned, ctx->learned);
+	}
 	if (ret == 0) {
 		ret = zs_db_exemptions_each(ctx->db, ctx->tld, add_exemption, ctx);
 	}
@@ -512,8 +556,8 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 		const struct zs_zone_error *e = &sum->zone.first_errors[i];
 		first[nfirst++] = zs_strdup(e->msg);
 	}
-	zs_buf_init(&dns, 1024 * 1024);
-	dns_json(&dns, sum);
+	zs_buf_init(&dns, 4 * 1024 * 1024);
+	dns_json(&dns, sum, ctx->learned);
 	struct zs_buf writer;
 	zs_buf_init(&writer, 64 * 1024);
 	(void)zs_db_writer_stats_json(ws, &writer);
@@ -853,6 +897,7 @@ int zs_cmd_scan(int argc, char **argv)
 	o.selectors = selectors;
 	o.providers = &providers;
 	o.learned = no_learn ? NULL : zs_dkim_learned_new(LEARN_PROVIDERS_MAX);
+	ctx.learned = o.learned;
 	ctx.policy = policy->name;
 	ctx.policy_version = policy->version;
 	o.policy = policy;
