@@ -29,7 +29,8 @@ static __thread char open_err[ZS__DB_MSG_MAX];
 static const char *const status_names[] = { "compliant", "non-compliant", "indeterminate" };
 static const char *const mail_names[] = { "mail", "non-mail", "unknown" };
 static const char *const verdict_names[] = { "pass", "fail", "warn", "na", "error" };
-static const char *const run_status_names[] = { "running", "complete", "interrupted", "failed" };
+static const char *const run_status_names[] = { "running", "complete", "interrupted", "failed",
+	                                        "withdrawn" };
 
 static int parse_name(const char *const *names, int count, const char *name, int *out)
 {

@@ -46,6 +46,7 @@ enum zs_db_run_status {
 	ZS_DB_RUN_COMPLETE,
 	ZS_DB_RUN_INTERRUPTED,
 	ZS_DB_RUN_FAILED,
+	ZS_DB_RUN_WITHDRAWN, /**< withdrawn by an operator: it counts nowhere (schema 6) */
 	ZS_DB_RUN_STATUS_COUNT_
 };
 
@@ -55,7 +56,8 @@ const char *zs_db_status_name(enum zs_db_status s);
 const char *zs_db_mail_name(enum zs_db_mail m);
 /** The stored name of a verdict: "pass", "fail", "warn", "na", "error". */
 const char *zs_db_verdict_name(enum zs_db_verdict v);
-/** The stored name of a run status: "running", "complete", "interrupted", "failed". */
+/** The stored name of a run status: "running", "complete", "interrupted", "failed",
+ * "withdrawn". */
 const char *zs_db_run_status_name(enum zs_db_run_status s);
 /** Parse a stored status name. @return 0 or ZS_ERR_NOTFOUND */
 int zs_db_status_parse(const char *name, enum zs_db_status *out);

@@ -110,6 +110,33 @@ static void rollback(struct zs_db *db)
 	PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
+/* A zone digest as a bytea parameter ("\\x" and hex), or NULL when unknown. */
+static const char *digest_param(const uint8_t *digest, char out[2 + 64 + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	if (digest == NULL) {
+		return NULL;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	for (int i = 0; i < 32; i++) {
+		out[2 + 2 * i] = hex[digest[i] >> 4];
+		out[3 + 2 * i] = hex[digest[i] & 0xf];
+	}
+	out[2 + 64] = '\0';
+	return out;
+}
+
+/* A count or serial parameter, or NULL when unknown (negative). */
+static const char *i64_param(int64_t v, char out[24])
+{
+	if (v < 0) {
+		return NULL;
+	}
+	(void)snprintf(out, 24, "%" PRId64, v);
+	return out;
+}
+
 /* A failed statement whose SQLSTATE says the input was invalid (bad JSON) is a usage error. */
 static int input_error(struct zs_db *db, const char *what, const PGresult *res)
 {
@@ -175,7 +202,9 @@ int zs_db_run_begin(struct zs_db *db, const struct zs_db_run_params *p, int64_t 
 {
 	char tld_id[24];
 	char policy_id[24];
-	char serial[24] = "";
+	char serial[24];
+	char delegations[24];
+	char digest[2 + 64 + 1];
 	int ret = 0;
 
 	if (!tld_valid(p->tld)) {
@@ -209,23 +238,22 @@ int zs_db_run_begin(struct zs_db *db, const struct zs_db_run_params *p, int64_t 
 	if (ret != 0) {
 		return ret;
 	}
-	if (p->zone_serial >= 0) {
-		snprintf(serial, sizeof(serial), "%" PRId64, p->zone_serial);
-	}
-	const char *params[6] = {
+	const char *params[8] = {
 		tld_id,
 		policy_id,
 		p->zone_source,
-		p->zone_serial >= 0 ? serial : NULL,
+		i64_param(p->zone_serial, serial),
 		p->options_json != NULL ? p->options_json : "{}",
 		p->scanner_version != NULL ? p->scanner_version : "",
+		i64_param(p->zone_delegations, delegations),
+		digest_param(p->zone_digest, digest),
 	};
 	return claim_tld(
 	        db, p->tld, NULL,
 	        "INSERT INTO runs (tld_id, policy_id, zone_source, zone_serial, options, "
-	        "scanner_version) VALUES ($1::int, $2::int, $3, $4::bigint, $5::jsonb, $6) "
-	        "RETURNING id",
-	        6, params, run_id);
+	        "scanner_version, zone_delegations, zone_digest) VALUES ($1::int, $2::int, $3, "
+	        "$4::bigint, $5::jsonb, $6, $7::bigint, $8::bytea) RETURNING id",
+	        8, params, run_id);
 }
 
 /* The TLD id and status of a run. */
@@ -273,7 +301,8 @@ int zs_db_run_resume(struct zs_db *db, int64_t run_id)
 	if (ret != 0) {
 		return ret;
 	}
-	if (status == ZS_DB_RUN_COMPLETE || status == ZS_DB_RUN_FAILED) {
+	if (status == ZS_DB_RUN_COMPLETE || status == ZS_DB_RUN_FAILED ||
+	    status == ZS_DB_RUN_WITHDRAWN) {
 		return zs__db_failf(db, ZS_ERR_USAGE, "run %" PRId64 " is %s: nothing to resume",
 		                    run_id, zs_db_run_status_name(status));
 	}
@@ -291,38 +320,32 @@ int zs_db_run_resume(struct zs_db *db, int64_t run_id)
  * transitions read the current state before it is updated; removals come last. Only rows that
  * change are written, each found by one join rather than a probe per domain: a run where
  * little changed writes little. $1 is the run, $2 its TLD. */
-static const struct {
-	const char *sql;
-	int nparams;
-} history_sql[] = {
+static const char *const history_sql[] = {
 	/* domains new to the zone */
-	{ "INSERT INTO domains (name, tld_id, first_seen_run, first_seen_at) "
-	  "SELECT r.domain, $2::int, $1::bigint, s.started_at "
-	  "FROM results r JOIN runs s ON s.id = r.run_id WHERE r.run_id = $1::bigint "
-	  "AND NOT EXISTS (SELECT 1 FROM domains d WHERE d.name = r.domain)",
-	  2 },
+	"INSERT INTO domains (name, tld_id, first_seen_run, first_seen_at) "
+	"SELECT r.domain, $2::int, $1::bigint, s.started_at "
+	"FROM results r JOIN runs s ON s.id = r.run_id WHERE r.run_id = $1::bigint "
+	"AND NOT EXISTS (SELECT 1 FROM domains d WHERE d.name = r.domain)",
 	/* domains back in the zone */
-	{ "UPDATE domains d SET removed_run = NULL, removed_at = NULL FROM results r "
-	  "WHERE d.removed_run IS NOT NULL AND d.tld_id = $2::int AND r.run_id = $1::bigint "
-	  "AND r.domain = d.name",
-	  2 },
+	"UPDATE domains d SET removed_run = NULL, removed_at = NULL FROM results r "
+	"WHERE d.removed_run IS NOT NULL AND d.tld_id = $2::int AND r.run_id = $1::bigint "
+	"AND r.domain = d.name",
 	/* status transitions and current state, where they changed */
-	{ "WITH s AS (SELECT started_at FROM runs WHERE id = $1::bigint), "
-	  "x AS (SELECT r.domain, r.status::text::domain_state AS state, r.warnings, "
-	  "c.state AS old FROM results r LEFT JOIN current_state c ON c.domain = r.domain "
-	  "WHERE r.run_id = $1::bigint AND (c.state IS DISTINCT FROM r.status::text::domain_state "
-	  "OR c.warnings IS DISTINCT FROM r.warnings)), "
-	  "t AS (INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
-	  "SELECT domain, $1::bigint, old, state, (SELECT started_at FROM s) FROM x "
-	  "WHERE old IS DISTINCT FROM state) "
-	  "INSERT INTO current_state AS c (domain, tld_id, state, warnings, since_run, since_at) "
-	  "SELECT domain, $2::int, state, warnings, $1::bigint, (SELECT started_at FROM s) FROM x "
-	  "ON CONFLICT (domain) DO UPDATE SET warnings = excluded.warnings, "
-	  "state = excluded.state, "
-	  "since_run = CASE WHEN c.state = excluded.state THEN c.since_run "
-	  "ELSE excluded.since_run END, "
-	  "since_at = CASE WHEN c.state = excluded.state THEN c.since_at ELSE excluded.since_at END",
-	  2 },
+	"WITH s AS (SELECT started_at FROM runs WHERE id = $1::bigint), "
+	"x AS (SELECT r.domain, r.status::text::domain_state AS state, r.warnings, "
+	"c.state AS old FROM results r LEFT JOIN current_state c ON c.domain = r.domain "
+	"WHERE r.run_id = $1::bigint AND (c.state IS DISTINCT FROM r.status::text::domain_state "
+	"OR c.warnings IS DISTINCT FROM r.warnings)), "
+	"t AS (INSERT INTO transitions (domain, run_id, from_state, to_state, at) "
+	"SELECT domain, $1::bigint, old, state, (SELECT started_at FROM s) FROM x "
+	"WHERE old IS DISTINCT FROM state) "
+	"INSERT INTO current_state AS c (domain, tld_id, state, warnings, since_run, since_at) "
+	"SELECT domain, $2::int, state, warnings, $1::bigint, (SELECT started_at FROM s) FROM x "
+	"ON CONFLICT (domain) DO UPDATE SET warnings = excluded.warnings, "
+	"state = excluded.state, "
+	"since_run = CASE WHEN c.state = excluded.state THEN c.since_run "
+	"ELSE excluded.since_run END, "
+	"since_at = CASE WHEN c.state = excluded.state THEN c.since_at ELSE excluded.since_at END",
 };
 
 /* Domains of the TLD the run no longer had (only when it read the zone completely); a domain
@@ -344,6 +367,35 @@ static const char removed_sql[] =
         "since_run = $1::bigint, since_at = (SELECT started_at FROM s) "
         "FROM gone g WHERE c.domain = g.name AND c.state <> 'removed'";
 
+/* Run statements that take the same parameters, in order, in the caller's transaction.
+ * @return 0 or ZS_ERR_DB */
+static int run_steps(struct zs_db *db, const char *what, const char *const *sql, size_t n,
+                     int nparams, const char *const *params)
+{
+	for (size_t i = 0; i < n; i++) {
+		PGresult *res = zs__db_query(db, what, sql[i], nparams, params);
+		if (res == NULL) {
+			return ZS_ERR_DB;
+		}
+		PQclear(res);
+	}
+	return 0;
+}
+
+/* Write the history a complete run leaves (params: the run, its TLD id), in the caller's
+ * transaction; the domains it no longer has are removed only when it read its zone completely.
+ * @return 0 or ZS_ERR_DB */
+static int record_history(struct zs_db *db, const char *const params[2], bool zone_complete)
+{
+	int ret = run_steps(db, "record history", history_sql,
+	                    sizeof(history_sql) / sizeof(history_sql[0]), 2, params);
+	const char *const removed[] = { removed_sql };
+	if (ret == 0 && zone_complete) {
+		ret = run_steps(db, "record removed domains", removed, 1, 2, params);
+	}
+	return ret;
+}
+
 /* A run resumed and completed after a newer run of its TLD completed must not roll the current
  * state back: it is marked complete, and history stays as the newer run left it. */
 static const char newer_sql[] =
@@ -363,6 +415,8 @@ static const char totals_sql[] =
         "dns_counters = $6::jsonb, db_counters = $7::jsonb, domains = t.n, compliant = t.c, non_compliant = t.nc, "
         "indeterminate = t.i, warnings = t.w, "
         "zone_serial = coalesce($8::bigint, zone_serial), "
+        "zone_delegations = coalesce(zone_delegations, $9::bigint), "
+        "zone_digest = coalesce(zone_digest, $10::bytea), "
         "quarantined = (SELECT count(DISTINCT domain) FROM quarantine WHERE run_id = $1::bigint) "
         "FROM (SELECT count(*) AS n, count(*) FILTER (WHERE status = 'compliant') AS c, "
         "count(*) FILTER (WHERE status = 'non-compliant') AS nc, "
@@ -439,13 +493,10 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 	snprintf(tld_id, sizeof(tld_id), "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	const char *hparams[2] = { id, tld_id };
-	for (size_t i = 0; i < sizeof(rule_counts_sql) / sizeof(rule_counts_sql[0]); i++) {
-		res = zs__db_query(db, "count verdicts", rule_counts_sql[i], 1, hparams);
-		if (res == NULL) {
-			ret = ZS_ERR_DB;
-			goto fail_tx;
-		}
-		PQclear(res);
+	ret = run_steps(db, "count verdicts", rule_counts_sql,
+	                sizeof(rule_counts_sql) / sizeof(rule_counts_sql[0]), 1, hparams);
+	if (ret != 0) {
+		goto fail_tx;
 	}
 	bool history = end->status == ZS_DB_RUN_COMPLETE;
 	if (history) {
@@ -458,29 +509,18 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 		PQclear(res);
 	}
 	if (history) {
-		for (size_t i = 0; i < sizeof(history_sql) / sizeof(history_sql[0]); i++) {
-			res = zs__db_query(db, "record history", history_sql[i].sql,
-			                   history_sql[i].nparams, hparams);
-			if (res == NULL) {
-				ret = ZS_ERR_DB;
-				goto fail_tx;
-			}
-			PQclear(res);
-		}
-		if (end->zone_complete) {
-			res = zs__db_query(db, "record removed domains", removed_sql, 2, hparams);
-			if (res == NULL) {
-				ret = ZS_ERR_DB;
-				goto fail_tx;
-			}
-			PQclear(res);
+		ret = record_history(db, hparams, end->zone_complete);
+		if (ret != 0) {
+			goto fail_tx;
 		}
 	}
 	char serial[24];
+	char delegations[24];
+	char digest[2 + 64 + 1];
 	if (end->has_zone_serial) {
 		(void)snprintf(serial, sizeof(serial), "%u", end->zone_serial);
 	}
-	const char *tparams[8] = {
+	const char *tparams[10] = {
 		id,
 		zs_db_run_status_name(end->status),
 		end->zone_complete ? "true" : "false",
@@ -489,8 +529,10 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 		end->dns_json != NULL ? end->dns_json : "{}",
 		end->db_json != NULL ? end->db_json : "{}",
 		end->has_zone_serial ? serial : NULL,
+		i64_param(end->zone_delegations, delegations),
+		digest_param(end->zone_digest, digest),
 	};
-	res = PQexecParams(db->conn, totals_sql, 8, NULL, tparams, NULL, NULL, 0);
+	res = PQexecParams(db->conn, totals_sql, 10, NULL, tparams, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		ret = input_error(db, "finish run", res);
 		PQclear(res);
@@ -622,12 +664,35 @@ enum {
 	COL_WARNINGS,
 	COL_QUARANTINED,
 	COL_PRUNED,
+	COL_ZONE_DELEGATIONS,
+	COL_ZONE_DIGEST,
 	COL_COUNT_
 };
 
 static int get_i64(const PGresult *res, int col, int64_t *out)
 {
 	return zs__db_parse_i64(PQgetvalue(res, 0, col), out);
+}
+
+/* A digest read back as hex ("" when unknown). */
+static int hex_digest(const char *hex, struct zs_db_run *run)
+{
+	size_t n = strlen(hex);
+	if (n == 0) {
+		return 0;
+	}
+	if (n != 64) {
+		return ZS_ERR_PARSE;
+	}
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v = 0;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+			return ZS_ERR_PARSE;
+		}
+		run->zone_digest[i] = (uint8_t)v;
+	}
+	run->has_zone_digest = true;
+	return 0;
 }
 
 int zs_db_run_get(struct zs_db *db, int64_t run_id, struct zs_db_run **out)
@@ -648,7 +713,8 @@ int zs_db_run_get(struct zs_db *db, int64_t run_id, struct zs_db_run **out)
 	        "r.zone_complete, r.zone_errors, array_to_string(r.zone_first_errors, E'\\n'), "
 	        "r.dns_counters::text, r.db_counters::text, coalesce(r.domains, -1), coalesce(r.compliant, -1), "
 	        "coalesce(r.non_compliant, -1), coalesce(r.indeterminate, -1), "
-	        "coalesce(r.warnings, -1), coalesce(r.quarantined, -1), r.pruned_at IS NOT NULL "
+	        "coalesce(r.warnings, -1), coalesce(r.quarantined, -1), r.pruned_at IS NOT NULL, "
+	        "coalesce(r.zone_delegations, -1), coalesce(encode(r.zone_digest, 'hex'), '') "
 	        "FROM runs r JOIN tlds t ON t.id = r.tld_id JOIN policies p ON p.id = r.policy_id "
 	        "WHERE r.id = $1::bigint",
 	        1, &param);
@@ -685,6 +751,8 @@ int zs_db_run_get(struct zs_db *db, int64_t run_id, struct zs_db_run **out)
 	ret = ret != 0 ? ret : get_i64(res, COL_INDETERMINATE, &run->indeterminate);
 	ret = ret != 0 ? ret : get_i64(res, COL_WARNINGS, &run->warnings);
 	ret = ret != 0 ? ret : get_i64(res, COL_QUARANTINED, &run->quarantined);
+	ret = ret != 0 ? ret : get_i64(res, COL_ZONE_DELEGATIONS, &run->zone_delegations);
+	ret = ret != 0 ? ret : hex_digest(PQgetvalue(res, 0, COL_ZONE_DIGEST), run);
 	PQclear(res);
 	if (ret != 0) {
 		zs_db_run_free(run);
@@ -710,4 +778,72 @@ void zs_db_run_free(struct zs_db_run *run)
 	zs_free(run->dns_json);
 	zs_free(run->db_json);
 	zs_free(run);
+}
+
+int zs_db_run_last_zone(struct zs_db *db, const char *tld, int64_t before,
+                        struct zs_db_run_zone *out)
+{
+	char id[24];
+	const char *params[2] = { tld, id };
+	struct zs_db_run_zone z = { 0 };
+
+	snprintf(id, sizeof(id), "%" PRId64, before);
+	int ret = zs__db_ensure(db);
+	if (ret != 0) {
+		return ret;
+	}
+	PGresult *res = zs__db_query(
+	        db, "read the previous run",
+	        "SELECT r.id, coalesce(r.zone_delegations, r.domains + coalesce(r.quarantined, 0)), "
+	        "coalesce(r.zone_serial, -1) FROM runs r JOIN tlds t ON t.id = r.tld_id "
+	        "WHERE t.name = $1 AND r.status = 'complete' "
+	        "AND ($2::bigint = 0 OR r.id < $2::bigint) ORDER BY r.id DESC LIMIT 1",
+	        2, params);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no complete run of TLD %s", db->where,
+		                    tld);
+	}
+	ret = zs__db_parse_i64(PQgetvalue(res, 0, 0), &z.run_id);
+	ret = ret != 0 ? ret : zs__db_parse_i64(PQgetvalue(res, 0, 1), &z.delegations);
+	ret = ret != 0 ? ret : zs__db_parse_i64(PQgetvalue(res, 0, 2), &z.serial);
+	PQclear(res);
+	if (ret != 0) {
+		return zs__db_failf(db, ZS_ERR_DB, "%s: the previous run does not read back",
+		                    db->where);
+	}
+	*out = z;
+	return 0;
+}
+
+int zs_db_run_set_zone(struct zs_db *db, int64_t run_id, int64_t serial, int64_t delegations,
+                       const uint8_t *digest)
+{
+	char id[24];
+	char serial_text[24];
+	char delegations_text[24];
+	char digest_text[2 + 64 + 1];
+	const char *params[4] = { i64_param(run_id, id), i64_param(serial, serial_text),
+		                  i64_param(delegations, delegations_text),
+		                  digest_param(digest, digest_text) };
+
+	int ret = zs__db_ensure(db);
+	if (ret != 0) {
+		return ret;
+	}
+	PGresult *res = zs__db_query(db, "record the run's zone",
+	                             "UPDATE runs SET zone_serial = $2::bigint, "
+	                             "zone_delegations = $3::bigint, zone_digest = $4::bytea "
+	                             "WHERE id = $1::bigint",
+	                             4, params);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	bool found = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	return found ? 0
+	             : zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no run %" PRId64, db->where, run_id);
 }

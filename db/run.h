@@ -24,6 +24,9 @@ struct zs_db_run_params {
 	const char *policy_version;  /**< e.g. "1.1" */
 	const char *zone_source;     /**< where the zone came from (a path) */
 	int64_t zone_serial;         /**< SOA serial, or -1 when unknown */
+	int64_t zone_delegations;    /**< delegations of the zone, or -1 when unknown */
+	const uint8_t *zone_digest;  /**< the zone's digest (zs_zone_stats.digest, 32 bytes), or
+	                                  NULL when unknown */
 	const char *options_json;    /**< the sweep's options as a JSON object; NULL for {} */
 	const char *scanner_version; /**< zonesweep's version; NULL for "" */
 };
@@ -40,6 +43,9 @@ struct zs_db_run_end {
 	bool has_zone_serial; /**< the zone's SOA serial is known now (it may not have been when
 	                           the run began) */
 	uint32_t zone_serial;
+	int64_t zone_delegations;   /**< when the run began without them (a zone read from standard
+	                                 input): the zone's delegations, or -1 */
+	const uint8_t *zone_digest; /**< likewise its digest (32 bytes), or NULL */
 };
 
 /** A run as stored (zs_db_run_get()). */
@@ -49,7 +55,10 @@ struct zs_db_run {
 	char *policy;
 	char *policy_version;
 	char *zone_source;
-	int64_t zone_serial; /**< -1 when unknown */
+	int64_t zone_serial;      /**< -1 when unknown */
+	int64_t zone_delegations; /**< -1 when unknown */
+	bool has_zone_digest;
+	uint8_t zone_digest[32];
 	char *options_json;
 	char *scanner_version;
 	enum zs_db_run_status status;
@@ -125,6 +134,34 @@ int zs_db_run_previous(struct zs_db *db, int64_t run_id, int64_t *prev_id);
  * @return 0, ZS_ERR_NOTFOUND or ZS_ERR_DB
  */
 int zs_db_run_get(struct zs_db *db, int64_t run_id, struct zs_db_run **out);
+
+/** The zone a TLD's complete run read (zs_db_run_last_zone()). */
+struct zs_db_run_zone {
+	int64_t run_id;
+	int64_t delegations; /**< its delegations (for runs stored before schema 6: its results
+	                          and quarantined rows) */
+	int64_t serial;      /**< -1 when unknown */
+};
+
+/**
+ * The zone of a TLD's newest complete run, to compare a new zone with.
+ * @param tld     the TLD
+ * @param before  only runs before this one (a resumed run); 0 for any
+ * @param[out] out  on success
+ * @return 0, ZS_ERR_NOTFOUND when the TLD has no complete run, or ZS_ERR_DB
+ */
+int zs_db_run_last_zone(struct zs_db *db, const char *tld, int64_t before,
+                        struct zs_db_run_zone *out);
+
+/**
+ * Record the zone a run sweeps from now on (a run resumed with another zone, at the operator's
+ * word).
+ * @param serial  -1 when unknown
+ * @param digest  32 bytes, or NULL when unknown
+ * @return 0, ZS_ERR_NOTFOUND or ZS_ERR_DB
+ */
+int zs_db_run_set_zone(struct zs_db *db, int64_t run_id, int64_t serial, int64_t delegations,
+                       const uint8_t *digest);
 
 /** Free what zs_db_run_get() returned; NULL is a no-op. */
 void zs_db_run_free(struct zs_db_run *run);

@@ -160,6 +160,12 @@ int zs_report_summary_notes(const struct zs_db_report_summary *s, struct zs_buf 
 		                    " domains stored before the failure.\n",
 		                    run->id, s->domains);
 		break;
+	case ZS_DB_RUN_WITHDRAWN:
+		ret = zs_buf_printf(buf,
+		                    "Run %" PRId64 " was withdrawn: it counts nowhere, and its "
+		                    "figures are shown for inspection only.\n",
+		                    run->id);
+		break;
 	case ZS_DB_RUN_COMPLETE:
 	case ZS_DB_RUN_STATUS_COUNT_:
 		break;

@@ -28,6 +28,7 @@
 #include "scanner/policy/ruleset.h"
 #include "scanner/session.h"
 #include "scanner/sweep.h"
+#include "zoneio/check.h"
 
 struct scan_ctx {
 	const char *tld;
@@ -50,6 +51,12 @@ struct scan_ctx {
 	char resolvers[256];             /* the --resolver texts, for messages */
 	struct zs_strset extras;         /* domain -> struct domain_extra, from the database */
 	struct zs_dkim_learned *learned; /* the sweep's learned DKIM selectors, or NULL */
+	/* zone sanity (zoneio/check.h): the zone read once before the run begins */
+	bool surveyed;                    /* false for standard input: checked at the end */
+	struct zs_zone_stats survey;      /* what that read found */
+	struct zs_zone_baseline baseline; /* the TLD's previous complete run */
+	struct zs_zone_limits limits;
+	bool allow_zone_change; /* --resume with a zone other than the run's */
 };
 
 /* Most providers whose learned DKIM selectors a sweep keeps (dkim_learn.h), and most learned
@@ -186,6 +193,10 @@ static void scan_usage(FILE *f)
 	        "  --tld TLD            the zone's apex, e.g. post or bank\n"
 	        "  --strict             stop at the first zone syntax error (default: skip, count)\n"
 	        "  --allow-include      permit $INCLUDE of files under the zone file's directory\n"
+	        "  --max-zone-errors PCT  refuse a zone with more syntax errors (default 1)\n"
+	        "  --max-shrink PCT     refuse a zone with this share fewer delegations than the\n"
+	        "                       previous complete run's (default 10)\n"
+	        "  --allow-shrink       the zone did shrink: no --max-shrink limit\n"
 	        "DNS:\n" ZS_CLI_DNS_HELP "  --window N           domains in flight (default 1000)\n"
 	        "  --window-mb MB       memory the domains in flight and their results waiting\n"
 	        "                       to be stored may take (default 256)\n"
@@ -201,6 +212,7 @@ static void scan_usage(FILE *f)
 	        "                       sweep stops, its run resumable (default 60)\n"
 	        "  --queue-mb MB        memory the results queued for the database may take\n"
 	        "                       (default 256)\n"
+	        "  --allow-zone-change  let --resume continue with a zone other than the run's\n"
 	        "policy:\n"
 	        "  --policy NAME|FILE   the ruleset (default: post for .post, ftld for .bank and\n"
 	        "                       .insurance, baseline otherwise)\n"
@@ -216,7 +228,13 @@ static void scan_usage(FILE *f)
 	        "  --quiet              no progress output\n"
 	        "  --debug GROUPS       debug logs for groups (main,zone,dns,policy,db,report,all)\n"
 	        "\n"
-	        "Exit status: 0 the sweep completed, 1 it failed or was interrupted, 2 usage error.\n");
+	        "\n"
+	        "Before a run is stored, the zone is read once and refused (one line saying why,\n"
+	        "nothing stored) when it has no SOA at the apex, no delegation, too many syntax\n"
+	        "errors, or too few delegations; a resumed run must read the zone it began with.\n"
+	        "\n"
+	        "Exit status: 0 the sweep completed, 1 the zone was refused or the sweep failed or\n"
+	        "was interrupted, 2 usage error.\n");
 }
 
 static int emit_result(void *arg, const struct zs_probe *p)
@@ -442,6 +460,100 @@ static void dns_json(struct zs_buf *out, const struct zs_sweep_summary *s,
 	zs_json_obj_end(&j);
 }
 
+/* The TLD's previous complete run (before @p before when not 0), that the zone is compared
+ * with; none leaves the baseline empty. */
+static int load_baseline(struct scan_ctx *ctx, int64_t before)
+{
+	struct zs_db_run_zone z;
+	int ret = zs_db_run_last_zone(ctx->db, ctx->tld, before, &z);
+	if (ret == ZS_ERR_NOTFOUND) {
+		return 0;
+	}
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+		return ret;
+	}
+	ctx->baseline = (struct zs_zone_baseline){
+		.run_id = z.run_id,
+		.delegations = z.delegations > 0 ? (uint64_t)z.delegations : 0,
+		.has_serial = z.serial >= 0,
+		.serial = (uint32_t)z.serial,
+	};
+	return 0;
+}
+
+/* Refuse a zone unfit to be swept into the history (zoneio/check.h), in one line naming the
+ * file; say so when its serial is the previous run's. */
+static int check_zone(const struct scan_ctx *ctx, const char *path, const struct zs_zone_stats *z)
+{
+	char why[512];
+	if (zs_zone_check(z, ctx->tld, &ctx->baseline, &ctx->limits, why, sizeof(why)) != 0) {
+		zs_log_error(ZS_LOG_ZONE, "%s: refused: %s", path, why);
+		return ZS_ERR_REFUSED;
+	}
+	if (ctx->baseline.run_id > 0 && ctx->baseline.has_serial && z->has_serial &&
+	    ctx->baseline.serial == z->serial) {
+		zs_log_warn(ZS_LOG_ZONE,
+		            "%s: serial %u, the same as run %lld's: the zone was not updated since",
+		            path, z->serial, (long long)ctx->baseline.run_id);
+	}
+	return 0;
+}
+
+/* Whether a run's zone is the one read now: the delegations' digest when the run has it, else
+ * the SOA serial. */
+static bool same_zone(const struct zs_db_run *run, const struct zs_zone_stats *z)
+{
+	if (run->has_zone_digest) {
+		return memcmp(run->zone_digest, z->digest, sizeof(z->digest)) == 0;
+	}
+	return run->zone_serial >= 0 && z->has_serial && (uint32_t)run->zone_serial == z->serial;
+}
+
+/* A run is resumed for its own TLD, and with the zone it began with unless the operator says
+ * otherwise (--allow-zone-change: the run then records the new zone). */
+static int check_resume(struct scan_ctx *ctx, const char *path)
+{
+	struct zs_db_run *run = NULL;
+	int ret = zs_db_run_get(ctx->db, ctx->run_id, &run);
+	if (ret != 0) {
+		zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+		return ret;
+	}
+	ret = ZS_ERR_REFUSED;
+	if (strcmp(run->tld, ctx->tld) != 0) {
+		zs_log_error(ZS_LOG_MAIN, "--resume %lld: the run sweeps TLD %s, not %s",
+		             (long long)run->id, run->tld, ctx->tld);
+	} else if (ctx->surveyed && same_zone(run, &ctx->survey)) {
+		ret = 0;
+	} else if (!ctx->allow_zone_change) {
+		char was[64] = "serial unknown";
+		if (run->zone_serial >= 0) {
+			(void)snprintf(was, sizeof(was), "serial %lld",
+			               (long long)run->zone_serial);
+		}
+		zs_log_error(ZS_LOG_ZONE,
+		             "%s: refused: not the zone run %lld began with (%s; %s): give "
+		             "--allow-zone-change to resume with it, or start a new run",
+		             path, (long long)run->id, was,
+		             ctx->surveyed ? "this zone's delegations differ"
+		                           : "a zone on standard input cannot be compared");
+	} else {
+		zs_log_warn(ZS_LOG_ZONE, "%s: not the zone run %lld began with: resuming with it",
+		            path, (long long)run->id);
+		const struct zs_zone_stats *z = &ctx->survey;
+		int64_t serial = z->has_serial ? (int64_t)z->serial : -1;
+		ret = !ctx->surveyed ? 0
+		                     : zs_db_run_set_zone(ctx->db, run->id, serial,
+		                                          (int64_t)z->delegations, z->digest);
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
+		}
+	}
+	zs_db_run_free(run);
+	return ret;
+}
+
 /* Open the database and begin (or resume) the run. */
 static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const char *conninfo,
                     const char *resume, const struct zs_zone_stats *zst, struct zs_sweep *sweep)
@@ -458,9 +570,19 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 	}
 	if (resume != NULL) {
 		ret = zs_db_run_resolve(ctx->db, resume, ctx->tld, &ctx->run_id);
-		if (ret == 0) {
-			ret = zs_db_run_resume(ctx->db, ctx->run_id);
+		if (ret != 0) {
+			zs_log_error(ZS_LOG_DB, "--resume %s: %s", resume, zs_db_error(ctx->db));
+			return ret;
 		}
+		ret = check_resume(ctx, o->zone_path);
+		ret = ret != 0 ? ret : load_baseline(ctx, ctx->run_id);
+		if (ret == 0 && ctx->surveyed) {
+			ret = check_zone(ctx, o->zone_path, &ctx->survey);
+		}
+		if (ret != 0) {
+			return ret;
+		}
+		ret = zs_db_run_resume(ctx->db, ctx->run_id);
 		if (ret == 0) {
 			ret = zs_db_run_stored(ctx->db, ctx->run_id, remember_stored, ctx);
 		}
@@ -471,14 +593,26 @@ static int db_begin(struct scan_ctx *ctx, const struct zs_sweep_opts *o, const c
 		zs_log_info(ZS_LOG_DB, "resuming run %lld: %zu domains already stored",
 		            (long long)ctx->run_id, ctx->stored.count);
 	} else {
+		ret = load_baseline(ctx, 0);
+		if (ret == 0 && ctx->surveyed) {
+			ret = check_zone(ctx, o->zone_path, &ctx->survey);
+		}
+		if (ret != 0) {
+			return ret;
+		}
 		struct zs_db_run_params p = {
 			.tld = ctx->tld,
 			.policy = ctx->policy,
 			.policy_version = ctx->policy_version,
 			.zone_source = o->zone_path,
 			.zone_serial = zst->has_serial ? (int64_t)zst->serial : -1,
+			.zone_delegations = ctx->surveyed ? (int64_t)ctx->survey.delegations : -1,
+			.zone_digest = ctx->surveyed ? ctx->survey.digest : NULL,
 			.scanner_version = ZS_VERSION,
 		};
+		if (ctx->surveyed) {
+			p.zone_serial = ctx->survey.has_serial ? (int64_t)ctx->survey.serial : -1;
+		}
 		ret = zs_db_run_begin(ctx->db, &p, &ctx->run_id);
 		if (ret != 0) {
 			zs_log_error(ZS_LOG_DB, "%s", zs_db_error(ctx->db));
@@ -542,9 +676,31 @@ static void report_end(const struct scan_ctx *ctx, const struct zs_db_run_end *e
 	}
 }
 
+/* The zone of a sweep that went to its end, checked again before the run enters the history:
+ * a zone read from standard input was not checked before; a file replaced or rewritten while it
+ * was swept is no longer the zone that was. @return true when the run must fail instead */
+static bool zone_fails_at_end(const struct scan_ctx *ctx, const char *path,
+                              const struct zs_zone_stats *z)
+{
+	const struct zs_zone_stats *s = &ctx->survey;
+	if (!ctx->surveyed) {
+		return check_zone(ctx, path, z) != 0;
+	}
+	if (z->delegations == s->delegations && z->has_serial == s->has_serial &&
+	    z->serial == s->serial && memcmp(z->digest, s->digest, sizeof(z->digest)) == 0) {
+		return false;
+	}
+	zs_log_error(ZS_LOG_ZONE,
+	             "%s: refused: the zone changed while it was swept (%llu delegations, serial "
+	             "%u when checked; %llu, serial %u at the end)",
+	             path, (unsigned long long)s->delegations, s->serial,
+	             (unsigned long long)z->delegations, z->serial);
+	return true;
+}
+
 /* Finish the run in the database: whatever happened, the run ends in a definite state. */
-static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_summary *sum,
-                     struct zs_db_writer_stats *ws)
+static int db_finish(struct scan_ctx *ctx, const char *path, int sweep_ret,
+                     const struct zs_sweep_summary *sum, struct zs_db_writer_stats *ws)
 {
 	int wret = zs_db_writer_finish(ctx->writer, ws);
 	struct zs_buf dns;
@@ -570,8 +726,16 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 		.db_json = zs_buf_cstr(&writer),
 		.has_zone_serial = sum->zone.has_serial,
 		.zone_serial = sum->zone.serial,
+		.zone_delegations = -1,
 	};
-	if (sweep_ret == 0 && wret == 0) {
+	if (!ctx->surveyed && sum->zone.complete) {
+		end.zone_delegations = (int64_t)sum->zone.delegations;
+		end.zone_digest = sum->zone.digest;
+	}
+	bool refused = sweep_ret == 0 && wret == 0 && zone_fails_at_end(ctx, path, &sum->zone);
+	if (refused) {
+		end.status = ZS_DB_RUN_FAILED;
+	} else if (sweep_ret == 0 && wret == 0) {
 		end.status = ZS_DB_RUN_COMPLETE;
 	} else if (sweep_ret == ZS_ERR_INTERRUPTED || sum->sink_failed || wret != 0) {
 		/* what was not stored (--jsonl on a full disk, no database) can be resumed */
@@ -581,6 +745,11 @@ static int db_finish(struct scan_ctx *ctx, int sweep_ret, const struct zs_sweep_
 	}
 	int ret = zs_db_run_finish(ctx->db, ctx->run_id, &end);
 	report_end(ctx, &end, ret, ws);
+	if (ret == 0 && refused) {
+		fprintf(stderr, "zonesweep: run %lld marked failed: it changes no domain's state\n",
+		        (long long)ctx->run_id);
+		ret = ZS_ERR_REFUSED;
+	}
 	for (size_t i = 0; i < nfirst; i++) {
 		zs_free((void *)first[i]);
 	}
@@ -604,6 +773,19 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 	o->domain_info = domain_info;
 	o->domain_info_arg = ctx;
 	o->sink_status = sink_status;
+	if (conninfo != NULL && strcmp(o->zone_path, "-") != 0) {
+		char first[320];
+		int sret =
+		        zs_zone_survey(o->zone_path, &o->zone, &ctx->survey, first, sizeof(first));
+		if (sret != 0) {
+			zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s%s%s%s",
+			             o->zone_path, zs_err_str(sret), first[0] != '\0' ? " (" : "",
+			             first, first[0] != '\0' ? ")" : "");
+			return ZS_EXIT_FAIL;
+		}
+		ctx->surveyed = true;
+		o->zone.verify_gzip = false; /* the survey read the whole stream */
+	}
 	int ret = zs_sweep_new(o, &sweep);
 	if (ret != 0) {
 		zs_log_error(ZS_LOG_ZONE, "%s: cannot read the zone: %s", o->zone_path,
@@ -639,7 +821,7 @@ static int scan_run(struct scan_ctx *ctx, struct zs_sweep_opts *o, const char *c
 		}
 		status = ZS_EXIT_FAIL;
 	}
-	if (ctx->db != NULL && db_finish(ctx, sweep_ret, &sum, &ws) != 0) {
+	if (ctx->db != NULL && db_finish(ctx, o->zone_path, sweep_ret, &sum, &ws) != 0) {
 		status = ZS_EXIT_FAIL;
 	}
 	if (ctx->jsonl != NULL) {
@@ -678,6 +860,21 @@ out:
 	return status;
 }
 
+/* A percentage option, as a share from 0 to 1. @return 0 or 1 (logged) */
+static int share_option(const char *name, const char *text, double *out)
+{
+	double v = 0;
+	if (zs_cli_double(name, text, &v) != 0) {
+		return 1;
+	}
+	if (v > 100) {
+		zs_log_error(ZS_LOG_MAIN, "--%s: a percentage from 0 to 100", name);
+		return 1;
+	}
+	*out = v / 100.0;
+	return 0;
+}
+
 int zs_cmd_scan(int argc, char **argv)
 {
 	enum {
@@ -699,6 +896,10 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_NO_DB,
 		OPT_RESUME,
 		OPT_DB_PATIENCE,
+		OPT_ALLOW_ZONE_CHANGE,
+		OPT_MAX_ZONE_ERRORS,
+		OPT_MAX_SHRINK,
+		OPT_ALLOW_SHRINK,
 		OPT_POLICY,
 		OPT_SELECTORS,
 		OPT_PROVIDERS,
@@ -725,6 +926,10 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "no-db", no_argument, NULL, OPT_NO_DB },
 		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "db-patience", required_argument, NULL, OPT_DB_PATIENCE },
+		{ "allow-zone-change", no_argument, NULL, OPT_ALLOW_ZONE_CHANGE },
+		{ "max-zone-errors", required_argument, NULL, OPT_MAX_ZONE_ERRORS },
+		{ "max-shrink", required_argument, NULL, OPT_MAX_SHRINK },
+		{ "allow-shrink", no_argument, NULL, OPT_ALLOW_SHRINK },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "selectors", required_argument, NULL, OPT_SELECTORS },
 		{ "providers", required_argument, NULL, OPT_PROVIDERS },
@@ -733,7 +938,10 @@ int zs_cmd_scan(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct zs_sweep_opts o = { .progress = true };
-	struct scan_ctx ctx = { 0 };
+	struct scan_ctx ctx = {
+		.limits = { .max_error_share = ZS_ZONE_MAX_ERROR_SHARE,
+		            .max_shrink = ZS_ZONE_MAX_SHRINK },
+	};
 	const char *jsonl_path = NULL;
 	const char *conninfo = NULL;
 	const char *resume = NULL;
@@ -817,6 +1025,18 @@ int zs_cmd_scan(int argc, char **argv)
 			bad |= zs_cli_uint("db-patience", optarg, 1, 86400, &v);
 			ctx.db_patience_ms = v * 1000;
 			break;
+		case OPT_ALLOW_ZONE_CHANGE:
+			ctx.allow_zone_change = true;
+			break;
+		case OPT_MAX_ZONE_ERRORS:
+			bad |= share_option("max-zone-errors", optarg, &ctx.limits.max_error_share);
+			break;
+		case OPT_MAX_SHRINK:
+			bad |= share_option("max-shrink", optarg, &ctx.limits.max_shrink);
+			break;
+		case OPT_ALLOW_SHRINK:
+			ctx.limits.allow_shrink = true;
+			break;
 		case OPT_POLICY:
 			ctx.policy = optarg;
 			break;
@@ -853,6 +1073,10 @@ int zs_cmd_scan(int argc, char **argv)
 		             "scan: --no-db excludes --db, --resume and --db-patience");
 		bad = 1;
 	}
+	if (ctx.allow_zone_change && resume == NULL) {
+		zs_log_error(ZS_LOG_MAIN, "scan: --allow-zone-change goes with --resume");
+		bad = 1;
+	}
 	if (no_db && jsonl_path == NULL) {
 		zs_log_error(ZS_LOG_MAIN, "scan: --no-db needs --jsonl FILE for the results");
 		bad = 1;
@@ -872,6 +1096,7 @@ int zs_cmd_scan(int argc, char **argv)
 	}
 	o.zone.origin = ctx.tld;
 	o.zone.verify_gzip = true;
+	o.zone.digest = !no_db;
 	o.emit = emit_result;
 	o.emit_arg = &ctx;
 	o.preflight = ctx.tld;

@@ -15,6 +15,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include <ldns/sha2.h>
+
 #include "scanner/base/err.h"
 #include "scanner/base/hostname.h"
 #include "zoneio/reader_int.h"
@@ -278,6 +280,20 @@ static void build_out(struct zs__deleg *d)
 	zs_free(glue_ns);
 }
 
+/* Add a name's SHA-256 to a 256-bit big-endian sum: the digest of a set, whatever its order. */
+static void digest_add(uint8_t sum[32], const uint8_t *name)
+{
+	uint8_t h[LDNS_SHA256_DIGEST_LENGTH];
+	unsigned carry = 0;
+
+	(void)ldns_sha256(name, (unsigned)zs__name_len(name), h);
+	for (int i = 31; i >= 0; i--) {
+		carry += (unsigned)sum[i] + h[i];
+		sum[i] = (uint8_t)carry;
+		carry >>= 8;
+	}
+}
+
 /*
  * End the group; true when it was a delegation, now in d->out. The set is consulted here
  * only, once per delegation (adding tells whether it was yielded before), so that the common
@@ -305,6 +321,9 @@ static bool group_end(struct zs_zone_reader *r)
 	}
 	build_out(d);
 	r->stats.delegations++;
+	if (r->opts.digest) {
+		digest_add(r->stats.digest, d->name);
+	}
 	return true;
 }
 

@@ -54,7 +54,9 @@ int zs__zone_error(struct zs_zone_reader *r, const char *file, unsigned long lin
 		e->file = zs_arena_strdup(&r->arena, file != NULL ? file : "-");
 		e->line = line;
 		e->msg = zs_arena_strdup(&r->arena, msg);
-		zs_log_warn(ZS_LOG_ZONE, "%s:%lu: %s", e->file, line, msg);
+		if (!r->opts.quiet) {
+			zs_log_warn(ZS_LOG_ZONE, "%s:%lu: %s", e->file, line, msg);
+		}
 	}
 	return r->opts.strict ? ZS_ERR_PARSE : 0;
 }
@@ -245,6 +247,34 @@ int zs_zone_reader_next(struct zs_zone_reader *r, const struct zs_delegation **o
 const struct zs_zone_stats *zs_zone_reader_stats(const struct zs_zone_reader *r)
 {
 	return &r->stats;
+}
+
+int zs_zone_survey(const char *path, const struct zs_zone_opts *opts, struct zs_zone_stats *out,
+                   char *first_error, size_t first_error_len)
+{
+	struct zs_zone_opts o = *opts;
+	struct zs_zone_reader *r = NULL;
+	const struct zs_delegation *d = NULL;
+
+	o.quiet = true;
+	o.max_errors_kept = 1;
+	memset(out, 0, sizeof(*out));
+	(void)snprintf(first_error, first_error_len, "%s", "");
+	int ret = zs_zone_reader_open(path, &o, &r);
+	if (ret != 0) {
+		return ret;
+	}
+	while ((ret = zs_zone_reader_next(r, &d)) == 0) {
+	}
+	*out = r->stats;
+	out->first_errors = NULL;
+	out->errors_kept = 0;
+	if (r->stats.errors_kept > 0) {
+		(void)snprintf(first_error, first_error_len, "%s:%lu: %s", r->errors[0].file,
+		               r->errors[0].line, r->errors[0].msg);
+	}
+	zs_zone_reader_close(r);
+	return ret == ZS_ERR_EOF ? 0 : ret;
 }
 
 void zs_zone_reader_close(struct zs_zone_reader *r)

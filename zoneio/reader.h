@@ -45,6 +45,8 @@ struct zs_zone_opts {
 	bool verify_gzip;           /**< check a gzip file's integrity before yielding anything */
 	size_t max_errors_kept;     /**< how many syntax errors are remembered (0: 20) */
 	enum zs_zone_engine engine; /**< master-file parser (default ZS_ZONE_ENGINE_FAST) */
+	bool digest;                /**< compute zs_zone_stats.digest */
+	bool quiet;                 /**< count and keep syntax errors without logging them */
 };
 
 /** One DS record of a delegation, summarised. */
@@ -83,6 +85,10 @@ struct zs_zone_stats {
 	uint32_t serial;       /**< the SOA serial, when has_serial */
 	bool has_serial;
 	bool complete; /**< the whole input was read (EOF reached without fatal error) */
+	/** With opts.digest: the sum modulo 2^256 of the SHA-256 of each delegation's name (wire
+	 * form, lower case), big-endian. It depends on the set of delegations only, not on their
+	 * order, the records or the serial: two reads of one zone give the same digest. */
+	uint8_t digest[32];
 	size_t errors_kept;
 	const struct zs_zone_error *first_errors; /**< the first errors_kept errors */
 };
@@ -126,6 +132,18 @@ int zs_zone_reader_next(struct zs_zone_reader *r, const struct zs_delegation **o
 
 /** Figures of what was read so far. @return owned by @p r */
 const struct zs_zone_stats *zs_zone_reader_stats(const struct zs_zone_reader *r);
+
+/**
+ * Read a whole zone once for its figures, yielding nothing: what a sweep checks before it
+ * begins. Syntax errors are counted, not logged.
+ * @param opts  as zs_zone_reader_open()
+ * @param[out] out  the figures read, whatever the outcome (first_errors NULL, errors_kept 0)
+ * @param[out] first_error  "file:line: reason" of the first syntax error ("" when none)
+ * @return 0 when the zone was read to its end, else what zs_zone_reader_open() or
+ *         zs_zone_reader_next() returned
+ */
+int zs_zone_survey(const char *path, const struct zs_zone_opts *opts, struct zs_zone_stats *out,
+                   char *first_error, size_t first_error_len);
 
 /** Close the reader and free everything it holds; NULL is a no-op. */
 void zs_zone_reader_close(struct zs_zone_reader *r);

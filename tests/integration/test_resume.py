@@ -44,7 +44,7 @@ def test(env, tmp):
             def stored():
                 rows = killed.q("SELECT count(*) FROM results")
                 return int(rows[0][0]) >= 40
-            wait_for(stored, "the first results to be stored")
+            zstest.wait_for(stored, "the first results to be stored")
 
             # The TLD is locked while the sweep runs.
             p = zstest.zonesweep(*scan_args(env, killed)[:1], *scan_args(env, killed)[1:])
@@ -93,7 +93,7 @@ def sigterm(env, db):
     proc = subprocess.Popen(scan_args(env, db, "--qps", "400", "--window", "20"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: int(db.q("SELECT count(*) FROM results")[0][0]) >= 20,
+        zstest.wait_for(lambda: int(db.q("SELECT count(*) FROM results")[0][0]) >= 20,
                  "results before SIGTERM")
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)

@@ -260,6 +260,23 @@ def read_csv_gz(path):
         return list(csv.DictReader(fh))
 
 
+def zone_without(src, dst, drop, tld):
+    """Copy a zone file of the test world leaving out the delegations named in drop (with the
+    records below them): the world's zones name owners relative to $ORIGIN or absolute,
+    continuation lines start with a blank."""
+    drop = {d[: -len(tld) - 1] if d.endswith("." + tld) else d for d in drop}
+    keep = True
+    with open(src) as fh, open(dst, "w") as out:
+        for line in fh:
+            if line[:1] not in (" ", "\t", ";", "$", "@", "\n", ""):
+                owner = line.split()[0].lower()
+                if owner.endswith("." + tld + "."):
+                    owner = owner[: -len(tld) - 2]
+                keep = not any(owner == d or owner.endswith("." + d) for d in drop)
+            if keep:
+                out.write(line)
+
+
 # Options that keep fault domains quick: the rig's black hole never answers.
 FAST_FAULTS = ["--timeout", "1000", "--tries", "2", "--retry-delay", "1", "--budget", "30"]
 
