@@ -197,6 +197,7 @@ static void scan_usage(FILE *f)
 	        "  --max-shrink PCT     refuse a zone with this share fewer delegations than the\n"
 	        "                       previous complete run's (default 10)\n"
 	        "  --allow-shrink       the zone did shrink: no --max-shrink limit\n"
+	        "  --allow-empty        the zone has no delegation yet (a new TLD)\n"
 	        "DNS:\n" ZS_CLI_DNS_HELP "  --window N           domains in flight (default 1000)\n"
 	        "  --window-mb MB       memory the domains in flight and their results waiting\n"
 	        "                       to be stored may take (default 256)\n"
@@ -900,6 +901,7 @@ int zs_cmd_scan(int argc, char **argv)
 		OPT_MAX_ZONE_ERRORS,
 		OPT_MAX_SHRINK,
 		OPT_ALLOW_SHRINK,
+		OPT_ALLOW_EMPTY,
 		OPT_POLICY,
 		OPT_SELECTORS,
 		OPT_PROVIDERS,
@@ -930,6 +932,7 @@ int zs_cmd_scan(int argc, char **argv)
 		{ "max-zone-errors", required_argument, NULL, OPT_MAX_ZONE_ERRORS },
 		{ "max-shrink", required_argument, NULL, OPT_MAX_SHRINK },
 		{ "allow-shrink", no_argument, NULL, OPT_ALLOW_SHRINK },
+		{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "selectors", required_argument, NULL, OPT_SELECTORS },
 		{ "providers", required_argument, NULL, OPT_PROVIDERS },
@@ -1036,6 +1039,9 @@ int zs_cmd_scan(int argc, char **argv)
 			break;
 		case OPT_ALLOW_SHRINK:
 			ctx.limits.allow_shrink = true;
+			break;
+		case OPT_ALLOW_EMPTY:
+			ctx.limits.allow_empty = true;
 			break;
 		case OPT_POLICY:
 			ctx.policy = optarg;

@@ -55,9 +55,11 @@ int zs_zone_check(const struct zs_zone_stats *z, const char *apex,
 		}
 		return refuse(why, why_len, "no SOA record at the apex %s.", apex);
 	}
-	if (z->delegations == 0) {
-		return refuse(why, why_len, "no delegation below %s. (%llu records read)", apex,
-		              records);
+	if (z->delegations == 0 && !lim->allow_empty) {
+		return refuse(why, why_len,
+		              "no delegation below %s. (%llu records read; give --allow-empty if "
+		              "the TLD has none yet)",
+		              apex, records);
 	}
 	if ((double)errors > lim->max_error_share * (double)lines) {
 		return refuse(why, why_len,

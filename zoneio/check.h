@@ -31,6 +31,7 @@ struct zs_zone_limits {
 	double max_error_share; /**< syntax errors per record (read or refused), 0 to 1 */
 	double max_shrink;      /**< share of the baseline's delegations it may lack, 0 to 1 */
 	bool allow_shrink;      /**< the operator expects it to shrink: no limit */
+	bool allow_empty;       /**< a zone without delegations is expected (a new TLD) */
 };
 
 /**

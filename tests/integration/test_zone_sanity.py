@@ -13,12 +13,10 @@ A resumed run must be resumed for its own TLD and with its own zone (issue 22): 
 killed half-way is refused a resume with the .bank zone, and with a .post zone of other
 delegations, unless --allow-zone-change says so; its own zone resumes it."""
 
-import errno
 import hashlib
 import os
 import signal
 import subprocess
-import threading
 
 import zstest
 from zstest import check
@@ -51,6 +49,22 @@ def wire(name):
 def digest(domains):
     total = sum(int.from_bytes(hashlib.sha256(wire(d)).digest(), "big") for d in domains)
     return (total % (1 << 256)).to_bytes(32, "big").hex()
+
+
+def wchan(pid):
+    try:
+        with open("/proc/%d/wchan" % pid) as fh:
+            return fh.read()
+    except OSError:
+        return ""
+
+
+def bytes_read(pid):
+    try:
+        with open("/proc/%d/io" % pid) as fh:
+            return int(fh.read().split("rchar:")[1].split()[0])
+    except (OSError, IndexError, ValueError):
+        return -1
 
 
 def refused(env, db, zone, words, *extra, tld=TLD):
@@ -107,29 +121,33 @@ def test(env, tmp):
               "the run of an empty zone on standard input: %r" % db.q("SELECT * FROM runs"))
         check(history(db) == before, "an empty zone on standard input changed the history")
 
-        # A zone that changes between the check and the sweep: a FIFO fed twice.
+        # A zone that changes between the check and the sweep: a FIFO fed twice, the second
+        # time once the check has read the first zone (the bytes the process read) and the
+        # sweep waits to open the FIFO again (blocked in open(): its wait channel).
         fifo = os.path.join(tmp, "changing.zone")
         os.mkfifo(fifo)
         fewer = os.path.join(tmp, "fewer.zone")
         zstest.zone_without(zone, fewer, sorted(exp)[:5], TLD)
-
-        def reader_gone():
-            try:
-                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
-                return False
-            except OSError as e:
-                return e.errno == errno.ENXIO
-
-        def feed():
+        proc = subprocess.Popen(scan(env, db, fifo), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            read = 0
             for path in (zone, fewer):
-                with open(fifo, "w") as out, open(path) as src:
-                    out.write(src.read())
-                # the next zone only for the next reader, not into the first one's pipe
-                zstest.wait_for(reader_gone, "the check to close the zone")
-        feeder = threading.Thread(target=feed)
-        feeder.start()
-        p = zstest.zonesweep(*scan(env, db, fifo))
-        feeder.join(timeout=60)
+                zstest.wait_for(lambda: proc.poll() is not None or (
+                    bytes_read(proc.pid) >= read and wchan(proc.pid) == "wait_for_partner"),
+                    "the sweep to open the zone")
+                check(proc.poll() is None, "the sweep ended before it read the zone twice")
+                with open(path) as src:
+                    text = src.read()
+                read = bytes_read(proc.pid) + len(text)
+                with open(fifo, "w") as out:
+                    out.write(text)
+            out, err = proc.communicate(timeout=300)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        p = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
         check(p.returncode == 1 and "the zone changed while it was swept" in p.stderr,
               "a zone changed under the sweep: exit %d\n%s" % (p.returncode, p.stderr))
         check(db.q("SELECT status FROM runs WHERE id = 3") == [["failed"]],

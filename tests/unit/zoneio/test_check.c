@@ -63,6 +63,10 @@ static void test_check_zone_refusals(void **state)
 	z = sound();
 	z.delegations = 0;
 	expect_refused(&z, NULL, &limits, "no delegation");
+	struct zs_zone_limits lim = limits;
+	lim.allow_empty = true;
+	char why[512];
+	assert_int_equal(zs_zone_check(&z, "post", NULL, &lim, why, sizeof(why)), 0);
 	z = sound();
 	z.errors = 31; /* 31 of 3032: over 1 % */
 	expect_refused(&z, NULL, &limits, "syntax errors");
