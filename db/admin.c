@@ -21,6 +21,7 @@
 #include "scanner/base/buf.h"
 #include "scanner/base/err.h"
 #include "scanner/base/escape.h"
+#include "scanner/base/hostname.h"
 #include "scanner/base/json.h"
 #include "scanner/base/mem.h"
 
@@ -94,6 +95,18 @@ int zs_db_domain_normalize(const char *in, char *buf, size_t len)
 	}
 	buf[n] = '\0';
 	return buf[0] == '.' ? ZS_ERR_USAGE : 0;
+}
+
+/* Why a registered domain is refused: the registry's data names domains as the zone reader
+ * stores them, host names below a TLD. */
+#define REGISTERED_NAME \
+	"(labels of 1 to 63 letters, digits and hyphens, at least two, 253 bytes at most)"
+
+/* Normalise a name; true when it is a registered domain's. */
+static bool registered_name(const char *in, char *name, size_t len)
+{
+	return zs_db_domain_normalize(in, name, len) == 0 &&
+	       zs_host_name_valid(name, strlen(name)) && strchr(name, '.') != NULL;
 }
 
 /* ---- the printer ---- */
@@ -346,7 +359,10 @@ int zs_db_print_runs(struct zs_db *db, const char *tld, int limit, enum zs_db_fo
 	        "coalesce(to_char(duration, 'HH24:MI:SS'), '') AS duration, domains, compliant, "
 	        "non_compliant, indeterminate, warnings, quarantined, "
 	        "CASE WHEN zone_complete THEN 'yes' ELSE 'no' END AS zone_complete, "
-	        "CASE WHEN pruned_at IS NULL THEN '' ELSE 'pruned' END AS pruned "
+	        "CASE WHEN pruned_at IS NULL THEN '' ELSE 'pruned' END AS pruned, "
+	        "CASE WHEN withdrawn_at IS NULL THEN '' ELSE concat('withdrawn ', "
+	        "to_char(withdrawn_at, 'YYYY-MM-DD HH24:MI'), ' by ', withdrawn_by, ' (was ', "
+	        "withdrawn_status, '): ', withdrawn_why) END AS note "
 	        "FROM v_runs WHERE ($1::text IS NULL OR tld = $1) ORDER BY run_id DESC "
 	        "LIMIT $2::int",
 	        2, params, fmt, out, NULL, NULL);
@@ -415,7 +431,8 @@ int zs_db_print_history(struct zs_db *db, const char *domain, enum zs_db_format 
 	        "FROM v_runs ru "
 	        "LEFT JOIN v_domain_history h ON h.run_id = ru.run_id AND h.domain = $1 "
 	        "LEFT JOIN v_status_changes tr ON tr.run_id = ru.run_id AND tr.domain = $1 "
-	        "WHERE h.domain IS NOT NULL OR tr.domain IS NOT NULL ORDER BY ru.run_id",
+	        "WHERE (h.domain IS NOT NULL OR tr.domain IS NOT NULL) "
+	        "AND ru.status <> 'withdrawn' ORDER BY ru.run_id",
 	        1, &domain, fmt, out, count_row, &rows);
 	if (ret == 0 && rows == 0) {
 		return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no history for %s", db->where,
@@ -503,7 +520,8 @@ int zs_db_print_exemptions(struct zs_db *db, const char *domain, enum zs_db_form
 	return print_query(db, "list exemptions",
 	                   "SELECT id, domain, rule, to_char(until, 'YYYY-MM-DD') AS until, "
 	                   "CASE WHEN active THEN 'active' WHEN revoked_at IS NOT NULL "
-	                   "THEN 'revoked' ELSE 'expired' END AS state, why, created_by "
+	                   "THEN 'revoked' ELSE 'expired' END AS state, why, created_by, "
+	                   "coalesce(revoked_by, '') AS revoked_by "
 	                   "FROM v_exemptions WHERE ($1::text IS NULL OR domain = $1) "
 	                   "ORDER BY domain, rule, id",
 	                   1, &domain, fmt, out, NULL, NULL);
@@ -512,7 +530,7 @@ int zs_db_print_exemptions(struct zs_db *db, const char *domain, enum zs_db_form
 int zs_db_print_attestations(struct zs_db *db, const char *domain, enum zs_db_format fmt, FILE *out)
 {
 	return print_query(db, "list attestations",
-	                   "SELECT domain, item, status, "
+	                   "SELECT id, domain, item, status, "
 	                   "to_char(attested_on, 'YYYY-MM-DD') AS attested_on, attested_by, ref "
 	                   "FROM v_attestations WHERE ($1::text IS NULL OR domain = $1) "
 	                   "ORDER BY domain, item",
@@ -807,9 +825,9 @@ int zs_db_contacts_import(struct zs_db *db, FILE *in, const char *name, const ch
 		const char *email = csv_field(&c, col_email);
 		const char *who = csv_field(&c, col_name);
 		const char *org = csv_field(&c, col_org);
-		if (zs_db_domain_normalize(csv_field(&c, col_domain), domain, sizeof(domain)) !=
-		    0) {
-			ret = zs__db_failf(db, ZS_ERR_PARSE, "%s:%ld: invalid domain '%s'", name,
+		if (!registered_name(csv_field(&c, col_domain), domain, sizeof(domain))) {
+			ret = zs__db_failf(db, ZS_ERR_PARSE,
+			                   "%s:%ld: invalid domain '%s' " REGISTERED_NAME, name,
 			                   c.line, csv_field(&c, col_domain));
 			goto out;
 		}
@@ -925,9 +943,10 @@ int zs_db_selectors_import(struct zs_db *db, FILE *in, const char *name, const c
 		if (tok == NULL) {
 			continue;
 		}
-		if (zs_db_domain_normalize(tok, domain, sizeof(domain)) != 0) {
-			ret = zs__db_failf(db, ZS_ERR_PARSE, "%s:%ld: invalid domain", name,
-			                   lineno);
+		if (!registered_name(tok, domain, sizeof(domain))) {
+			ret = zs__db_failf(db, ZS_ERR_PARSE,
+			                   "%s:%ld: invalid domain '%s' " REGISTERED_NAME, name,
+			                   lineno, tok);
 			goto out;
 		}
 		int count = 0;
@@ -1040,12 +1059,22 @@ static int insert_returning_id(struct zs_db *db, const char *what, const char *s
 	return ret == 0 ? 0 : zs__db_failf(db, ZS_ERR_DB, "%s: no id returned", what);
 }
 
+/* Normalise a registered domain and check its syntax. @return 0 or ZS_ERR_USAGE */
+static int registry_domain(struct zs_db *db, const char *in, char *name, size_t len)
+{
+	if (!registered_name(in, name, len)) {
+		return zs__db_failf(db, ZS_ERR_USAGE, "invalid domain '%s' " REGISTERED_NAME, in);
+	}
+	return 0;
+}
+
 int zs_db_exemption_add(struct zs_db *db, const char *domain, const char *rule, const char *until,
-                        const char *why, int64_t *id)
+                        const char *why, const char *by, int64_t *id)
 {
 	char name[1100];
-	if (zs_db_domain_normalize(domain, name, sizeof(name)) != 0) {
-		return zs__db_failf(db, ZS_ERR_USAGE, "invalid domain '%s'", domain);
+	int ret = registry_domain(db, domain, name, sizeof(name));
+	if (ret != 0) {
+		return ret;
 	}
 	if (!rule_id_valid(rule)) {
 		return zs__db_failf(db, ZS_ERR_USAGE, "invalid rule id '%s'", rule);
@@ -1054,41 +1083,85 @@ int zs_db_exemption_add(struct zs_db *db, const char *domain, const char *rule, 
 		return zs__db_failf(db, ZS_ERR_USAGE,
 		                    "an exemption needs a reason (--why), one line of text");
 	}
-	const char *params[4] = { name, rule, until, why };
+	const char *params[5] = { name, rule, until, why, by != NULL ? by : "" };
 	return insert_returning_id(db, "add exemption",
-	                           "INSERT INTO exemptions (domain, rule, until, why) "
-	                           "SELECT $1, $2, $3::date, $4 WHERE $3::date >= current_date "
+	                           "INSERT INTO exemptions (domain, rule, until, why, created_by) "
+	                           "SELECT $1, $2, $3::date, $4, $5 WHERE $3::date >= current_date "
 	                           "RETURNING id",
-	                           4, params, id);
+	                           5, params, id);
 }
 
-int zs_db_exemption_revoke(struct zs_db *db, int64_t id)
+/* Revoke a row of exemptions or attestations (@p sql: $1 its id, $2 who). */
+static int revoke(struct zs_db *db, const char *what, const char *sql, int64_t id, const char *by)
 {
 	char text[24];
-	const char *param = text;
+	const char *params[2] = { text, by != NULL ? by : "" };
 	snprintf(text, sizeof(text), "%" PRId64, id);
 	int ret = zs__db_ensure(db);
 	if (ret != 0) {
 		return ret;
 	}
-	PGresult *res = zs__db_query(db, "revoke exemption",
-	                             "UPDATE exemptions SET revoked_at = now() "
-	                             "WHERE id = $1::bigint AND revoked_at IS NULL",
-	                             1, &param);
+	PGresult *res = zs__db_query(db, "revoke", sql, 2, params);
 	if (res == NULL) {
 		return ZS_ERR_DB;
 	}
 	int64_t n = cmd_tuples(res);
 	PQclear(res);
-	return n == 1 ? 0 : zs__db_failf(db, ZS_ERR_NOTFOUND, "no exemption %s in force", text);
+	return n == 1 ? 0 : zs__db_failf(db, ZS_ERR_NOTFOUND, "no %s %s in force", what, text);
+}
+
+int zs_db_exemption_revoke(struct zs_db *db, int64_t id, const char *by)
+{
+	return revoke(db, "exemption",
+	              "UPDATE exemptions SET revoked_at = now(), revoked_by = $2 "
+	              "WHERE id = $1::bigint AND revoked_at IS NULL",
+	              id, by);
+}
+
+int zs_db_attestation_revoke(struct zs_db *db, int64_t id, const char *by)
+{
+	return revoke(db, "attestation",
+	              "UPDATE attestations SET revoked_at = now(), revoked_by = $2 "
+	              "WHERE id = $1::bigint AND revoked_at IS NULL",
+	              id, by);
+}
+
+int zs_db_domain_tld(struct zs_db *db, const char *domain, char *tld, size_t tld_len, char *policy,
+                     size_t policy_len)
+{
+	int ret = zs__db_ensure(db);
+	if (ret != 0) {
+		return ret;
+	}
+	/* the view, not the tables: officers may ask too */
+	PGresult *res = zs__db_query(db, "read TLD",
+	                             "SELECT tld, policy FROM v_runs "
+	                             "WHERE right($1, length(tld) + 1) = '.' || tld "
+	                             "AND status <> 'withdrawn' "
+	                             "ORDER BY length(tld) DESC, run_id DESC LIMIT 1",
+	                             1, &domain);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	if (PQntuples(res) == 1) {
+		snprintf(tld, tld_len, "%s", PQgetvalue(res, 0, 0));
+		snprintf(policy, policy_len, "%s", PQgetvalue(res, 0, 1));
+	} else {
+		const char *dot = strrchr(domain, '.');
+		snprintf(tld, tld_len, "%s", dot != NULL ? dot + 1 : domain);
+		snprintf(policy, policy_len, "%s", "");
+	}
+	PQclear(res);
+	return 0;
 }
 
 int zs_db_attestation_add(struct zs_db *db, const char *domain, const char *item, bool attested,
                           const char *on, const char *by, const char *ref, int64_t *id)
 {
 	char name[1100];
-	if (zs_db_domain_normalize(domain, name, sizeof(name)) != 0) {
-		return zs__db_failf(db, ZS_ERR_USAGE, "invalid domain '%s'", domain);
+	int ret = registry_domain(db, domain, name, sizeof(name));
+	if (ret != 0) {
+		return ret;
 	}
 	if (!rule_id_valid(item)) {
 		return zs__db_failf(db, ZS_ERR_USAGE, "invalid attestation item '%s'", item);
@@ -1103,8 +1176,8 @@ int zs_db_attestation_add(struct zs_db *db, const char *domain, const char *item
 	};
 	return insert_returning_id(db, "add attestation",
 	                           "INSERT INTO attestations (domain, item, status, attested_on, "
-	                           "attested_by, ref) VALUES ($1, $2, $3, "
-	                           "coalesce($4::date, current_date), $5, $6) RETURNING id",
+	                           "attested_by, ref, created_by) VALUES ($1, $2, $3, "
+	                           "coalesce($4::date, current_date), $5, $6, $5) RETURNING id",
 	                           6, params, id);
 }
 
@@ -1349,8 +1422,10 @@ int zs_db_notice_last(struct zs_db *db, const char *domain, const char *kind, in
 		return ret;
 	}
 	PGresult *res = zs__db_query(db, "read notices",
-	                             "SELECT extract(epoch FROM max(generated_at))::bigint "
-	                             "FROM notices WHERE domain = $1 AND kind = $2",
+	                             "SELECT extract(epoch FROM max(n.generated_at))::bigint "
+	                             "FROM notices n JOIN runs r ON r.id = n.run_id "
+	                             "WHERE n.domain = $1 AND n.kind = $2 "
+	                             "AND r.status <> 'withdrawn'",
 	                             2, params);
 	if (res == NULL) {
 		return ZS_ERR_DB;
@@ -1366,13 +1441,13 @@ int zs_db_notice_last(struct zs_db *db, const char *domain, const char *kind, in
 
 /* ---- pruning ---- */
 
-/* The runs to prune: per TLD, not among the newest N finished runs, not the newest complete
- * run, not running, and not pruned before. */
-#define PRUNE_SELECT                                                                          \
-	"SELECT r.id FROM runs r WHERE r.pruned_at IS NULL AND r.status <> 'running' "        \
-	"AND r.id NOT IN (SELECT id FROM (SELECT id, row_number() OVER "                      \
-	"(PARTITION BY tld_id ORDER BY id DESC) AS n FROM runs WHERE status <> 'running') k " \
-	"WHERE k.n <= $1::int) "                                                              \
+/* The runs to prune: per TLD, not among the newest N finished runs (withdrawn runs do not
+ * count), not the newest complete run, not running, and not pruned before. */
+#define PRUNE_SELECT                                                                   \
+	"SELECT r.id FROM runs r WHERE r.pruned_at IS NULL AND r.status <> 'running' " \
+	"AND r.id NOT IN (SELECT id FROM (SELECT id, row_number() OVER "               \
+	"(PARTITION BY tld_id ORDER BY id DESC) AS n FROM runs "                       \
+	"WHERE status NOT IN ('running', 'withdrawn')) k WHERE k.n <= $1::int) "       \
 	"AND r.id NOT IN (SELECT max(id) FROM runs WHERE status = 'complete' GROUP BY tld_id)"
 
 int zs_db_prune(struct zs_db *db, int keep_runs, bool dry_run, FILE *out,

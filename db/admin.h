@@ -105,30 +105,55 @@ int zs_db_print_contacts(struct zs_db *db, const char *domain, enum zs_db_format
 int zs_db_print_selectors(struct zs_db *db, const char *domain, enum zs_db_format fmt, FILE *out);
 
 /**
- * Record an exemption.
- * @param until  a date PostgreSQL reads (YYYY-MM-DD), today or later
+ * Record an exemption. The caller checks the rule against the TLD's policy and the date
+ * (zs_cli_date(), later than today).
+ * @param domain  a registered domain: a host name of two labels or more (zs_host_name_valid())
+ * @param until  YYYY-MM-DD, today or later
+ * @param by     who records it (kept as created_by, beside the database role)
  * @param[out] id  on success, the exemption's id
  * @return 0, ZS_ERR_USAGE (invalid domain, rule, date, or a past date), or ZS_ERR_DB
  */
 int zs_db_exemption_add(struct zs_db *db, const char *domain, const char *rule, const char *until,
-                        const char *why, int64_t *id);
+                        const char *why, const char *by, int64_t *id);
 
-/** Revoke an exemption. @return 0, ZS_ERR_NOTFOUND (or already revoked), or ZS_ERR_DB */
-int zs_db_exemption_revoke(struct zs_db *db, int64_t id);
+/**
+ * Revoke an exemption.
+ * @param by  who revokes it
+ * @return 0, ZS_ERR_NOTFOUND (or already revoked), or ZS_ERR_DB
+ */
+int zs_db_exemption_revoke(struct zs_db *db, int64_t id, const char *by);
 
 /** Print exemptions (all, or one domain's), active and past. @return 0 or ZS_ERR_DB */
 int zs_db_print_exemptions(struct zs_db *db, const char *domain, enum zs_db_format fmt, FILE *out);
 
 /**
- * Record an attestation.
+ * Record an attestation. The caller checks the item against the TLD's policy and the date.
+ * @param domain    a registered domain: a host name of two labels or more (zs_host_name_valid())
  * @param attested  true for "attested", false for "not attested"
- * @param on        the date of the statement (NULL: today)
- * @param by        who attested ("" allowed)
+ * @param on        the date of the statement, YYYY-MM-DD, not in the future (NULL: today)
+ * @param by        who attested and records it (kept as attested_by and created_by)
  * @param ref       the document's reference
  * @return 0, ZS_ERR_USAGE or ZS_ERR_DB
  */
 int zs_db_attestation_add(struct zs_db *db, const char *domain, const char *item, bool attested,
                           const char *on, const char *by, const char *ref, int64_t *id);
+
+/**
+ * Revoke an attestation: it no longer counts (the newest statement not revoked does).
+ * @param by  who revokes it
+ * @return 0, ZS_ERR_NOTFOUND (or already revoked), or ZS_ERR_DB
+ */
+int zs_db_attestation_revoke(struct zs_db *db, int64_t id, const char *by);
+
+/**
+ * The TLD a domain belongs to, and the policy of that TLD's newest run (not withdrawn): the
+ * longest TLD with a run that the domain lies below, else its last label.
+ * @param[out] tld     the TLD
+ * @param[out] policy  the policy's name, "" when the TLD has no run
+ * @return 0, or ZS_ERR_DB
+ */
+int zs_db_domain_tld(struct zs_db *db, const char *domain, char *tld, size_t tld_len, char *policy,
+                     size_t policy_len);
 
 /** Print the newest attestation per item (all, or one domain's). @return 0 or ZS_ERR_DB */
 int zs_db_print_attestations(struct zs_db *db, const char *domain, enum zs_db_format fmt,

@@ -138,7 +138,8 @@ static int build_select(struct zs_buf *q, const char *run_param, int flags, bool
 		                    "FROM (SELECT max(n.generated_at) FROM notices n WHERE "
 		                    "n.domain = r.domain AND n.kind = $%d AND "
 		                    "array_to_string(n.rules, ' ') = coalesce(v.failing, '') "
-		                    "COLLATE \"C\")), 0)::bigint",
+		                    "COLLATE \"C\" AND NOT EXISTS (SELECT 1 FROM runs w WHERE "
+		                    "w.id = n.run_id AND w.status = 'withdrawn'))), 0)::bigint",
 		                    one_domain ? 3 : 2);
 	}
 	ret = ret != 0 ? ret

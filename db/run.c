@@ -245,7 +245,7 @@ int zs_db_run_begin(struct zs_db *db, const struct zs_db_run_params *p, int64_t 
 		i64_param(p->zone_serial, serial),
 		p->options_json != NULL ? p->options_json : "{}",
 		p->scanner_version != NULL ? p->scanner_version : "",
-		i64_param(p->zone_delegations, delegations),
+		i64_param(p->zone_delegations > 0 ? p->zone_delegations : -1, delegations),
 		digest_param(p->zone_digest, digest),
 	};
 	return claim_tld(
@@ -529,7 +529,7 @@ int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_en
 		end->dns_json != NULL ? end->dns_json : "{}",
 		end->db_json != NULL ? end->db_json : "{}",
 		end->has_zone_serial ? serial : NULL,
-		i64_param(end->zone_delegations, delegations),
+		i64_param(end->zone_delegations > 0 ? end->zone_delegations : -1, delegations),
 		digest_param(end->zone_digest, digest),
 	};
 	res = PQexecParams(db->conn, totals_sql, 10, NULL, tparams, NULL, NULL, 0);
@@ -565,23 +565,14 @@ int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64
 		char text[24];
 		snprintf(text, sizeof(text), "%" PRId64, id);
 		param = text;
-		PGresult *res = zs__db_query(db, "resolve run",
-		                             "SELECT run_id FROM v_runs WHERE run_id = $1::bigint",
-		                             1, &param);
-		if (res == NULL) {
-			return ZS_ERR_DB;
+		int ret = zs_db_run_check_results(db, id);
+		if (ret == 0) {
+			*run_id = id;
 		}
-		int n = PQntuples(res);
-		PQclear(res);
-		if (n == 0) {
-			return zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no run %" PRId64, db->where,
-			                    id);
-		}
-		*run_id = id;
-		return 0;
+		return ret;
 	}
 	if (strcmp(spec, "latest") == 0) {
-		sql = "SELECT run_id FROM v_runs WHERE status <> 'running' "
+		sql = "SELECT run_id FROM v_runs WHERE status NOT IN ('running', 'withdrawn') "
 		      "AND ($1::text IS NULL OR tld = $1) ORDER BY run_id DESC LIMIT 1";
 	} else if (strcmp(spec, "latest-complete") == 0) {
 		sql = "SELECT run_id FROM v_runs WHERE status = 'complete' "
@@ -606,8 +597,11 @@ int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64
 	if (ret != 0) {
 		return zs__db_failf(db, ZS_ERR_DB, "%s: unreadable run id", db->where);
 	}
-	*run_id = id;
-	return 0;
+	ret = zs_db_run_check_results(db, id);
+	if (ret == 0) {
+		*run_id = id;
+	}
+	return ret;
 }
 
 int zs_db_run_previous(struct zs_db *db, int64_t run_id, int64_t *prev_id)
@@ -637,6 +631,33 @@ int zs_db_run_previous(struct zs_db *db, int64_t run_id, int64_t *prev_id)
 	}
 	*prev_id = prev;
 	return 0;
+}
+
+int zs_db_run_check_results(struct zs_db *db, int64_t run_id)
+{
+	char id[24];
+	const char *param = i64_param(run_id, id);
+	PGresult *res = zs__db_query(
+	        db, "read run",
+	        "SELECT to_char(pruned_at, 'YYYY-MM-DD'), to_char(withdrawn_at, 'YYYY-MM-DD'), "
+	        "withdrawn_why FROM v_runs WHERE run_id = $1::bigint",
+	        1, &param);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	int ret = 0;
+	if (PQntuples(res) == 0) {
+		ret = zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no run %s", db->where, id);
+	} else if (!PQgetisnull(res, 0, 1)) {
+		ret = zs__db_failf(db, ZS_ERR_NOTFOUND, "run %s was withdrawn on %s (%s)", id,
+		                   PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	} else if (!PQgetisnull(res, 0, 0)) {
+		ret = zs__db_failf(db, ZS_ERR_NOTFOUND,
+		                   "run %s was pruned on %s (its results are no longer kept)", id,
+		                   PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+	return ret;
 }
 
 enum {
@@ -846,4 +867,224 @@ int zs_db_run_set_zone(struct zs_db *db, int64_t run_id, int64_t serial, int64_t
 	PQclear(res);
 	return found ? 0
 	             : zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no run %" PRId64, db->where, run_id);
+}
+
+/*
+ * Withdrawing a complete run. History is what the complete runs that were their TLD's newest
+ * complete run when they finished wrote, in the order they finished. Taking one away leaves
+ * what the runs that finished before it wrote, and changes what every run that finished after
+ * it writes (an older run resumed and completed after it may now write too). So the rows that
+ * it and the later runs wrote are undone, the state they overwrote is found again (status and
+ * "since" from the last status change left; warnings from the last result before), and the
+ * later runs that write history now write it again. Everything is keyed by the withdrawn run
+ * (zs_w), whose status is already 'withdrawn'.
+ */
+static const char withdraw_run_sql[] =
+        "CREATE TEMP TABLE zs_w ON COMMIT DROP AS "
+        "SELECT id, tld_id, finished_at FROM runs WHERE id = $1::bigint";
+
+/* Complete runs of the TLD that write history: none newer completed before them. */
+#define WRITES_HISTORY(y)                                                                     \
+	"(" y ".status = 'complete' AND NOT EXISTS (SELECT 1 FROM runs k WHERE k.tld_id = " y \
+	".tld_id AND k.status = 'complete' AND k.id > " y ".id AND k.finished_at < " y        \
+	".finished_at))"
+
+static const char *const withdraw_plan_sql[] = {
+	"CREATE TEMP TABLE zs_w_undone ON COMMIT DROP AS SELECT r.id FROM runs r, zs_w w "
+	"WHERE r.tld_id = w.tld_id AND r.finished_at >= w.finished_at",
+	"CREATE TEMP TABLE zs_w_replay ON COMMIT DROP AS SELECT y.id, y.zone_complete, "
+	"y.finished_at FROM runs y, zs_w w WHERE y.tld_id = w.tld_id AND y.finished_at > "
+	"w.finished_at AND " WRITES_HISTORY("y"),
+};
+
+/* The first run whose results the recomputation needs and no longer has. */
+static const char withdraw_pruned_sql[] =
+        "SELECT r.id, to_char(r.pruned_at, 'YYYY-MM-DD') FROM runs r WHERE r.pruned_at IS NOT "
+        "NULL AND (r.id IN (SELECT id FROM zs_w) OR r.id IN (SELECT id FROM zs_w_replay)) "
+        "ORDER BY r.id LIMIT 1";
+
+static const char *const withdraw_undo_sql[] = {
+	/* domains whose last status change goes, and domains whose warnings may have changed */
+	"CREATE TEMP TABLE zs_w_touched ON COMMIT DROP AS SELECT DISTINCT t.domain "
+	"FROM transitions t JOIN domains d ON d.name = t.domain, zs_w w "
+	"WHERE d.tld_id = w.tld_id AND t.run_id IN (SELECT id FROM zs_w_undone)",
+	"CREATE TEMP TABLE zs_w_results ON COMMIT DROP AS SELECT DISTINCT r.domain FROM results r "
+	"WHERE r.run_id IN (SELECT id FROM zs_w) OR r.run_id IN (SELECT id FROM zs_w_replay)",
+	"DELETE FROM transitions t USING domains d, zs_w w WHERE d.name = t.domain "
+	"AND d.tld_id = w.tld_id AND t.run_id IN (SELECT id FROM zs_w_undone)",
+	"DELETE FROM current_state c USING domains d, zs_w w WHERE d.name = c.domain "
+	"AND d.tld_id = w.tld_id AND d.first_seen_run IN (SELECT id FROM zs_w_undone)",
+	"DELETE FROM domains d USING zs_w w WHERE d.tld_id = w.tld_id "
+	"AND d.first_seen_run IN (SELECT id FROM zs_w_undone)",
+	/* status, "since" and removal from the last status change left */
+	"CREATE TEMP TABLE zs_w_last ON COMMIT DROP AS SELECT DISTINCT ON (t.domain) t.domain, "
+	"t.run_id, t.to_state, t.at FROM transitions t "
+	"WHERE t.domain IN (SELECT domain FROM zs_w_touched) ORDER BY t.domain, t.id DESC",
+	"UPDATE domains d SET "
+	"removed_run = CASE WHEN l.to_state = 'removed' THEN l.run_id END, "
+	"removed_at = CASE WHEN l.to_state = 'removed' THEN l.at END "
+	"FROM zs_w_last l WHERE d.name = l.domain",
+	"UPDATE current_state c SET state = l.to_state, since_run = l.run_id, since_at = l.at "
+	"FROM zs_w_last l WHERE c.domain = l.domain",
+	"UPDATE current_state SET warnings = 0 WHERE state = 'removed' "
+	"AND domain IN (SELECT domain FROM zs_w_touched)",
+	/* warnings from the domain's last result among the runs that wrote history before */
+	"CREATE TEMP TABLE zs_w_prior ON COMMIT DROP AS SELECT DISTINCT ON (r.domain) r.domain, "
+	"r.warnings FROM results r WHERE r.domain IN (SELECT domain FROM zs_w_results) "
+	"AND r.run_id IN (SELECT p.id FROM runs p, zs_w w WHERE p.tld_id = w.tld_id "
+	"AND p.finished_at < w.finished_at AND " WRITES_HISTORY(
+	        "p") ") "
+	             "ORDER BY r.domain, r.run_id DESC",
+	"UPDATE current_state c SET warnings = p.warnings FROM zs_w_prior p "
+	"WHERE c.domain = p.domain AND c.state <> 'removed' AND c.warnings <> p.warnings",
+};
+
+/* Domains present before the withdrawn run whose warnings no kept result tells. */
+static const char withdraw_lost_sql[] =
+        "SELECT count(*) FROM current_state c WHERE c.state <> 'removed' "
+        "AND c.domain IN (SELECT domain FROM zs_w_results) "
+        "AND NOT EXISTS (SELECT 1 FROM zs_w_prior p WHERE p.domain = c.domain)";
+
+/* A one-row, one-column answer as a number. @return 0, ZS_ERR_DB */
+static int query_i64(struct zs_db *db, const char *what, const char *sql, int nparams,
+                     const char *const *params, int64_t *out)
+{
+	PGresult *res = zs__db_query(db, what, sql, nparams, params);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	int ret = PQntuples(res) == 1 ? zs__db_parse_i64(PQgetvalue(res, 0, 0), out) : ZS_ERR_PARSE;
+	PQclear(res);
+	return ret == 0 ? 0 : zs__db_failf(db, ZS_ERR_DB, "%s: %s: no number", db->where, what);
+}
+
+/* Mark the run withdrawn after checking it may be, under its TLD's lock (for the transaction).
+ * @param[out] complete  whether it was complete (its TLD's history must be recomputed) */
+static int withdraw_mark(struct zs_db *db, const char *const params[3], bool *complete)
+{
+	PGresult *res = zs__db_query(
+	        db, "withdraw run",
+	        "SELECT r.status, pg_try_advisory_xact_lock(" ZS__DB_STR(
+	                ZS__DB_LOCK_TLD) ", r.tld_id), "
+	                                 "t.name, coalesce(to_char(r.withdrawn_at, 'YYYY-MM-DD HH24:MI'), '') "
+	                                 "FROM runs r JOIN tlds t ON t.id = r.tld_id WHERE r.id = $1::bigint FOR UPDATE",
+	        1, params);
+	if (res == NULL) {
+		return ZS_ERR_DB;
+	}
+	int ret = 0;
+	const char *status = PQntuples(res) == 1 ? PQgetvalue(res, 0, 0) : "";
+	if (PQntuples(res) == 0) {
+		ret = zs__db_failf(db, ZS_ERR_NOTFOUND, "%s: no run %s", db->where, params[0]);
+	} else if (strcmp(status, "withdrawn") == 0) {
+		ret = zs__db_failf(db, ZS_ERR_REFUSED, "run %s was withdrawn already (%s)",
+		                   params[0], PQgetvalue(res, 0, 3));
+	} else if (strcmp(status, "running") == 0 || strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+		ret = zs__db_failf(db, ZS_ERR_LOCKED,
+		                   "a sweep of TLD %s is running: withdraw run %s once it has "
+		                   "ended",
+		                   PQgetvalue(res, 0, 2), params[0]);
+	}
+	*complete = strcmp(status, "complete") == 0;
+	PQclear(res);
+	if (ret != 0) {
+		return ret;
+	}
+	res = zs__db_query(db, "withdraw run",
+	                   "UPDATE runs SET withdrawn_status = status, status = 'withdrawn', "
+	                   "withdrawn_at = now(), withdrawn_by = $2, withdrawn_why = $3 "
+	                   "WHERE id = $1::bigint",
+	                   3, params);
+	PQclear(res);
+	return res == NULL ? ZS_ERR_DB : 0;
+}
+
+/* Undo the history the run and the later runs wrote, and let the later runs write it again. */
+static int withdraw_history(struct zs_db *db, const char *run, struct zs_db_withdraw_stats *st)
+{
+	int ret = run_steps(db, "withdraw run", (const char *const[]){ withdraw_run_sql }, 1, 1,
+	                    &run);
+	ret = ret != 0 ? ret
+	               : run_steps(db, "withdraw run", withdraw_plan_sql,
+	                           sizeof(withdraw_plan_sql) / sizeof(withdraw_plan_sql[0]), 0,
+	                           NULL);
+	PGresult *res =
+	        ret != 0 ? NULL : zs__db_query(db, "withdraw run", withdraw_pruned_sql, 0, NULL);
+	if (ret == 0 && res == NULL) {
+		return ZS_ERR_DB;
+	}
+	if (ret == 0 && PQntuples(res) > 0) {
+		ret = zs__db_failf(
+		        db, ZS_ERR_REFUSED,
+		        "run %s cannot be withdrawn: the history of its TLD is recomputed "
+		        "from the results of the runs since, and run %s was pruned on %s",
+		        run, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	ret = ret != 0 ? ret
+	               : query_i64(db, "withdraw run",
+	                           "SELECT count(*) FROM transitions WHERE run_id IN "
+	                           "(SELECT id FROM zs_w_undone)",
+	                           0, NULL, &st->transitions_undone);
+	ret = ret != 0 ? ret
+	               : run_steps(db, "withdraw run", withdraw_undo_sql,
+	                           sizeof(withdraw_undo_sql) / sizeof(withdraw_undo_sql[0]), 0,
+	                           NULL);
+	int64_t lost = 0;
+	ret = ret != 0 ? ret : query_i64(db, "withdraw run", withdraw_lost_sql, 0, NULL, &lost);
+	if (ret == 0 && lost > 0) {
+		ret = zs__db_failf(db, ZS_ERR_REFUSED,
+		                   "run %s cannot be withdrawn: the state %" PRId64 " domains had "
+		                   "before it is no longer known (the runs that recorded it were "
+		                   "pruned)",
+		                   run, lost);
+	}
+	res = ret != 0 ? NULL
+	               : zs__db_query(db, "withdraw run",
+	                              "SELECT y.id, y.zone_complete, w.tld_id FROM zs_w_replay y, "
+	                              "zs_w w ORDER BY y.finished_at, y.id",
+	                              0, NULL);
+	if (ret == 0 && res == NULL) {
+		return ZS_ERR_DB;
+	}
+	for (int i = 0; ret == 0 && i < PQntuples(res); i++) {
+		const char *params[2] = { PQgetvalue(res, i, 0), PQgetvalue(res, i, 2) };
+		ret = record_history(db, params, strcmp(PQgetvalue(res, i, 1), "t") == 0);
+		st->runs_replayed++;
+	}
+	PQclear(res);
+	return ret;
+}
+
+int zs_db_run_withdraw(struct zs_db *db, int64_t run_id, const char *why, const char *by,
+                       struct zs_db_withdraw_stats *stats)
+{
+	struct zs_db_withdraw_stats st = { 0 };
+	char id[24];
+	bool complete = false;
+
+	if (why == NULL || why[0] == '\0' || strchr(why, '\n') != NULL ||
+	    !zs__db_text_ok(why, strlen(why))) {
+		return zs__db_failf(db, ZS_ERR_USAGE,
+		                    "a withdrawal needs a reason (--why), one line");
+	}
+	const char *params[3] = { i64_param(run_id, id), by != NULL ? by : "", why };
+	int ret = zs__db_ensure(db);
+	ret = ret != 0 ? ret : zs__db_exec(db, "withdraw run", "BEGIN");
+	if (ret != 0) {
+		return ret;
+	}
+	ret = withdraw_mark(db, params, &complete);
+	if (ret == 0 && complete) {
+		ret = withdraw_history(db, id, &st);
+	}
+	ret = ret != 0 ? ret : zs__db_exec(db, "withdraw run", "COMMIT");
+	if (ret != 0) {
+		rollback(db);
+		return ret;
+	}
+	if (stats != NULL) {
+		*stats = st;
+	}
+	return 0;
 }

@@ -24,7 +24,7 @@ struct zs_db_run_params {
 	const char *policy_version;  /**< e.g. "1.1" */
 	const char *zone_source;     /**< where the zone came from (a path) */
 	int64_t zone_serial;         /**< SOA serial, or -1 when unknown */
-	int64_t zone_delegations;    /**< delegations of the zone, or -1 when unknown */
+	int64_t zone_delegations;    /**< delegations of the zone, or 0 or -1 when unknown */
 	const uint8_t *zone_digest;  /**< the zone's digest (zs_zone_stats.digest, 32 bytes), or
 	                                  NULL when unknown */
 	const char *options_json;    /**< the sweep's options as a JSON object; NULL for {} */
@@ -44,7 +44,7 @@ struct zs_db_run_end {
 	                           the run began) */
 	uint32_t zone_serial;
 	int64_t zone_delegations;   /**< when the run began without them (a zone read from standard
-	                                 input): the zone's delegations, or -1 */
+	                                 input): the zone's delegations, or 0 or -1 */
 	const uint8_t *zone_digest; /**< likewise its digest (32 bytes), or NULL */
 };
 
@@ -111,13 +111,14 @@ int zs_db_run_resume(struct zs_db *db, int64_t run_id);
 int zs_db_run_finish(struct zs_db *db, int64_t run_id, const struct zs_db_run_end *end);
 
 /**
- * Resolve a run given on a command line.
- * @param spec  a run id, "latest" (the newest finished run: complete, interrupted or failed)
- *              or "latest-complete"
+ * Resolve a run given on a command line, whose results are asked for.
+ * @param spec  a run id, "latest" (the newest finished run: complete, interrupted or failed;
+ *              never a withdrawn one) or "latest-complete"
  * @param tld   restrict "latest" to this TLD; NULL for any
  * @param[out] run_id  on success
- * @return 0, ZS_ERR_NOTFOUND (message in zs_db_error()), ZS_ERR_USAGE for a malformed spec,
- *         or ZS_ERR_DB
+ * @return 0, ZS_ERR_NOTFOUND (no such run, or its results are gone:
+ *         zs_db_run_check_results(); message in zs_db_error()), ZS_ERR_USAGE for a malformed
+ *         spec, or ZS_ERR_DB
  */
 int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64_t *run_id);
 
@@ -127,6 +128,13 @@ int zs_db_run_resolve(struct zs_db *db, const char *spec, const char *tld, int64
  * @return 0, ZS_ERR_NOTFOUND when there is none, or ZS_ERR_DB
  */
 int zs_db_run_previous(struct zs_db *db, int64_t run_id, int64_t *prev_id);
+
+/**
+ * Whether a run's results can be read: it exists, was not pruned and was not withdrawn.
+ * @return 0, ZS_ERR_NOTFOUND ("run N was pruned on DATE (its results are no longer kept)",
+ *         "run N was withdrawn on DATE (why)" or "no run N" in zs_db_error()), or ZS_ERR_DB
+ */
+int zs_db_run_check_results(struct zs_db *db, int64_t run_id);
 
 /**
  * Read a run's metadata.
@@ -162,6 +170,29 @@ int zs_db_run_last_zone(struct zs_db *db, const char *tld, int64_t before,
  */
 int zs_db_run_set_zone(struct zs_db *db, int64_t run_id, int64_t serial, int64_t delegations,
                        const uint8_t *digest);
+
+/** What withdrawing a run changed (zs_db_run_withdraw()). */
+struct zs_db_withdraw_stats {
+	int64_t transitions_undone; /**< status changes recorded by it and by the runs after it */
+	int64_t runs_replayed;      /**< complete runs after it whose history was written again */
+};
+
+/**
+ * Withdraw a run: it stays listed, with status withdrawn, when, by whom and why, but counts
+ * nowhere any more. When it was complete, its TLD's history is recomputed without it, in one
+ * transaction: the new and removed domains, status changes and current state written by it and
+ * by the runs that finished after it are undone, then those runs write theirs again, as if it
+ * had never been. Takes its TLD's lock for the transaction.
+ * @param why  the reason, one line (required)
+ * @param by   who withdraws it
+ * @param[out] stats  on success, when not NULL
+ * @return 0, ZS_ERR_NOTFOUND, ZS_ERR_USAGE (no reason), ZS_ERR_REFUSED (the run is running or
+ *         withdrawn already, or a run whose results the recomputation needs was pruned),
+ *         ZS_ERR_LOCKED (a sweep of the TLD is running), or ZS_ERR_DB; the message is in
+ *         zs_db_error()
+ */
+int zs_db_run_withdraw(struct zs_db *db, int64_t run_id, const char *why, const char *by,
+                       struct zs_db_withdraw_stats *stats);
 
 /** Free what zs_db_run_get() returned; NULL is a no-op. */
 void zs_db_run_free(struct zs_db_run *run);

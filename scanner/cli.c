@@ -4,10 +4,12 @@
 
 #include <errno.h>
 #include <idn2.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scanner/base/buf.h"
 #include "scanner/base/err.h"
@@ -221,6 +223,43 @@ int zs_cli_load_providers(const char *path, struct zs_arena *arena, struct zs_dk
 		zs_log_error(ZS_LOG_POLICY, "%s: %s", path, zs_err_str(ret));
 	}
 	return ret;
+}
+
+int zs_cli_date(const char *name, const char *text)
+{
+	int y = 0;
+	int m = 0;
+	int d = 0;
+	int n = 0;
+	if (strlen(text) != 10 || sscanf(text, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    text[4] != '-' || text[7] != '-') {
+		zs_log_error(ZS_LOG_MAIN, "--%s %s: not a date (YYYY-MM-DD)", name, text);
+		return ZS_ERR_USAGE;
+	}
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d };
+	time_t t = timegm(&tm);
+	struct tm back;
+	if (m < 1 || m > 12 || d < 1 || gmtime_r(&t, &back) == NULL || back.tm_mday != d ||
+	    back.tm_mon != m - 1) {
+		zs_log_error(ZS_LOG_MAIN, "--%s %s: no such day", name, text);
+		return ZS_ERR_USAGE;
+	}
+	return 0;
+}
+
+const char *zs_cli_operator(const char *by)
+{
+	static char name[64];
+	if (by != NULL) {
+		return by;
+	}
+	const struct passwd *pw = getpwuid(geteuid());
+	if (pw != NULL && pw->pw_name != NULL) {
+		(void)snprintf(name, sizeof(name), "%s", pw->pw_name);
+	} else {
+		(void)snprintf(name, sizeof(name), "uid %u", (unsigned)geteuid());
+	}
+	return name;
 }
 
 void zs_cli_today(char out[11])

@@ -111,5 +111,20 @@ int zs_cli_load_selectors(const char *path, struct zs_arena *arena, const char *
  */
 int zs_cli_load_providers(const char *path, struct zs_arena *arena, struct zs_dkim_providers *out);
 
+/**
+ * Who does what a command records (an exemption, an attestation, a withdrawal): --by NAME,
+ * else the operating system's user, not only the database role.
+ * @param by  the --by argument, or NULL
+ * @return @p by, else the user's name or "uid N" (static storage)
+ */
+const char *zs_cli_operator(const char *by);
+
+/**
+ * Check a date option strictly: YYYY-MM-DD, a day of the calendar (not 2027-02-30); logs
+ * "--NAME TEXT: ..." on error.
+ * @return 0 or ZS_ERR_USAGE
+ */
+int zs_cli_date(const char *name, const char *text);
+
 /** Today's date in UTC as YYYY-MM-DD (exemptions compare with it). */
 void zs_cli_today(char out[11]);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "db/db.h"
 #include "scanner/base/err.h"
 #include "scanner/base/log.h"
+#include "scanner/cli.h"
 #include "scanner/commands.h"
 
 enum {
@@ -24,6 +26,8 @@ enum {
 	OPT_KEEP_RUNS,
 	OPT_DRY_RUN,
 	OPT_TO,
+	OPT_WHY,
+	OPT_BY,
 };
 
 /* An integer option: decimal, within [min, max]. */
@@ -67,7 +71,10 @@ static const char db_help[] =
         "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n"
         "  --to VERSION      migrate up to this version only\n"
         "  --keep-runs N     runs to keep per TLD (at least 1)\n"
-        "  --dry-run         show what prune would delete, delete nothing\n";
+        "  --dry-run         show what prune would delete, delete nothing\n"
+        "\n"
+        "Exit status: 0 done, 1 the database failed (status: a migration is pending, or\n"
+        "the database is newer than this zonesweep), 2 usage error.\n";
 
 static int db_migrate(struct zs_db *db, long to)
 {
@@ -238,18 +245,94 @@ static int parse_listing(int argc, char **argv, const char *help, struct listing
 
 static const char runs_help[] =
         "usage: zonesweep runs [--tld TLD] [--limit N] [--format text|csv|json] [--db CONNINFO]\n"
+        "       zonesweep runs withdraw RUN --why TEXT [--by NAME] [--db CONNINFO]\n"
         "\n"
         "The recent runs, newest first, with their figures: status, duration, domains,\n"
         "compliant, non-compliant, indeterminate, warnings, rows quarantined, whether the\n"
-        "zone was read completely.\n"
+        "zone was read completely, and for a withdrawn run when, by whom and why.\n"
+        "\n"
+        "withdraw (or cancel) takes a bad run back: it stays listed, as withdrawn, but counts\n"
+        "nowhere: the current state, status changes, trends, 'latest', notices and diffs\n"
+        "are as if it had never been (the history of its TLD is recomputed without it).\n"
         "\n"
         "  --tld TLD         only this TLD\n"
         "  --limit N         at most N runs (default 20)\n"
         "  --format F        text (default), csv or json (JSON Lines)\n"
-        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n";
+        "  --why TEXT        why the run is withdrawn (required)\n"
+        "  --by NAME         who withdraws it (default: the operating system's user)\n"
+        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n"
+        "\n"
+        "Exit status: 0 done, 1 the database failed or refused (the run is running, was\n"
+        "withdrawn already, or runs after it were pruned), 2 usage error.\n";
+
+/* zonesweep runs withdraw RUN --why TEXT [--by NAME] */
+static int runs_withdraw(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "why", required_argument, NULL, OPT_WHY },
+		{ "by", required_argument, NULL, OPT_BY },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conninfo = NULL;
+	const char *why = NULL;
+	const char *by = NULL;
+	long run = 0;
+	int c = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DB:
+			conninfo = optarg;
+			break;
+		case OPT_WHY:
+			why = optarg;
+			break;
+		case OPT_BY:
+			by = optarg;
+			break;
+		case 'h':
+			fputs(runs_help, stdout);
+			return ZS_EXIT_OK;
+		default:
+			return usage_error("runs", "unknown option");
+		}
+	}
+	if (optind + 1 != argc || parse_int(argv[optind], 1, LONG_MAX, &run) != 0) {
+		return usage_error("runs", "withdraw takes one RUN id");
+	}
+	if (why == NULL || why[0] == '\0') {
+		return usage_error("runs", "withdraw needs --why TEXT");
+	}
+	struct zs_db *db = NULL;
+	if (zs_db_open_checked(conninfo, &db) != 0) {
+		return db_failed(NULL);
+	}
+	struct zs_db_withdraw_stats st;
+	int ret = zs_db_run_withdraw(db, run, why, zs_cli_operator(by), &st);
+	if (ret == ZS_ERR_USAGE) {
+		fprintf(stderr, "zonesweep runs: %s\n", zs_db_error(db));
+		ret = ZS_EXIT_USAGE;
+	} else if (ret != 0) {
+		ret = db_failed(db);
+	} else {
+		printf("run %ld withdrawn: %" PRId64
+		       " status changes undone, the history of %" PRId64
+		       " later run%s written again\n",
+		       run, st.transitions_undone, st.runs_replayed,
+		       st.runs_replayed == 1 ? "" : "s");
+	}
+	zs_db_close(db);
+	return ret;
+}
 
 int zs_cmd_runs(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "withdraw") == 0 || strcmp(argv[1], "cancel") == 0)) {
+		return runs_withdraw(argc - 1, argv + 1);
+	}
 	struct listing l = { .limit = 20 };
 	int ret = parse_listing(argc, argv, runs_help, &l);
 	if (ret >= 0) {
@@ -274,10 +357,13 @@ static const char history_help[] =
         "A domain's history: its current state and contact, then one line per run that\n"
         "stored a result for it or recorded a change of its status (older runs may be\n"
         "pruned: their status changes remain), with the rules that failed, warned or could\n"
-        "not be checked.\n"
+        "not be checked. Withdrawn runs are not shown.\n"
         "\n"
         "  --format F        text (default), csv or json (JSON Lines)\n"
-        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n";
+        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n"
+        "\n"
+        "Exit status: 0 shown, 1 the database knows nothing of the domain or failed,\n"
+        "2 usage error.\n";
 
 int zs_cmd_history(int argc, char **argv)
 {
@@ -308,11 +394,15 @@ static const char diff_help[] =
         "The domains whose status differs between two runs: newly non-compliant, fixed,\n"
         "changed otherwise, new (only in B) and removed (only in A). A run is an id,\n"
         "'latest' (newest finished), 'latest-complete', or for RUN_A 'previous' (the\n"
-        "complete run before RUN_B).\n"
+        "complete run before RUN_B). A run whose results were pruned, or that was\n"
+        "withdrawn, is refused: its differences are not known.\n"
         "\n"
         "  --tld TLD         resolve 'latest' within this TLD\n"
         "  --format F        text (default, with a summary line), csv or json (JSON Lines)\n"
-        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n";
+        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n"
+        "\n"
+        "Exit status: 0 shown, 1 no such run, its results are gone, or the database failed,\n"
+        "2 usage error.\n";
 
 int zs_cmd_diff(int argc, char **argv)
 {
@@ -335,6 +425,7 @@ int zs_cmd_diff(int argc, char **argv)
 	ret = zs_db_run_resolve(db, argv[optind + 1], l.tld, &b);
 	if (ret == 0 && strcmp(spec_a, "previous") == 0) {
 		ret = zs_db_run_previous(db, b, &a);
+		ret = ret != 0 ? ret : zs_db_run_check_results(db, a);
 	} else if (ret == 0) {
 		ret = zs_db_run_resolve(db, spec_a, l.tld, &a);
 	}

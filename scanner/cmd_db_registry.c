@@ -13,9 +13,13 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "scanner/base/buf.h"
 #include "scanner/base/err.h"
 #include "scanner/base/log.h"
+#include "scanner/base/mem.h"
+#include "scanner/cli.h"
 #include "scanner/commands.h"
+#include "scanner/policy/ruleset.h"
 
 enum {
 	OPT_DB = 1000,
@@ -30,6 +34,7 @@ enum {
 	OPT_BY,
 	OPT_ON,
 	OPT_NOT_ATTESTED,
+	OPT_POLICY,
 };
 
 /* Everything these commands may be given; each command checks what applies to it. */
@@ -47,6 +52,7 @@ struct args {
 	const char *by;
 	const char *on;
 	bool not_attested;
+	const char *policy;
 	int first; /**< index of the first operand */
 };
 
@@ -78,6 +84,7 @@ static int parse(int argc, char **argv, const char *help, struct args *a)
 		{ "by", required_argument, NULL, OPT_BY },
 		{ "on", required_argument, NULL, OPT_ON },
 		{ "not-attested", no_argument, NULL, OPT_NOT_ATTESTED },
+		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -124,6 +131,9 @@ static int parse(int argc, char **argv, const char *help, struct args *a)
 		case OPT_NOT_ATTESTED:
 			a->not_attested = true;
 			break;
+		case OPT_POLICY:
+			a->policy = optarg;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return ZS_EXIT_OK;
@@ -142,11 +152,17 @@ static int refuse(const struct args *a, const char *allowed)
 		const char *name;
 		bool given;
 	} given[] = {
-		{ "replace", a->replace },     { "source", a->source != NULL },
-		{ "until", a->until != NULL }, { "why", a->why != NULL },
-		{ "list", a->list },           { "revoke", a->revoke != NULL },
-		{ "ref", a->ref != NULL },     { "by", a->by != NULL },
-		{ "on", a->on != NULL },       { "not-attested", a->not_attested },
+		{ "replace", a->replace },
+		{ "source", a->source != NULL },
+		{ "until", a->until != NULL },
+		{ "why", a->why != NULL },
+		{ "list", a->list },
+		{ "revoke", a->revoke != NULL },
+		{ "ref", a->ref != NULL },
+		{ "by", a->by != NULL },
+		{ "on", a->on != NULL },
+		{ "not-attested", a->not_attested },
+		{ "policy", a->policy != NULL },
 	};
 	for (size_t i = 0; i < sizeof(given) / sizeof(given[0]); i++) {
 		if (given[i].given && strstr(allowed, given[i].name) == NULL) {
@@ -263,12 +279,16 @@ static const char contacts_help[] =
         "Registrant contacts, to whom notices go. The CSV file (RFC 4180, UTF-8) has a\n"
         "header line naming its columns: domain and email are required, name and\n"
         "organisation optional, others ignored. The import is all or nothing: an invalid\n"
-        "line is named and nothing is stored.\n"
+        "line is named and nothing is stored. Domains are registered names: labels of\n"
+        "letters, digits and hyphens (or xn-- A-labels), 1 to 63 long, 253 in all.\n"
         "\n"
         "  --replace         also delete the contacts of domains not in the file\n"
         "  --source NAME     recorded with each contact (default: the file's name)\n"
         "  --format F        text (default), csv or json (JSON Lines)\n"
-        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n";
+        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n"
+        "\n"
+        "Exit status: 0 done, 1 an invalid file (named by file:line: nothing stored) or the\n"
+        "database failed, 2 usage error.\n";
 
 int zs_cmd_contacts(int argc, char **argv)
 {
@@ -282,12 +302,16 @@ static const char selectors_help[] =
         "\n"
         "DKIM selectors the registrants declared; the sweep tries them besides the usual\n"
         "ones. The file has one domain per line followed by its selectors, separated by\n"
-        "spaces or commas; '#' starts a comment. All or nothing, as contacts.\n"
+        "spaces or commas; '#' starts a comment. All or nothing, and domains checked, as\n"
+        "contacts.\n"
         "\n"
         "  --replace         for the domains in the file, delete selectors it no longer has\n"
         "  --source NAME     recorded with each selector (default: the file's name)\n"
         "  --format F        text (default), csv or json (JSON Lines)\n"
-        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n";
+        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n"
+        "\n"
+        "Exit status: 0 done, 1 an invalid file (named by file:line: nothing stored) or the\n"
+        "database failed, 2 usage error.\n";
 
 int zs_cmd_selectors(int argc, char **argv)
 {
@@ -295,110 +319,275 @@ int zs_cmd_selectors(int argc, char **argv)
 	                      zs_db_print_selectors, "selectors");
 }
 
+/* The ids of a policy's rules (or attestation items), for a message: "A, B, C". */
+static const char *policy_ids(const struct zs_policy *p, bool items, struct zs_buf *b)
+{
+	size_t n = items ? p->attest_count : p->rule_count;
+	for (size_t i = 0; i < n; i++) {
+		(void)zs_buf_puts(b, i > 0 ? ", " : "");
+		(void)zs_buf_puts(b, items ? p->attest[i].id : p->rules[i].id);
+	}
+	return zs_buf_cstr(b);
+}
+
+static bool is_rule(const struct zs_policy *p, const char *id)
+{
+	for (size_t i = 0; i < p->rule_count; i++) {
+		if (strcmp(p->rules[i].id, id) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool is_item(const struct zs_policy *p, const char *id)
+{
+	for (size_t i = 0; i < p->attest_count; i++) {
+		if (strcmp(p->attest[i].id, id) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * What an exemption or an attestation is about, checked before anything is recorded: the
+ * domain (registered-domain syntax, lower case), and @p id against the policy its TLD is swept
+ * with (--policy, else the TLD's newest run's, else the TLD's default): a rule of it for an
+ * exemption, an attestation item for an attestation. @return -1 to go on, or the exit status
+ */
+static int check_subject(struct zs_db *db, const struct args *a, const char *domain_arg,
+                         const char *id, bool item, char *domain, size_t len)
+{
+	char tld[256];
+	char used[128];
+	struct zs_policy *policy = NULL;
+	char *name = zs_cli_domain(domain_arg); /* logs why it is refused */
+
+	if (name == NULL) {
+		return ZS_EXIT_USAGE;
+	}
+	(void)snprintf(domain, len, "%s", name);
+	zs_free(name);
+	if (zs_db_domain_tld(db, domain, tld, sizeof(tld), used, sizeof(used)) != 0) {
+		return failed(db);
+	}
+	const char *which = a->policy != NULL ? a->policy : used[0] != '\0' ? used : NULL;
+	if (zs_cli_load_policy(which, tld, &policy) != 0) {
+		if (a->policy == NULL && which != NULL) {
+			zs_log_error(ZS_LOG_MAIN,
+			             "TLD %s is swept with policy '%s': give it with "
+			             "--policy NAME|FILE",
+			             tld, which);
+		}
+		return ZS_EXIT_FAIL;
+	}
+	struct zs_buf ids;
+	zs_buf_init(&ids, 64 * 1024);
+	int ret = -1;
+	if (item && !is_item(policy, id)) {
+		fprintf(stderr, "zonesweep %s: %s %s; the attestation items of policy %s %s: %s\n",
+		        a->cmd, id,
+		        is_rule(policy, id)
+		                ? "is a rule checked from the DNS: it cannot be attested"
+		                : "is not an attestation item",
+		        policy->name, policy->version, policy_ids(policy, true, &ids));
+		ret = ZS_EXIT_USAGE;
+	} else if (!item && !is_rule(policy, id)) {
+		fprintf(stderr, "zonesweep %s: %s %s; the rules of policy %s %s: %s\n", a->cmd, id,
+		        is_item(policy, id)
+		                ? "is an attestation item, not a rule: nothing to exempt"
+		                : "is not a rule",
+		        policy->name, policy->version, policy_ids(policy, false, &ids));
+		ret = ZS_EXIT_USAGE;
+	}
+	zs_buf_deinit(&ids);
+	zs_policy_free(policy);
+	return ret;
+}
+
+/* A date option against today: later than today (--until), or not later (--on).
+ * @return -1 to go on, or the exit status */
+static int check_date(const struct args *a, const char *opt, const char *date, bool future)
+{
+	char today[11];
+	if (zs_cli_date(opt, date) != 0) {
+		return ZS_EXIT_USAGE;
+	}
+	zs_cli_today(today);
+	int cmp = strcmp(date, today);
+	if (future && cmp <= 0) {
+		fprintf(stderr, "zonesweep %s: --%s %s: not later than today (%s)\n", a->cmd, opt,
+		        date, today);
+		return ZS_EXIT_USAGE;
+	}
+	if (!future && cmp > 0) {
+		fprintf(stderr, "zonesweep %s: --%s %s: in the future (today is %s)\n", a->cmd, opt,
+		        date, today);
+		return ZS_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* --revoke ID of an exemption or an attestation. */
+typedef int (*revoke_fn)(struct zs_db *db, int64_t id, const char *by);
+
+static int revoke_one(const struct args *a, int operands, revoke_fn revoke, const char *what)
+{
+	char *end = NULL;
+	errno = 0;
+	long long id = strtoll(a->revoke, &end, 10);
+	if (operands != 0 || errno != 0 || end == a->revoke || *end != '\0' || id <= 0) {
+		char msg[80];
+		snprintf(msg, sizeof(msg), "--revoke takes an %s id and nothing else", what);
+		return usage(a->cmd, msg);
+	}
+	struct zs_db *db = NULL;
+	if (open_db(a, &db) != 0) {
+		return ZS_EXIT_FAIL;
+	}
+	const char *by = zs_cli_operator(a->by);
+	int ret = revoke(db, id, by);
+	if (ret == 0) {
+		printf("%s %lld revoked by %s\n", what, id, by);
+	}
+	ret = ret == 0 ? ZS_EXIT_OK : failed(db);
+	zs_db_close(db);
+	return ret;
+}
+
 static const char exempt_help[] =
-        "usage: zonesweep exempt DOMAIN RULE --until YYYY-MM-DD --why TEXT [--db CONNINFO]\n"
+        "usage: zonesweep exempt DOMAIN RULE --until YYYY-MM-DD --why TEXT [--by NAME]\n"
+        "                        [--policy NAME|FILE] [--db CONNINFO]\n"
         "       zonesweep exempt --list [DOMAIN] [--format text|csv|json] [--db CONNINFO]\n"
-        "       zonesweep exempt --revoke ID [--db CONNINFO]\n"
+        "       zonesweep exempt --revoke ID [--by NAME] [--db CONNINFO]\n"
         "\n"
         "Exempt a domain from a rule until a date (e.g. fTLD's implementation phase:\n"
         "FTLD-DMARC-REJECT then counts as a warning). Exemptions are revoked, never\n"
         "deleted; --list shows them all with their state (active, expired, revoked).\n"
+        "RULE must be a rule of the policy the domain's TLD is swept with.\n"
         "\n"
-        "  --until DATE      last day of the exemption (today or later)\n"
+        "  --until DATE      last day of the exemption (later than today)\n"
         "  --why TEXT        the reason, kept with the exemption\n"
+        "  --by NAME         who grants or revokes it (default: the operating system's user)\n"
+        "  --policy P        the policy RULE belongs to (default: the one the TLD's newest\n"
+        "                    run used, else the TLD's default)\n"
         "  --format F        text (default), csv or json (JSON Lines)\n"
-        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n";
+        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n"
+        "\n"
+        "Exit status: 0 done, 1 the database failed or no such exemption is in force,\n"
+        "2 usage error (an invalid domain, rule or date).\n";
 
 int zs_cmd_exempt(int argc, char **argv)
 {
 	struct args a = { 0 };
 	int ret = parse(argc, argv, exempt_help, &a);
-	if (ret >= 0 || (ret = refuse(&a, "until why list revoke")) >= 0) {
+	if (ret >= 0 || (ret = refuse(&a, "until why list revoke by policy")) >= 0) {
 		return ret;
 	}
 	int operands = argc - a.first;
 	struct zs_db *db = NULL;
 	if (a.list) {
-		if (a.revoke != NULL || a.until != NULL || a.why != NULL) {
+		if (a.revoke != NULL || a.until != NULL || a.why != NULL || a.by != NULL) {
 			return usage(a.cmd, "--list takes only a DOMAIN and --format");
 		}
 		return list_domain(&a, argc, argv, a.first, zs_db_print_exemptions);
 	}
 	if (a.revoke != NULL) {
-		char *end = NULL;
-		errno = 0;
-		long long id = strtoll(a.revoke, &end, 10);
-		if (operands != 0 || errno != 0 || end == a.revoke || *end != '\0' || id <= 0) {
-			return usage(a.cmd, "--revoke takes an exemption id and nothing else");
-		}
-		if (open_db(&a, &db) != 0) {
-			return ZS_EXIT_FAIL;
-		}
-		ret = zs_db_exemption_revoke(db, id);
-		if (ret == 0) {
-			printf("exemption %lld revoked\n", id);
-		}
-		ret = ret == 0 ? ZS_EXIT_OK : failed(db);
-		zs_db_close(db);
-		return ret;
+		return revoke_one(&a, operands, zs_db_exemption_revoke, "exemption");
 	}
 	if (operands != 2 || a.until == NULL || a.why == NULL) {
 		return usage(a.cmd, "DOMAIN RULE --until DATE --why TEXT expected");
 	}
+	if ((ret = check_date(&a, "until", a.until, true)) >= 0) {
+		return ret;
+	}
 	if (open_db(&a, &db) != 0) {
 		return ZS_EXIT_FAIL;
 	}
+	char domain[1100];
+	const char *rule = argv[a.first + 1];
+	ret = check_subject(db, &a, argv[a.first], rule, false, domain, sizeof(domain));
+	if (ret >= 0) {
+		zs_db_close(db);
+		return ret;
+	}
 	int64_t id = 0;
-	ret = zs_db_exemption_add(db, argv[a.first], argv[a.first + 1], a.until, a.why, &id);
+	ret = zs_db_exemption_add(db, domain, rule, a.until, a.why, zs_cli_operator(a.by), &id);
 	if (ret == 0) {
-		printf("exemption %" PRId64 ": %s from %s until %s\n", id, argv[a.first],
-		       argv[a.first + 1], a.until);
+		printf("exemption %" PRId64 ": %s from %s until %s\n", id, domain, rule, a.until);
 	}
 	return added(db, a.cmd, ret);
 }
 
 static const char attest_help[] =
         "usage: zonesweep attest DOMAIN ITEM --ref TEXT [--by NAME] [--on YYYY-MM-DD]\n"
-        "                        [--not-attested] [--db CONNINFO]\n"
+        "                        [--not-attested] [--policy NAME|FILE] [--db CONNINFO]\n"
         "       zonesweep attest --list [DOMAIN] [--format text|csv|json] [--db CONNINFO]\n"
+        "       zonesweep attest --revoke ID [--by NAME] [--db CONNINFO]\n"
         "\n"
         "Record what a registrant's compliance report states for an item that cannot be\n"
         "checked from outside (no open relay, SMTP AUTH...). The newest statement per\n"
-        "domain and item counts; attestations are never counted as checked.\n"
+        "domain and item that was not revoked counts; attestations are never counted as\n"
+        "checked. ITEM must be an attestation item of the policy the domain's TLD is swept\n"
+        "with (a rule checked from the DNS cannot be attested).\n"
         "\n"
         "  --ref TEXT        the document's reference (required)\n"
-        "  --by NAME         who attested\n"
-        "  --on DATE         date of the statement (default: today)\n"
+        "  --by NAME         who attests, or revokes (default: the operating system's user)\n"
+        "  --on DATE         date of the statement (default: today; not in the future)\n"
         "  --not-attested    record that the item is not attested\n"
+        "  --policy P        the policy ITEM belongs to (default: the one the TLD's newest\n"
+        "                    run used, else the TLD's default)\n"
         "  --format F        text (default), csv or json (JSON Lines)\n"
-        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n";
+        "  --db CONNINFO     libpq connection string or URI (default: PG* variables)\n"
+        "\n"
+        "Exit status: 0 done, 1 the database failed or no such attestation is in force,\n"
+        "2 usage error (an invalid domain, item or date).\n";
 
 int zs_cmd_attest(int argc, char **argv)
 {
 	struct args a = { 0 };
 	int ret = parse(argc, argv, attest_help, &a);
-	if (ret >= 0 || (ret = refuse(&a, "ref by on not-attested list")) >= 0) {
+	if (ret >= 0 || (ret = refuse(&a, "ref by on not-attested list revoke policy")) >= 0) {
 		return ret;
 	}
 	int operands = argc - a.first;
 	struct zs_db *db = NULL;
 	if (a.list) {
-		if (a.ref != NULL || a.by != NULL || a.on != NULL || a.not_attested) {
+		if (a.ref != NULL || a.by != NULL || a.on != NULL || a.not_attested ||
+		    a.revoke != NULL) {
 			return usage(a.cmd, "--list takes only a DOMAIN and --format");
 		}
 		return list_domain(&a, argc, argv, a.first, zs_db_print_attestations);
 	}
+	if (a.revoke != NULL) {
+		if (a.ref != NULL || a.on != NULL || a.not_attested) {
+			return usage(a.cmd,
+			             "--revoke takes an attestation id, --by and nothing else");
+		}
+		return revoke_one(&a, operands, zs_db_attestation_revoke, "attestation");
+	}
 	if (operands != 2 || a.ref == NULL) {
 		return usage(a.cmd, "DOMAIN ITEM --ref TEXT expected");
+	}
+	if (a.on != NULL && (ret = check_date(&a, "on", a.on, false)) >= 0) {
+		return ret;
 	}
 	if (open_db(&a, &db) != 0) {
 		return ZS_EXIT_FAIL;
 	}
+	char domain[1100];
+	const char *item = argv[a.first + 1];
+	ret = check_subject(db, &a, argv[a.first], item, true, domain, sizeof(domain));
+	if (ret >= 0) {
+		zs_db_close(db);
+		return ret;
+	}
 	int64_t id = 0;
-	ret = zs_db_attestation_add(db, argv[a.first], argv[a.first + 1], !a.not_attested, a.on,
-	                            a.by, a.ref, &id);
+	ret = zs_db_attestation_add(db, domain, item, !a.not_attested, a.on, zs_cli_operator(a.by),
+	                            a.ref, &id);
 	if (ret == 0) {
-		printf("attestation %" PRId64 ": %s %s %s\n", id, argv[a.first], argv[a.first + 1],
+		printf("attestation %" PRId64 ": %s %s %s\n", id, domain, item,
 		       a.not_attested ? "not attested" : "attested");
 	}
 	return added(db, a.cmd, ret);
