@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Files written to a full disk (a 64 KiB tmpfs mounted in a private mount namespace, gone with
+"""Files written to a full disk (a small tmpfs mounted in a private mount namespace, gone with
 the process).
 
 - scan --jsonl: the first failed write stops the sweep; every result it handed on is in the
@@ -18,13 +18,13 @@ from zstest import check
 TLD = "post"
 
 
-def on_full_disk(mnt, args):
-    """Run args with a full 64 KiB file system mounted on mnt, seen by that process alone."""
+def on_full_disk(mnt, args, size="64k"):
+    """Run args with a small file system mounted on mnt, seen by that process alone."""
     unshare = ["unshare", "--mount", "--propagation", "private"]
     if os.geteuid() != 0:
         unshare.append("--map-root-user")
-    return subprocess.run(unshare + ["sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$0" && '
-                                     'exec "$@"', mnt] + args,
+    return subprocess.run(unshare + ["sh", "-c", 'mount -t tmpfs -o size=%s tmpfs "$0" && '
+                                     'exec "$@"' % size, mnt] + args,
                           capture_output=True, text=True, timeout=600)
 
 
@@ -66,7 +66,7 @@ def jsonl_to_full_disk(env, db, tmp, mnt):
 def report_to_full_disk(env, db, mnt, run_id):
     path = os.path.join(mnt, "report.csv")
     p = on_full_disk(mnt, [env["ZS_BINARY"], "report", "--run", run_id, "--db", db.conninfo,
-                           "--out", path, "--format", "csv"])
+                           "--out", path, "--format", "csv"], size="4k")
     lines = [l for l in p.stderr.splitlines() if l.strip()]
     check(p.returncode == 1 and len(lines) == 1 and path in lines[0]
           and "No space left on device" in lines[0],
