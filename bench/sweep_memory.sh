@@ -39,7 +39,7 @@ if [ "${1:-}" = hostile ]; then
 	sweep() {
 		local name=$1 db=(--no-db --jsonl "$WORK/out.jsonl" --overwrite) locker=
 		shift
-		if [[ $name == *database* ]]; then
+		if [[ $name == database* ]]; then
 			psql -X -q "$ZS_PG_ADMIN" -c "DROP DATABASE IF EXISTS zs_mem" \
 				-c "CREATE DATABASE zs_mem"
 			local conn=${ZS_PG_CONNINFO/dbname=zonesweep/dbname=zs_mem}
@@ -57,7 +57,7 @@ if [ "${1:-}" = hostile ]; then
 		local rss wall window queue=-
 		read -r rss wall <"$WORK/time"
 		window=$(sed -n 's/^  memory *window peak \([0-9.]*\) MiB.*/\1/p' "$WORK/summary")
-		if [[ $name == *database* ]]; then
+		if [[ $name == database* ]]; then
 			queue=$(psql -X -Atc "SELECT round((db_counters->>'peak_bytes')::numeric / 1048576, 1)
 				FROM runs" "${db[1]}")
 		fi

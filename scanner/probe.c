@@ -1032,9 +1032,9 @@ int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain 
 	return 0;
 }
 
-size_t zs_probe_bytes(const struct zs_probe *p)
+size_t zs_probe_peak_bytes(const struct zs_probe *p)
 {
-	return p->meter.bytes;
+	return p->meter.peak;
 }
 
 const struct zs_probe_result *zs_probe_result(const struct zs_probe *p)

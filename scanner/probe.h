@@ -108,8 +108,11 @@ typedef void (*zs_probe_done_cb)(struct zs_probe *p, void *arg);
 int zs_probe_start(const struct zs_probe_env *env, const struct zs_probe_domain *dom,
                    zs_probe_done_cb done, void *arg, struct zs_probe **out);
 
-/** The bytes a probe holds now (what it counts in its env's meter). */
-size_t zs_probe_bytes(const struct zs_probe *p);
+/**
+ * The most bytes a probe has held at once (what it counts in its env's meter): its SPF
+ * analysis frees and takes memory again at each step, so it may hold less when it ends.
+ */
+size_t zs_probe_peak_bytes(const struct zs_probe *p);
 
 /** The result of a finished probe. @return owned by @p p */
 const struct zs_probe_result *zs_probe_result(const struct zs_probe *p);

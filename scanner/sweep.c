@@ -19,7 +19,7 @@
  * probe hold megabytes (big TXT answers kept byte-exact). Every probe counts its arenas and
  * its facts in the sweep's meter as they grow, until it is freed. Before a domain starts, the
  * bytes held and an allowance for what the probes in flight may still take (the moving mean
- * of a finished domain's bytes for each of them) must leave room under the limit; the first
+ * of a finished domain's peak bytes for each of them) must leave room under the limit; the first
  * domains, before any has finished, count 1 MiB each. One domain may always start when none is
  * in flight, so a limit smaller than a domain slows the sweep down but never stops it.
  *
@@ -105,7 +105,7 @@ struct zs_sweep {
 	struct sweep_slot *held_tail;
 	size_t held_count;
 	struct zs_meter mem; /* bytes of the probes alive (in flight and held) */
-	size_t domain_bytes; /* moving mean of a finished domain's bytes (0: none yet) */
+	size_t domain_bytes; /* moving mean of a finished domain's peak bytes (0: none yet) */
 
 	struct zs_probe_env env;
 	struct deferred *deferred; /* domains for the deferred pass */
@@ -211,7 +211,7 @@ static void defer_domain(struct zs_sweep *s, const struct zs_probe_result *r,
 	s->sum.dkim_relearn += !failed;
 }
 
-/* Fold a finished domain's bytes into the moving mean. */
+/* Fold a finished domain's peak bytes into the moving mean. */
 static void note_domain_bytes(struct zs_sweep *s, size_t bytes)
 {
 	if (s->domain_bytes == 0) {
@@ -231,7 +231,7 @@ static void probe_done(struct zs_probe *p, void *arg)
 
 	inflight_unlink(s, slot);
 	s->inflight_count--;
-	note_domain_bytes(s, zs_probe_bytes(p));
+	note_domain_bytes(s, zs_probe_peak_bytes(p));
 	bool retry = r->unfinished && !s->opts.no_retry;
 	bool relearn = r->dkim_learnable && s->opts.learned != NULL;
 	if (s->phase == SWEEP_MAIN && (retry || relearn)) {
@@ -360,11 +360,10 @@ static bool can_topup(const struct zs_sweep *s)
 	return s->phase == SWEEP_RETRY && s->deferred_next < s->deferred_count;
 }
 
-/* Keep the figures of the window's bytes; say when memory first holds new domains back (not
- * for the guess made before a domain finished: it only paces the first few milliseconds). */
+/* Say when memory first holds new domains back (not for the guess made before a domain
+ * finished: it only paces the first few milliseconds). */
 static void watch_memory(struct zs_sweep *s)
 {
-	s->sum.peak_bytes = s->mem.bytes > s->sum.peak_bytes ? s->mem.bytes : s->sum.peak_bytes;
 	if (!s->sum.memory_bound && s->domain_bytes != 0 && s->phase != SWEEP_CLOSING &&
 	    memory_full(s)) {
 		s->sum.memory_bound = true;
@@ -724,6 +723,7 @@ int zs_sweep_run(struct zs_sweep *s, struct zs_sweep_summary *sum)
 	if (uv_loop_close(&s->loop) != 0) {
 		zs_log_warn(ZS_LOG_MAIN, "sweep: event loop closed with handles still open");
 	}
+	s->sum.peak_bytes = s->mem.peak;
 	s->sum.seconds = elapsed_s(s);
 	s->sum.started = s->started;
 	zs_spf_cache_free(s->env.spf_cache);

@@ -117,7 +117,7 @@ int zs_sweep_new(const struct zs_sweep_opts *opts, struct zs_sweep **out);
  *
  * The window is bounded in domains and in bytes. Each probe counts what it holds (its arenas
  * and its facts) as it grows, and finished results count until the sink took them. A domain
- * starts only while the bytes held, plus what the probes in flight may still take (the mean
+ * starts only while the bytes held, plus what the probes in flight may still take (the mean peak
  * bytes of a finished domain for each; 1 MiB before any finished), stay under window_bytes;
  * when they do not, topping up stops until results are taken and probes freed. The DNS
  * engine's cache is bounded apart (zs_resolver_opts.cache_max_bytes).

@@ -123,6 +123,7 @@ void zs_meter_add(struct zs_meter *m, size_t n)
 {
 	for (; m != NULL; m = m->parent) {
 		m->bytes += n;
+		m->peak = m->bytes > m->peak ? m->bytes : m->peak;
 	}
 }
 

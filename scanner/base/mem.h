@@ -48,6 +48,7 @@ void zs_free(void *p);
  */
 struct zs_meter {
 	size_t bytes;
+	size_t peak;             /**< the most bytes counted at once */
 	struct zs_meter *parent; /**< NULL, or a meter that sees every change of this one */
 };
 

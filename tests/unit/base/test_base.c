@@ -77,8 +77,10 @@ static void test_arena_meter_adds_up_arenas(void **state)
 	assert_true(b.total >= 100 * 300000);
 	assert_int_equal(probe.bytes, b.total);
 	assert_int_equal(sweep.bytes, a.total + b.total);
+	size_t most = b.total;
 	zs_arena_deinit(&b);
 	assert_int_equal(probe.bytes, 0);
+	assert_int_equal(probe.peak, most); /* the peak stays */
 	assert_int_equal(sweep.bytes, a.total);
 	(void)zs_arena_alloc(&b, 10); /* the meter survives deinit */
 	assert_int_equal(sweep.bytes, a.total + b.total);
