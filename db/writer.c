@@ -362,10 +362,11 @@ static int check_room(struct zs_db_writer *w)
 	} else if (w->count >= w->opts.queue_max || w->bytes >= w->opts.queue_bytes) {
 		w->want_wake = true;
 		if (w->full++ == 0) {
-			zs_log_info(ZS_LOG_DB,
-			            "writer: %zu results (%.1f MiB) wait to be stored: the sweep waits "
-			            "for the database",
-			            w->count, (double)w->bytes / (1 << 20));
+			zs_log_info(
+			        ZS_LOG_DB,
+			        "writer: %zu results (%.1f MiB) wait to be stored: the sweep waits "
+			        "for the database",
+			        w->count, (double)w->bytes / (1 << 20));
 		}
 		ret = ZS_ERR_AGAIN;
 	}
